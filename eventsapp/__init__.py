@@ -1,0 +1,104 @@
+"""eventsapp: roundtables and annual meetings, from programme to pledges."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as config_module
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides settings read from the environment."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "EVENTSAPP_INSTANCE", os.path.join(root, "instance"))
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    app.config.update(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.load_secret_key(app.instance_path)
+
+    trusted = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
+    if trusted:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
+
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers every table)
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    from .db_tx import configure_engine
+
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+
+    from .auth.services import load_user_from_session_id
+    login_manager.user_loader(load_user_from_session_id)
+
+    from .security import register_security_headers
+    register_security_headers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import register_api
+    from .auth.routes import bp as auth_bp
+    from .console.routes import bp as console_bp
+    from .events.routes import bp as events_bp
+
+    app.register_blueprint(events_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp)
+    register_api(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .commands import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import timefmt
+    from .permissions import Need, can
+
+    app.jinja_env.filters["event_time"] = timefmt.format_event_time
+    app.jinja_env.filters["event_date"] = timefmt.format_event_date
+    app.jinja_env.filters["date_range"] = timefmt.format_date_range
+    app.jinja_env.filters["usd"] = timefmt.format_usd
+    app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["Need"] = Need
+    app.jinja_env.globals["viewer_zone"] = timefmt.viewer_zone
+
+    from . import nav
+    nav.init_app(app)

@@ -1,0 +1,94 @@
+"""GET /api/v1/events and /api/v1/events/<slug>."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from ..extensions import db
+from ..models import Event
+from ..permissions import Need, can, load_event, managed_event_ids
+from .common import ApiErrorSchema, user
+
+blp = Blueprint("api_events", __name__, url_prefix="/api/v1/events",
+                description="Events: when, where, format and capacities.")
+
+
+class LocalDateTime(fields.DateTime):
+    """An instant written in the event's zone, ISO 8601 with its offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(obj.tz).isoformat()
+
+
+class CapacitySchema(Schema):
+    capacity = fields.Integer(allow_none=True, metadata={"description": "null: no limit"})
+    confirmed = fields.Integer()
+    waitlisted = fields.Integer()
+    pending = fields.Integer()
+    available = fields.Integer(allow_none=True)
+
+
+class EventSchema(Schema):
+    slug = fields.String()
+    title = fields.String()
+    kind = fields.Function(lambda e: e.kind.value)
+    format = fields.Function(lambda e: e.format.value)
+    description = fields.String()
+    venue_name = fields.String()
+    venue_address = fields.String()
+    city = fields.String()
+    country = fields.String()
+    timezone = fields.String(metadata={"description": "IANA time zone of the event"})
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
+    published = fields.Boolean()
+    is_sample = fields.Boolean()
+    url = fields.Method("get_url")
+
+    def get_url(self, event):
+        from flask import url_for
+
+        return url_for("events.event_page", slug=event.slug, _external=True)
+
+
+class EventDetailSchema(EventSchema):
+    registration_opens_at = LocalDateTime(allow_none=True)
+    registration_closes_at = LocalDateTime(allow_none=True)
+    capacity = fields.Method("get_capacity")
+
+    def get_capacity(self, event):
+        from ..registration_counts import capacity_report
+
+        return capacity_report(event)
+
+
+class EventListSchema(Schema):
+    events = fields.List(fields.Nested(EventSchema))
+
+
+@blp.route("")
+class Events(MethodView):
+    @blp.response(200, EventListSchema)
+    def get(self):
+        """Published events, and drafts the caller organizes."""
+        q = sa.select(Event).order_by(Event.starts_at)
+        managed = managed_event_ids(user())
+        if managed is not None:
+            q = q.where(sa.or_(Event.published.is_(True), Event.id.in_(managed or {-1})))
+        return {"events": list(db.session.scalars(q))}
+
+
+@blp.route("/<slug>")
+class EventDetail(MethodView):
+    @blp.response(200, EventDetailSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
+    def get(self, slug):
+        """One event, with capacity and counts per modality."""
+        return load_event(slug, Need.VIEW, user())
+
+
+__all__ = ["blp", "can"]

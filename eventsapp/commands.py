@@ -1,0 +1,71 @@
+"""Command-line tasks: `flask --app wsgi <command>`."""
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--name", default="Administrator", help="Display name.")
+    def create_admin(email: str, name: str) -> None:
+        """Create an administrator (password from ADMIN_PASSWORD or asked for)."""
+        from .auth import services
+        from .errors import DomainError
+
+        password = os.environ.get("ADMIN_PASSWORD") or click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True)
+        existing = services.find_user_by_email(email)
+        try:
+            if existing:
+                existing.is_admin = True
+                services.set_password(existing, password)
+                click.echo(f"{existing.email} is now an administrator (password updated).")
+                return
+            user = services.create_user(email, name, password, is_admin=True)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"Administrator {user.email} created.")
+
+    @app.cli.command("create-token")
+    @click.argument("email")
+    @click.option("--name", default="command line", help="What the token is for.")
+    def create_token(email: str, name: str) -> None:
+        """Create an API token for an account and print it once."""
+        from .auth import services
+
+        user = services.find_user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No account {email}.")
+        _, plain = services.create_api_token(user, name)
+        click.echo(plain)
+
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Load the demo events (idempotent: running it twice changes nothing)."""
+        from .demo import load_demo
+
+        report = load_demo()
+        click.echo(report)
+
+    @app.cli.command("setup")
+    @click.option("--demo-if-empty/--no-demo", default=True,
+                  help="Load demo data when the database has no events.")
+    def setup(demo_if_empty: bool) -> None:
+        """Apply migrations, then load the demo data on the first run."""
+        import sqlalchemy as sa
+        from flask_migrate import upgrade
+
+        from .extensions import db
+        from .models import Event
+
+        upgrade()
+        if demo_if_empty and not db.session.scalar(sa.select(sa.func.count()).select_from(Event)):
+            from .demo import load_demo
+
+            click.echo(load_demo())
+        else:
+            click.echo("Database is up to date.")

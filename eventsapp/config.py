@@ -1,0 +1,83 @@
+"""Settings read from the environment. Nothing here raises at import time."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except (TypeError, ValueError):
+        return default
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)  # 256 bits
+    # Written with 0600: the key signs sessions and CSRF tokens.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping from environment variables."""
+    default_db = "sqlite:///" + str(Path(instance_path) / "eventsapp.sqlite3")
+    database_url = os.environ.get("DATABASE_URL", default_db)
+    # Heroku-style URLs name the old driver; we ship psycopg 3.
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": base_url,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
+        "PREFERRED_URL_SCHEME": "https" if base_url.startswith("https://") else "http",
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, not a wall clock
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Multiplies every limit; the benchmark raises it, nothing switches limits off.
+        "RATELIMIT_MULTIPLIER": max(1, _int("RATELIMIT_MULTIPLIER", 1)),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "eventsapp <no-reply@localhost>"),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        "DEMO_ON_FIRST_RUN": _bool("DEMO_ON_FIRST_RUN"),
+        "API_TITLE": "eventsapp API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

@@ -1,0 +1,34 @@
+"""The organizer's console is built from panels that each feature registers.
+
+A panel is a template (rendered with ``event`` and whatever its context function
+returns) plus an order. Features call ``register_panel`` when their blueprint module
+is imported, so no feature edits another's template.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..models import Event
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    template: str
+    order: int
+    context: Callable[[Event], dict]
+
+
+_PANELS: dict[str, Panel] = {}
+
+
+def register_panel(key: str, title: str, template: str, order: int,
+                   context: Callable[[Event], dict] | None = None) -> None:
+    """Add (or replace, by key) a panel of the event console."""
+    _PANELS[key] = Panel(key, title, template, order, context or (lambda event: {}))
+
+
+def panels() -> list[Panel]:
+    return sorted(_PANELS.values(), key=lambda p: (p.order, p.key))

@@ -1,0 +1,57 @@
+"""The organizer's console: one page per event, assembled from feature panels."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from ..auth import services as auth_services
+from ..auth.forms import EmptyForm
+from ..errors import DomainError
+from ..extensions import db
+from ..forms_util import apply_errors
+from ..models import EventRole, EventRoleKind
+from ..permissions import Need, event_required
+from .forms import GrantRoleForm
+from .panels import panels
+from .services import key_numbers
+
+bp = Blueprint("console", __name__, url_prefix="/events/<slug>/console")
+
+
+def _render(event, role_form=None, status=200):
+    team = list(db.session.scalars(sa.select(EventRole).where(EventRole.event_id == event.id)
+                                   .order_by(EventRole.role, EventRole.id)))
+    rendered = [(p, p.context(event)) for p in panels()]
+    return render_template("console/console.html", event=event, numbers=key_numbers(event),
+                           panels=rendered, team=team, role_form=role_form or GrantRoleForm(),
+                           remove_form=EmptyForm()), status
+
+
+@bp.route("/")
+@event_required(Need.MANAGE)
+def console(event):
+    return _render(event)
+
+
+@bp.route("/team", methods=["POST"])
+@event_required(Need.MANAGE)
+def add_team_member(event):
+    form = GrantRoleForm()
+    if form.validate_on_submit():
+        try:
+            auth_services.grant_event_role(event, form.email.data, EventRoleKind(form.role.data))
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash("Added to the event's team.", "success")
+            return redirect(url_for("console.console", slug=event.slug) + "#team")
+    return _render(event, role_form=form, status=422)
+
+
+@bp.route("/team/<int:role_id>/remove", methods=["POST"])
+@event_required(Need.MANAGE)
+def remove_team_member(event, role_id: int):
+    if EmptyForm().validate_on_submit():
+        auth_services.revoke_event_role(event, role_id)
+        flash("Removed from the event's team.", "info")
+    return redirect(url_for("console.console", slug=event.slug) + "#team")

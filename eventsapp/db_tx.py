@@ -1,0 +1,78 @@
+"""Transactions that write under contention, the same way on SQLite and PostgreSQL.
+
+PostgreSQL: a normal transaction; ``lock_event`` takes ``SELECT ... FOR UPDATE`` on the
+event row, so capacity decisions for one event happen one at a time.
+
+SQLite: pysqlite's own transaction handling starts transactions late and cannot take
+the write lock up front, so a read-then-write transaction can fail with "database is
+locked" when another writer got in between. We take over BEGIN (see ``configure_engine``)
+and start write transactions with ``BEGIN IMMEDIATE``: the write lock is held from the
+first statement, and waiting writers queue on the busy timeout instead of failing.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+from .models import Event
+
+SQLITE_IMMEDIATE = "eventsapp_sqlite_immediate"
+
+
+def configure_engine(engine: Engine) -> None:
+    """Per-connection settings; called once for each engine the app creates."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa_event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def _begin(conn):
+        immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def begin_write() -> None:
+    """Start a fresh write transaction (ending the current one, which must hold no
+    unsaved changes). On SQLite it takes the database write lock at once."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("begin_write() with unsaved changes in the session")
+    if db.session.in_transaction():
+        db.session.commit()
+    if is_sqlite():
+        db.session.connection(execution_options={SQLITE_IMMEDIATE: True})
+    else:
+        db.session.connection()
+
+
+def lock_event(event_id: int) -> Event:
+    """Begin a write transaction holding the lock on one event's row; return the event.
+
+    Capacity decisions (registration, promotion from the waiting list) are made after
+    this call, counting rows, and committed before the lock is released.
+    """
+    begin_write()
+    event = db.session.execute(
+        sa.select(Event).where(Event.id == event_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if event is None:
+        from .errors import NotFound
+
+        raise NotFound("No such event.")
+    return event

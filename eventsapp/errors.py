@@ -1,0 +1,157 @@
+"""One family of domain errors, answered as HTML pages or as the API's JSON error.
+
+Services raise these; views let them propagate. The API format is
+``{"error": {"code": ..., "message": ..., "fields": {...}}}``.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, fields: dict | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+
+class BadRequest(DomainError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class ValidationFailed(DomainError):
+    status, code = 422, "validation_failed"
+
+
+def wants_json() -> bool:
+    """API paths, and clients that ask for JSON rather than HTML, get JSON errors."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+    422: "validation_failed", 429: "rate_limited", 500: "internal_error",
+}
+
+_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Sign in or send a valid API token.",
+    403: "You do not have permission to do that.",
+    404: "There is nothing here.",
+    405: "That method is not allowed here.",
+    413: "The upload is too large.",
+    429: "Too many requests. Wait a minute and try again.",
+    500: "Something went wrong on our side. It has been logged.",
+}
+
+
+def respond(status: int, code: str, message: str, fields: dict | None = None, headers=None):
+    """Answer an error as JSON or as the HTML error page, as the request wants."""
+    if wants_json():
+        resp = jsonify(error_body(code, message, fields))
+    else:
+        template = f"errors/{status}.html" if status in (403, 404, 429, 500) else "errors/generic.html"
+        resp = render_template(template, status=status, message=message, fields=fields or {})
+    if isinstance(resp, str):
+        from flask import make_response
+        resp = make_response(resp)
+    resp.status_code = status
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    if status >= 500:
+        return handle_unexpected(exc)
+    fields = None
+    message = _MESSAGES.get(status) or exc.description or "Request failed."
+    # webargs/marshmallow validation errors (flask-smorest) carry field messages.
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict) and "messages" in data:
+        fields = _flatten_messages(data["messages"])
+        message = "Some fields are not valid."
+    elif status == 429:
+        message = _MESSAGES[429]
+    elif exc.description and status not in (404, 405):
+        message = exc.description
+    headers = {}
+    if status == 429 and getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
+    if status == 401 and request.path.startswith("/api/"):
+        headers["WWW-Authenticate"] = 'Bearer realm="eventsapp"'
+    return respond(status, _HTTP_CODES.get(status, "error"), message, fields, headers)
+
+
+def _flatten_messages(messages: dict) -> dict:
+    """webargs nests messages by location ({"json": {"name": [...]}}); drop the location."""
+    flat: dict = {}
+    for location, value in messages.items():
+        if isinstance(value, dict) and location in {"json", "query", "form", "files", "headers", "view_args"}:
+            flat.update({k: v if isinstance(v, list) else [v] for k, v in value.items()})
+        else:
+            flat[location] = value if isinstance(value, list) else [value]
+    return flat
+
+
+def handle_domain_error(exc: DomainError):
+    from .extensions import db
+
+    db.session.rollback()  # a service that raised leaves nothing half-written
+    return respond(exc.status, exc.code, exc.message, exc.fields)
+
+
+def handle_unexpected(exc: Exception):
+    from .extensions import db
+
+    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    db.session.rollback()
+    return respond(500, "internal_error", _MESSAGES[500])
+
+
+def handle_csrf(exc: CSRFError):
+    return respond(400, "csrf_failed",
+                   "This form has expired or was sent from elsewhere. Reload the page and try again.")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

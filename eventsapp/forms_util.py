@@ -1,0 +1,20 @@
+"""Helpers shared by HTML views: putting a service's field errors back on a form."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from .errors import DomainError
+
+
+def apply_errors(form: FlaskForm, exc: DomainError) -> None:
+    """Show a DomainError's field messages next to the fields, the rest on the form."""
+    placed = False
+    for name, messages in (exc.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            errs = list(field.errors) if not isinstance(field.errors, list) else field.errors
+            errs.extend(messages if isinstance(messages, list) else [messages])
+            field.errors = errs
+            placed = True
+    if not placed or not exc.fields:
+        form.form_errors.append(exc.message)

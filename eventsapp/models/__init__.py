@@ -1,0 +1,40 @@
+"""All models; importing this package registers every table on the metadata."""
+from __future__ import annotations
+
+from .events import Event, EventFormat, EventKind, Room
+from .mail import OutboxMessage, OutboxStatus
+from .pledges import (
+    FocusArea,
+    Pledge,
+    PledgeBeneficiary,
+    PledgeEntity,
+    PledgePlace,
+    PledgeReport,
+    PledgeSDG,
+    PledgeState,
+    PledgeType,
+    PledgingEntity,
+    ProgressStatus,
+    Sector,
+)
+from .programme import Person, ProgrammeSession, RoleKind, SessionRole, SessionStar, SessionType
+from .registration import (
+    Category,
+    CheckIn,
+    Modality,
+    Registration,
+    RegistrationStatus,
+    SessionJoin,
+    StakeholderType,
+)
+from .types import utcnow
+from .users import ApiToken, EventRole, EventRoleKind, User
+
+__all__ = [
+    "ApiToken", "Category", "CheckIn", "Event", "EventFormat", "EventKind", "EventRole",
+    "EventRoleKind", "FocusArea", "Modality", "OutboxMessage", "OutboxStatus", "Person",
+    "Pledge", "PledgeBeneficiary", "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
+    "PledgeState", "PledgeType", "PledgingEntity", "ProgrammeSession", "ProgressStatus",
+    "Registration", "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",
+    "SessionRole", "SessionStar", "SessionType", "StakeholderType", "User", "utcnow",
+]

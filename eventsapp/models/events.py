@@ -1,0 +1,107 @@
+"""Events and their rooms."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from .programme import ProgrammeSession
+    from .users import EventRole
+
+
+class EventKind(LabelledEnum):
+    ROUNDTABLE = ("roundtable", "Roundtable")
+    ANNUAL_MEETING = ("annual_meeting", "Annual meeting")
+    OTHER = ("other", "Other")
+
+
+class EventFormat(LabelledEnum):
+    IN_PERSON = ("in_person", "In person")
+    ONLINE = ("online", "Online")
+    HYBRID = ("hybrid", "Hybrid (in person and online)")
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind), default=EventKind.OTHER)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    venue_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    venue_address: Mapped[str] = mapped_column(sa.String(400), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="")
+    country: Mapped[str] = mapped_column(sa.String(100), default="")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")  # IANA name
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    format: Mapped[EventFormat] = mapped_column(str_enum(EventFormat), default=EventFormat.IN_PERSON)
+    website_url: Mapped[str | None] = mapped_column(sa.String(500))
+    published: Mapped[bool] = mapped_column(default=False)
+    is_sample: Mapped[bool] = mapped_column(default=False)  # demo data, shown as such
+
+    # Registration (None capacity = no limit for that modality).
+    capacity_in_person: Mapped[int | None] = mapped_column()
+    capacity_online: Mapped[int | None] = mapped_column()
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_requires_approval: Mapped[bool] = mapped_column(default=False)
+
+    # Online participation.
+    stream_url: Mapped[str | None] = mapped_column(sa.String(1000))  # default for sessions
+    stream_passcode: Mapped[str | None] = mapped_column(sa.String(100))
+    join_opens_minutes_before: Mapped[int] = mapped_column(default=15)
+    recordings_public: Mapped[bool] = mapped_column(default=False)
+
+    # Bumped whenever the programme changes: cache keys and ETags derive from it.
+    programme_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    rooms: Mapped[list[Room]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Room.name"
+    )
+    sessions: Mapped[list[ProgrammeSession]] = relationship(
+        back_populates="event", cascade="all, delete-orphan",
+        order_by="ProgrammeSession.starts_at",
+    )
+    roles: Mapped[list[EventRole]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local(self, when: datetime) -> datetime:
+        """A UTC instant in the event's zone."""
+        return when.astimezone(self.tz)
+
+    @property
+    def offers_in_person(self) -> bool:
+        return self.format in (EventFormat.IN_PERSON, EventFormat.HYBRID)
+
+    @property
+    def offers_online(self) -> bool:
+        return self.format in (EventFormat.ONLINE, EventFormat.HYBRID)
+
+
+class Room(db.Model):
+    __tablename__ = "rooms"
+    __table_args__ = (sa.UniqueConstraint("event_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    capacity: Mapped[int | None] = mapped_column()
+    description: Mapped[str] = mapped_column(sa.String(400), default="")
+
+    event: Mapped[Event] = relationship(back_populates="rooms")

@@ -1,0 +1,144 @@
+"""Registrations, check-ins at the door and online joins."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from .events import Event
+    from .programme import ProgrammeSession
+    from .users import User
+
+
+class Modality(LabelledEnum):
+    IN_PERSON = ("in_person", "In person")
+    ONLINE = ("online", "Online")
+
+
+class Category(LabelledEnum):
+    PARTICIPANT = ("participant", "Participant")
+    SPEAKER = ("speaker", "Speaker")
+    PRESS = ("press", "Press")
+    STAFF = ("staff", "Staff")
+    VIP = ("vip", "VIP")
+
+
+class RegistrationStatus(LabelledEnum):
+    CONFIRMED = ("confirmed", "Confirmed")
+    WAITLISTED = ("waitlisted", "Waiting list")
+    PENDING = ("pending", "Pending approval")
+    DECLINED = ("declined", "Declined")
+    CANCELLED = ("cancelled", "Cancelled")
+
+
+class StakeholderType(LabelledEnum):
+    GOVERNMENT = ("government", "Government")
+    PRIVATE_SECTOR = ("private_sector", "Private sector")
+    ACADEMIA = ("academia", "Academia")
+    CIVIL_SOCIETY = ("civil_society", "Civil society")
+    INTERNATIONAL_ORG = ("international_org", "International or regional organization")
+    UN_AGENCY = ("un_agency", "UN agency")
+    OTHER = ("other", "Other")
+
+
+class Registration(db.Model):
+    """One person's registration for one event.
+
+    Secrets: the manage link is stored as a SHA-256 only (it is only ever looked up).
+    The badge code and the join secret are printed on badges and put in calendar feeds
+    again and again, so they are kept as issued; both are 128+ bit random tokens.
+    """
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "email"),
+        sa.Index("ix_registrations_event_id_status_modality", "event_id", "status", "modality"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254))  # lower-case
+    organization: Mapped[str] = mapped_column(sa.String(200), default="")
+    position: Mapped[str] = mapped_column(sa.String(200), default="")
+    country: Mapped[str] = mapped_column(sa.String(100), default="")
+    stakeholder_type: Mapped[StakeholderType | None] = mapped_column(str_enum(StakeholderType))
+    modality: Mapped[Modality] = mapped_column(str_enum(Modality))
+    category: Mapped[Category] = mapped_column(str_enum(Category), default=Category.PARTICIPANT)
+    status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus))
+    needs: Mapped[str] = mapped_column(sa.Text, default="")  # accessibility or dietary
+    consent_listed: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(sa.String(20), default="form")  # form, api, organizer
+    over_capacity: Mapped[bool] = mapped_column(default=False)  # organizer's override
+
+    manage_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    badge_code: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    join_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When it joined the waiting list: the list is served in this order.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # personal data removed
+
+    event: Mapped[Event] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    checkins: Mapped[list[CheckIn]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan",
+        order_by="CheckIn.checked_in_at",
+    )
+
+
+class CheckIn(db.Model):
+    """Admission at the door; at most one per registration per event-local day."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (sa.UniqueConstraint("registration_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(sa.Date)  # in the event's zone
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_in_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    registration: Mapped[Registration] = relationship(back_populates="checkins")
+    checked_in_by: Mapped[User | None] = relationship()
+
+
+class SessionJoin(db.Model):
+    """An online attendee opening a session's join link."""
+
+    __tablename__ = "session_joins"
+    __table_args__ = (sa.Index("ix_session_joins_session_id_registration_id",
+                               "session_id", "registration_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id", ondelete="CASCADE"))
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[ProgrammeSession] = relationship()
+    registration: Mapped[Registration | None] = relationship()

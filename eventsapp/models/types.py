@@ -1,0 +1,70 @@
+"""Column types shared by the models."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime stored in UTC.
+
+    SQLite keeps no zone, so values come back naive; this type makes every value
+    aware UTC on the way in and on the way out, whatever the backend.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC (used as a column default callable)."""
+    return datetime.now(timezone.utc)
+
+
+def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> sa.Enum:
+    """Store an enum by value in a VARCHAR, without a native type or CHECK.
+
+    New members are then added without a migration on either backend.
+    """
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class LabelledEnum(str, enum.Enum):
+    """A str enum whose members carry a human label."""
+
+    def __new__(cls, value: str, label: str | None = None):
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label or value.replace("_", " ").capitalize()
+        return obj
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]

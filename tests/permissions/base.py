@@ -1,0 +1,42 @@
+"""Vocabulary of the permission table.
+
+Outcomes per actor:
+- OK: the request gets past the permission check (any answer but 401/403/404 or a
+  redirect to the sign-in page; a 400/422 for an empty form still counts as allowed).
+- LOGIN: anonymous visitors are sent to sign in (HTML: 302 to /login; API: 401).
+- DENY: 403.
+- HIDDEN: 404 (drafts and private objects are not revealed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+OK, LOGIN, DENY, HIDDEN = "ok", "login", "deny", "hidden"
+ACTORS = ("anon", "attendee", "staff", "other_org", "organizer", "admin")
+
+
+def expect(anon, attendee, staff, other_org, organizer, admin) -> dict:
+    return dict(zip(ACTORS, (anon, attendee, staff, other_org, organizer, admin)))
+
+
+PUBLIC = expect(OK, OK, OK, OK, OK, OK)
+SIGNED_IN = expect(LOGIN, OK, OK, OK, OK, OK)
+MANAGE = expect(LOGIN, DENY, DENY, DENY, OK, OK)
+CHECKIN = expect(LOGIN, DENY, OK, DENY, OK, OK)
+ADMIN = expect(LOGIN, DENY, DENY, DENY, DENY, OK)
+
+
+@dataclass
+class Rule:
+    url: Callable  # world -> path (with query string if any)
+    expected: dict
+    data: Callable | None = None  # world -> form data or JSON body
+    json: bool = False  # send data as JSON
+    api: bool = False  # authenticate with the actor's bearer token, not a session
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def api_rule(url, expected, data=None, note="") -> Rule:
+    return Rule(url=url, expected=expected, data=data, json=True, api=True, note=note)
