@@ -296,3 +296,37 @@ def api_token(app):
         return {"Authorization": f"Bearer {plain}"}
 
     return make
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as q: ...`` then ``q.count`` is the number of SQL statements
+    the app ran (in any session) inside the block."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event as sa_event
+
+    @contextmanager
+    def counting():
+        class Counter:
+            count = 0
+            statements: list[str] = []
+
+        c = Counter()
+        c.statements = []
+
+        def before(conn, cursor, statement, *args):
+            if statement.strip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT",
+                                                     "RELEASE", "PRAGMA")):
+                return
+            c.count += 1
+            c.statements.append(statement)
+
+        engine = _db.engine
+        sa_event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield c
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", before)
+
+    return counting
