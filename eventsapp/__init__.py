@@ -27,11 +27,15 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_secret_key(app.instance_path)
 
-    trusted = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
+    os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite file lives here
+
+    trusted = int(app.config.get("TRUSTED_PROXIES") or 0)
     if trusted:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
 
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    level = app.config.get("LOG_LEVEL", "INFO")
+    logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else "INFO")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up chatter
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -42,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers every table)
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     from .db_tx import configure_engine
@@ -51,7 +55,9 @@ def register_extensions(app: Flask) -> None:
         configure_engine(db.engine)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    from .ratelimits import init_limiter
+
+    init_limiter(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
@@ -69,10 +75,28 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .console.routes import bp as console_bp
     from .events.routes import bp as events_bp
+    from .registration.routes import bp as registration_bp
+    from .health import bp as health_bp
+    from .programme.routes_admin import bp as programme_admin_bp
+    from .programme.routes_public import bp as programme_bp
+    from .online.routes import bp as online_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    from .pledges.routes_manage import bp as pledges_manage_bp
+    from .pledges.routes_public import bp as pledges_bp
+
+    app.register_blueprint(pledges_bp)
+    app.register_blueprint(pledges_manage_bp)
+    app.register_blueprint(programme_bp)
+    app.register_blueprint(programme_admin_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(online_bp)
+    from .badges.routes import bp as badges_bp
+
+    app.register_blueprint(badges_bp)
     register_api(app)
 
 
@@ -95,6 +119,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["event_time"] = timefmt.format_event_time
     app.jinja_env.filters["event_date"] = timefmt.format_event_date
     app.jinja_env.filters["date_range"] = timefmt.format_date_range
+    app.jinja_env.filters["event_span"] = timefmt.format_span
     app.jinja_env.filters["usd"] = timefmt.format_usd
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["Need"] = Need

@@ -37,6 +37,17 @@ def load_secret_key(instance_path: str) -> str:
     return key
 
 
+def _float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except (TypeError, ValueError):
+        return default
+
+
+def _optional_bool(name: str) -> bool | None:
+    return None if os.environ.get(name) is None else _bool(name)
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping from environment variables."""
     default_db = "sqlite:///" + str(Path(instance_path) / "eventsapp.sqlite3")
@@ -61,10 +72,20 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, not a wall clock
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Namespaces the counters when several apps share one Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "eventsapp"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Multiplies every limit; the benchmark raises it, nothing switches limits off.
         "RATELIMIT_MULTIPLIER": max(1, _int("RATELIMIT_MULTIPLIER", 1)),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "SIGNUP_RATE_LIMIT": os.environ.get("SIGNUP_RATE_LIMIT", "10 per hour"),
+        # Per address: the registration form, the "lost link" form and the API share it.
+        "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "10 per minute"),
+        # Failed badge scans per user (or address); successful scans never count.
+        "CHECKIN_FAIL_RATE_LIMIT": os.environ.get("CHECKIN_FAIL_RATE_LIMIT",
+                                                  "20 per minute; 200 per hour"),
+        "ONLINE_LINKS_MAIL_RATE_LIMIT": os.environ.get("ONLINE_LINKS_MAIL_RATE_LIMIT",
+                                                       "10 per hour"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
@@ -73,8 +94,19 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "eventsapp <no-reply@localhost>"),
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
+        "MAIL_TIMEOUT": _float("MAIL_TIMEOUT", 20.0),
+        # Retry backoff: base * 2**attempts seconds, capped.
+        "MAIL_RETRY_BASE_SECONDS": _float("MAIL_RETRY_BASE_SECONDS", 60.0),
+        "MAIL_RETRY_MAX_SECONDS": _float("MAIL_RETRY_MAX_SECONDS", 3600.0),
+        # Try delivering right after the request that queued mail (None: on, except in tests).
+        "MAIL_DELIVER_AFTER_REQUEST": _optional_bool("MAIL_DELIVER_AFTER_REQUEST"),
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
+        "TRUSTED_PROXIES": max(0, _int("TRUSTED_PROXIES", 0)),
+        "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "INFO").strip().upper(),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
-        "DEMO_ON_FIRST_RUN": _bool("DEMO_ON_FIRST_RUN"),
+        "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 2 * 1024 * 1024),
+        # Extra folder searched first for DejaVuSans(-Bold).ttf when drawing badges.
+        "BADGE_FONT_DIR": os.environ.get("BADGE_FONT_DIR", ""),
         "API_TITLE": "eventsapp API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -52,7 +52,7 @@ def begin_write() -> None:
     unsaved changes). On SQLite it takes the database write lock at once."""
     if db.session.new or db.session.dirty or db.session.deleted:
         raise RuntimeError("begin_write() with unsaved changes in the session")
-    if db.session.in_transaction():
+    if db.session().in_transaction():  # scoped_session does not proxy it
         db.session.commit()
     if is_sqlite():
         db.session.connection(execution_options={SQLITE_IMMEDIATE: True})

@@ -6,8 +6,8 @@ opening speakers, the Special Message); everything else is marked as sample data
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 

@@ -112,6 +112,8 @@ def handle_http_exception(exc: HTTPException):
     elif exc.description and status not in (404, 405):
         message = exc.description
     headers = {}
+    if status == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(exc.valid_methods)
     if status == 429 and getattr(exc, "retry_after", None):
         headers["Retry-After"] = str(exc.retry_after)
     if status == 401 and request.path.startswith("/api/"):
@@ -134,7 +136,10 @@ def handle_domain_error(exc: DomainError):
     from .extensions import db
 
     db.session.rollback()  # a service that raised leaves nothing half-written
-    return respond(exc.status, exc.code, exc.message, exc.fields)
+    headers = {}
+    if exc.status == 401 and request.path.startswith("/api/"):
+        headers["WWW-Authenticate"] = 'Bearer realm="eventsapp"'
+    return respond(exc.status, exc.code, exc.message, exc.fields, headers)
 
 
 def handle_unexpected(exc: Exception):

@@ -142,3 +142,131 @@ def require(user: User | None, need: Need, event: Event | None = None) -> None:
     if user is None:
         raise Unauthorized("Sign in first.")
     raise Forbidden("You do not have permission to do that.")
+
+
+# ---------------------------------------------------------------- online participation
+# Who may see a session's stream link (and passcode) and its recording.
+
+
+def confirmed_registration(user: User | None, event: Event):
+    """The signed-in user's confirmed registration for ``event`` (memoised per request)."""
+    from .models import Registration, RegistrationStatus
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    cache = g.setdefault("_confirmed_registration", {})
+    key = (user.id, event.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            sa.select(Registration).where(
+                Registration.event_id == event.id, Registration.user_id == user.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.join_token.is_not(None))
+            .order_by(Registration.id).limit(1))
+    return cache[key]
+
+
+def registration_entitled(registration, event_id: int) -> bool:
+    """A registration opens an event's streams while it is confirmed and its secret lives."""
+    from .models import RegistrationStatus
+
+    return (registration is not None and registration.event_id == event_id
+            and registration.status == RegistrationStatus.CONFIRMED
+            and registration.join_token is not None)
+
+
+def is_session_speaker(user: User | None, session) -> bool:
+    """Whether the user is linked to a person with a role on ``session``."""
+    from .models import Person, SessionRole
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(
+        sa.select(sa.literal(1)).select_from(SessionRole)
+        .join(Person, Person.id == SessionRole.person_id)
+        .where(SessionRole.session_id == session.id, Person.user_id == user.id)
+        .limit(1)) is not None
+
+
+def can_see_stream(user: User | None, session, registration=None) -> bool:
+    """Confirmed registrants of the event (signed in, or by their secret), the session's
+    speakers, the event's organizers and administrators."""
+    event = session.event
+    if registration_entitled(registration, event.id):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if can(user, Need.MANAGE, event):
+        return True
+    if confirmed_registration(user, event) is not None:
+        return True
+    return is_session_speaker(user, session)
+
+
+def can_see_recording(user: User | None, session, registration=None) -> bool:
+    """Everyone when the event's recordings are public, else those who see the stream."""
+    return bool(session.event.recordings_public) or can_see_stream(user, session, registration)
+
+
+# ---------------------------------------------------------------- pledges
+
+def _authenticated(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def can_manage_pledge(user: User | None, pledge) -> bool:
+    """Organizers of the pledge's event moderate and edit it; pledges not tied to an
+    event are organized by administrators."""
+    if not _authenticated(user):
+        return False
+    if pledge.event_id is None:
+        return bool(user.is_admin)
+    return can(user, Need.MANAGE, pledge.event)
+
+
+def can_view_pledge(user: User | None, pledge) -> bool:
+    """Published pledges (of a visible event) are public; others are seen by their
+    submitter and by those who manage them."""
+    from .models import PledgeState
+
+    if pledge.state == PledgeState.PUBLISHED and (pledge.event_id is None or pledge.event.published):
+        return True
+    if _authenticated(user) and pledge.submitted_by_id == user.id:
+        return True
+    return can_manage_pledge(user, pledge)
+
+
+def can_report_on_pledge(user: User | None, pledge) -> bool:
+    """Progress reports: the submitting account and the pledge's organizers."""
+    if not _authenticated(user):
+        return False
+    return pledge.submitted_by_id == user.id or can_manage_pledge(user, pledge)
+
+
+def can_create_events(user: User | None) -> bool:
+    """Administrators, and users who organize at least one event, create events."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_admin:
+        return True
+    return db.session.scalar(sa.select(EventRole.id).where(
+        EventRole.user_id == user.id, EventRole.role == EventRoleKind.ORGANIZER).limit(1)) is not None
+
+
+def can_edit_person(user: User | None, person) -> bool:
+    """A speaker profile is shared across events: administrators edit any; organizers
+    edit those with a role in an event they organize, and those with no role yet."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_admin:
+        return True
+    from .models import ProgrammeSession, SessionRole
+
+    event_ids = set(db.session.scalars(
+        sa.select(ProgrammeSession.event_id)
+        .join(SessionRole, SessionRole.session_id == ProgrammeSession.id)
+        .where(SessionRole.person_id == person.id)))
+    managed = managed_event_ids(user) or set()
+    if not event_ids:
+        return bool(managed)
+    return bool(event_ids & managed)

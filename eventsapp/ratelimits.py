@@ -31,3 +31,30 @@ def configured(key: str, default: str):
         return scale(cfg.get(key, default), int(cfg.get("RATELIMIT_MULTIPLIER", 1)))
 
     return _limit
+
+
+# Settings Flask-Limiter reads from app.config only when they are still unset on the
+# (process-wide) Limiter object: without a reset, the first app built in a process would
+# fix them for every later one (tests build an app per test, each with its own prefix).
+_PER_APP_ATTRS = {
+    "enabled": True,
+    "_key_prefix": "",
+    "_headers_enabled": None,
+    "_swallow_errors": None,
+    "_fail_on_first_breach": None,
+    "_retry_after": None,
+    "_strategy": None,
+    "_storage_dead": False,
+}
+
+
+def init_limiter(app) -> None:
+    """Bind the shared limiter to ``app``, reading every setting from this app's config."""
+    from .extensions import limiter
+
+    for attr, default in _PER_APP_ATTRS.items():
+        if hasattr(limiter, attr):
+            setattr(limiter, attr, default)
+    if hasattr(limiter, "_storage_options"):
+        limiter._storage_options = {}
+    limiter.init_app(app)

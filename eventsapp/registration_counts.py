@@ -8,6 +8,7 @@ from .models import Event, Modality, Registration, RegistrationStatus
 
 
 def counts_by_modality(event: Event) -> dict[Modality, dict[RegistrationStatus, int]]:
+    """{modality: {status: n}} for every modality and status (zeros included)."""
     rows = db.session.execute(
         sa.select(Registration.modality, Registration.status, sa.func.count())
         .where(Registration.event_id == event.id)
@@ -18,10 +19,11 @@ def counts_by_modality(event: Event) -> dict[Modality, dict[RegistrationStatus, 
     return out
 
 
-def capacity_report(event: Event) -> dict:
+def capacity_report(event: Event, counts: dict | None = None) -> dict:
     """{"in_person": {capacity, confirmed, waitlisted, pending, available}, "online": ...}
-    for the modalities the event offers."""
-    counts = counts_by_modality(event)
+    for the modalities the event offers. ``available`` is None when there is no limit.
+    Pass ``counts`` (from counts_by_modality) to save the query."""
+    counts = counts if counts is not None else counts_by_modality(event)
     report = {}
     for modality, offered, capacity in (
         (Modality.IN_PERSON, event.offers_in_person, event.capacity_in_person),

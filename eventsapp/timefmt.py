@@ -68,6 +68,15 @@ def format_date_range(start: datetime, end: datetime, zone: str) -> str:
     return f"{s.strftime('%-d %B %Y')} \u2013 {e.strftime('%-d %B %Y')}"
 
 
+def format_span(start: datetime, end: datetime, zone: str) -> str:
+    """An event's span with times: '12 December 2023, 14:00–19:00' on one day,
+    'Tuesday 7 June 2022, 14:00 – Thursday 9 June 2022, 13:00' across days."""
+    s, e = to_zone(start, zone), to_zone(end, zone)
+    if s.date() == e.date():
+        return f"{s.strftime('%-d %B %Y')}, {s:%H:%M}\u2013{e:%H:%M}"
+    return f"{s.strftime('%A %-d %B %Y')}, {s:%H:%M} \u2013 {e.strftime('%A %-d %B %Y')}, {e:%H:%M}"
+
+
 def format_usd(amount: Decimal | int | None, places: int = 0) -> str:
     if amount is None:
         return ""

@@ -6,10 +6,12 @@ the API needs no CSRF token and cannot be driven by another site.
 """
 from __future__ import annotations
 
+import json
+
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from ..errors import Unauthorized
+from ..errors import BadRequest, Unauthorized
 from ..extensions import csrf
 
 API_PREFIX = "/api/v1"
@@ -27,11 +29,11 @@ def _authenticate():
     from ..auth.services import user_for_token
 
     if not request.path.startswith(API_PREFIX + "/"):
-        return None
+        return
     g.api_user = None
     header = request.headers.get("Authorization", "")
     if not header:
-        return None
+        return
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Use 'Authorization: Bearer <token>'.")
@@ -39,14 +41,34 @@ def _authenticate():
     if user is None:
         raise Unauthorized("The API token is invalid or revoked.")
     g.api_user = user
-    return None
+    return
+
+
+def _reject_malformed_json():
+    """A JSON body that does not parse is a 400 in the error format, on every endpoint."""
+    if not request.path.startswith(API_PREFIX + "/") or request.method not in _BODY_METHODS:
+        return
+    if not request.is_json:
+        return
+    body = request.get_data(cache=True)
+    if not body.strip():
+        return
+    try:
+        json.loads(body)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise BadRequest("The request body is not valid JSON.",
+                         fields={"json": [f"Invalid JSON: {exc}"[:200]]}) from exc
+    return
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def api_blueprints():
     """Every API blueprint, in documentation order."""
-    from . import events
+    from . import checkins, events, pledges, programme, registration
 
-    return [events.blp]
+    return [events.blp, programme.blp, registration.blp, checkins.blp, pledges.blp]
 
 
 def register_api(app: Flask) -> None:
@@ -62,6 +84,7 @@ def register_api(app: Flask) -> None:
                        "description": "An organizer's API token (account page or "
                                       "`flask create-token EMAIL`)."})
     app.before_request(_authenticate)
+    app.before_request(_reject_malformed_json)
     for blp in api_blueprints():
         csrf.exempt(blp)
         api.register_blueprint(blp)

@@ -75,7 +75,7 @@ def authenticate(email: str, password: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationFailed("Your current password is not right.",
-                               fields={"current_password": ["Not right."]})
+                               fields={"current_password": ["Your current password is not right."]})
     check_password_strength(new)
     user.password_hash = generate_password_hash(new)
     user.session_version += 1  # other signed-in sessions end
@@ -154,8 +154,16 @@ def user_for_token(plain: str) -> User | None:
     now = utcnow()
     # Touch at most once a minute: a write per API call would serialize a busy client.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
+        from ..db_tx import begin_write
+
+        token_id, user = token.id, token.user
+        # A write transaction from the start: on SQLite, upgrading this read transaction
+        # to a write fails at once ("database is locked") when concurrent calls race.
+        begin_write()
+        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id)
+                           .values(last_used_at=now))
         db.session.commit()
+        return user
     return token.user
 
 

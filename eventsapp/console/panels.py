@@ -1,13 +1,13 @@
 """The organizer's console is built from panels that each feature registers.
 
-A panel is a template (rendered with ``event`` and whatever its context function
-returns) plus an order. Features call ``register_panel`` when their blueprint module
+A panel is a template (rendered on its own with ``event`` and the keys of the dict its
+context function returns, the dict itself also as ``ctx``) plus an order. Features call ``register_panel`` when their blueprint module
 is imported, so no feature edits another's template.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..models import Event
 

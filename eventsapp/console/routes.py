@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from ..auth import services as auth_services
 from ..auth.forms import EmptyForm
@@ -20,11 +22,18 @@ bp = Blueprint("console", __name__, url_prefix="/events/<slug>/console")
 
 def _render(event, role_form=None, status=200):
     team = list(db.session.scalars(sa.select(EventRole).where(EventRole.event_id == event.id)
+                                   .options(joinedload(EventRole.user))
                                    .order_by(EventRole.role, EventRole.id)))
-    rendered = [(p, p.context(event)) for p in panels()]
+    rendered = [(p, _render_panel(p, event)) for p in panels()]
     return render_template("console/console.html", event=event, numbers=key_numbers(event),
                            panels=rendered, team=team, role_form=role_form or GrantRoleForm(),
                            remove_form=EmptyForm()), status
+
+
+def _render_panel(panel, event) -> Markup:
+    """A feature's panel, rendered with ``event`` and its context keys (also as ``ctx``)."""
+    ctx = panel.context(event)
+    return Markup(render_template(panel.template, **{**ctx, "event": event, "ctx": ctx}))
 
 
 @bp.route("/")

@@ -5,7 +5,7 @@ from itertools import groupby
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from ..permissions import Need, acting_user, can, event_required
+from ..permissions import Need, acting_user, can, can_create_events, event_required
 from ..security import safe_next
 from ..timefmt import valid_zone
 from . import services
@@ -15,18 +15,22 @@ bp = Blueprint("events", __name__)
 
 @bp.route("/")
 def home():
-    listing = services.list_events(acting_user())
-    return render_template("events/home.html", listing=listing)
+    user = acting_user()
+    listing = services.list_events(user)
+    return render_template("events/home.html", listing=listing,
+                           can_create=can_create_events(user))
 
 
 @bp.route("/events/<slug>")
 @event_required(Need.VIEW)
 def event_page(event):
-    manage = can(acting_user(), Need.MANAGE, event)
+    user = acting_user()
+    manage = can(user, Need.MANAGE, event)
     sessions = services.visible_sessions(event, include_drafts=manage)
     days = [(day, list(items)) for day, items in
             groupby(sessions, key=lambda s: event.local(s.starts_at).date())]
-    return render_template("events/event.html", event=event, days=days, can_manage=manage)
+    return render_template("events/event.html", event=event, days=days, can_manage=manage,
+                           can_create=can_create_events(user))
 
 
 @bp.route("/timezone", methods=["GET"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Event, ProgrammeSession, User, utcnow
@@ -37,9 +36,6 @@ def list_events(user: User | None) -> EventListing:
 def visible_sessions(event: Event, include_drafts: bool) -> list[ProgrammeSession]:
     """The event's sessions in time order, with rooms and people loaded in a fixed
     number of queries."""
-    q = (sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
-         .options(selectinload(ProgrammeSession.room))
-         .order_by(ProgrammeSession.starts_at, ProgrammeSession.id))
-    if not include_drafts:
-        q = q.where(ProgrammeSession.published.is_(True))
-    return list(db.session.scalars(q))
+    from ..programme.queries import programme_sessions
+
+    return programme_sessions(event, include_drafts=include_drafts)

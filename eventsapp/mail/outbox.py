@@ -15,4 +15,7 @@ def queue_mail(*, to: str, subject: str, text: str, html: str | None = None, kin
     msg = OutboxMessage(to_address=to, subject=subject[:300], body_text=text, body_html=html,
                         kind=kind[:40], event_id=event_id)
     db.session.add(msg)
+    from .delivery import note_queued
+
+    note_queued(msg)  # tried right after the request, once committed
     return msg

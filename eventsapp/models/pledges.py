@@ -63,6 +63,9 @@ class ProgressStatus(LabelledEnum):
 
 class PledgingEntity(db.Model):
     __tablename__ = "pledging_entities"
+    # Entities are reused by name whatever the case: "ITU" and "itu" are one entity.
+    __table_args__ = (sa.Index("uq_pledging_entities_lower_name", sa.func.lower(sa.text("name")),
+                               unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(300), unique=True)
@@ -117,9 +120,14 @@ class Pledge(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Private update link for the pledger (SHA-256 of the secret).
     update_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Where reminders and update links go when no account submitted the pledge.
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     # Date of the newest progress report, kept with the report in one transaction so
     # overdue and inactive pledges are found with an index, not a subquery per pledge.
     last_report_on: Mapped[date | None] = mapped_column(sa.Date)
+    # The latest report's status (None: no report yet), kept with last_report_on.
+    progress_status: Mapped[ProgressStatus | None] = mapped_column(str_enum(ProgressStatus))
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_sample: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

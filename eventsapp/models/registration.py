@@ -84,6 +84,9 @@ class Registration(db.Model):
     badge_code: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     join_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Random value of the form that created it: a replay of that same form (double
+    # click, back + resubmit) is recognised and neither rotates the link nor mails again.
+    form_nonce: Mapped[str | None] = mapped_column(sa.String(64))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -123,6 +126,22 @@ class CheckIn(db.Model):
 
     registration: Mapped[Registration] = relationship(back_populates="checkins")
     checked_in_by: Mapped[User | None] = relationship()
+
+
+class RevokedBadgeCode(db.Model):
+    """A badge code that no longer admits (cancelled or re-issued), kept as a SHA-256
+    only, so the door can say why an old badge is refused. Written by eventsapp.badges."""
+
+    __tablename__ = "revoked_badge_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship()
 
 
 class SessionJoin(db.Model):

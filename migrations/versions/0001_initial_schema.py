@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: cec20e87b415
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:56:16.157247
+Create Date: 2026-11-22 16:48:18.031142
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'cec20e87b415'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -60,6 +60,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pledging_entities')),
     sa.UniqueConstraint('name', name=op.f('uq_pledging_entities_name'))
     )
+    with op.batch_alter_table('pledging_entities', schema=None) as batch_op:
+        batch_op.create_index('uq_pledging_entities_lower_name', [sa.literal_column('lower(name)')], unique=True)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -168,6 +171,7 @@ def upgrade():
     sa.Column('badge_code', sa.String(length=64), nullable=True),
     sa.Column('badge_printed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('join_token', sa.String(length=64), nullable=True),
+    sa.Column('form_nonce', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('waitlisted_at', sa.DateTime(timezone=True), nullable=True),
@@ -213,6 +217,18 @@ def upgrade():
     )
     with op.batch_alter_table('checkins', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checkins_event_id'), ['event_id'], unique=False)
+
+    op.create_table('revoked_badge_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_revoked_badge_codes_registration_id_registrations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_revoked_badge_codes')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_revoked_badge_codes_code_hash'))
+    )
+    with op.batch_alter_table('revoked_badge_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_revoked_badge_codes_registration_id'), ['registration_id'], unique=False)
 
     op.create_table('sessions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -260,7 +276,10 @@ def upgrade():
     sa.Column('moderated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('update_token_hash', sa.String(length=64), nullable=True),
+    sa.Column('contact_email', sa.String(length=254), nullable=False),
     sa.Column('last_report_on', sa.Date(), nullable=True),
+    sa.Column('progress_status', sa.Enum('planning', 'in_progress', 'completed', 'stalled', 'unsuccessful', name='progressstatus', native_enum=False, length=32), nullable=True),
+    sa.Column('last_reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('is_sample', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -441,6 +460,10 @@ def downgrade():
         batch_op.drop_index('ix_sessions_event_id_starts_at')
 
     op.drop_table('sessions')
+    with op.batch_alter_table('revoked_badge_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_revoked_badge_codes_registration_id'))
+
+    op.drop_table('revoked_badge_codes')
     with op.batch_alter_table('checkins', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checkins_event_id'))
 
@@ -469,6 +492,9 @@ def downgrade():
 
     op.drop_table('api_tokens')
     op.drop_table('users')
+    with op.batch_alter_table('pledging_entities', schema=None) as batch_op:
+        batch_op.drop_index('uq_pledging_entities_lower_name')
+
     op.drop_table('pledging_entities')
     op.drop_table('events')
     # ### end Alembic commands ###

@@ -1,0 +1,319 @@
+"""Pledges API: lists, one pledge, the summary counter; with an organizer's token:
+create, update, announce and moderate."""
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from ..errors import Unauthorized
+from ..extensions import db
+from ..models import Pledge, PledgeState
+from ..permissions import Need, can_manage_pledge, load_event
+from ..pledges import csv_io, queries, services, vocab
+from ..pledges.reporting import activity_of
+from .common import BEARER, ApiErrorSchema, user
+
+blp = Blueprint("api_pledges", __name__, url_prefix="/api/v1",
+                description="Pledges: announced at sessions, counted, tracked until fulfilled. "
+                            "Only published pledges count and show.")
+
+MAX_LIMIT = 1000
+
+
+# ---------------------------------------------------------------- schemas
+
+class EntitySchema(Schema):
+    name = fields.String()
+    sector = fields.String()
+    country = fields.String()
+    is_lead = fields.Boolean()
+
+
+class SessionRefSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    url = fields.String()
+
+
+class PersonRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class ReportSchema(Schema):
+    reported_on = fields.String()
+    status = fields.String()
+    percent_complete = fields.Integer()
+    amount_disbursed_usd = fields.String(allow_none=True)
+    narrative = fields.String()
+
+
+class PledgeOutSchema(Schema):
+    id = fields.Integer()
+    url = fields.String()
+    title = fields.String()
+    description = fields.String()
+    type = fields.String()
+    amount_usd = fields.String(allow_none=True, metadata={"description": "decimal string, USD"})
+    focus_area = fields.String()
+    pillar = fields.String()
+    entities = fields.List(fields.Nested(EntitySchema))
+    countries = fields.List(fields.String())
+    regions = fields.List(fields.String())
+    targets_ldc = fields.Boolean()
+    beneficiaries = fields.List(fields.String())
+    sdgs = fields.List(fields.Integer())
+    target_year = fields.Integer(allow_none=True)
+    indicator = fields.String()
+    event = fields.String(allow_none=True, metadata={"description": "event slug"})
+    session = fields.Nested(SessionRefSchema, allow_none=True)
+    announced_by = fields.Nested(PersonRefSchema, allow_none=True)
+    announced_at = fields.String(allow_none=True)
+    published_at = fields.String(allow_none=True)
+    state = fields.String()
+    decline_reason = fields.String()
+    progress_status = fields.String(allow_none=True)
+    last_report_on = fields.String(allow_none=True)
+    activity = fields.String(metadata={"description": "active, overdue or inactive"})
+    is_sample = fields.Boolean()
+    reports = fields.List(fields.Nested(ReportSchema))
+
+
+class PledgeListSchema(Schema):
+    total = fields.Integer()
+    pledges = fields.List(fields.Nested(PledgeOutSchema))
+
+
+class SummarySchema(Schema):
+    pledges = fields.Integer()
+    entities = fields.Integer()
+    amount_usd = fields.String(metadata={"description": "decimal string, USD"})
+
+
+class ListArgsSchema(Schema):
+    session = fields.String(metadata={"description": "session id"})
+    focus_area = fields.String()
+    type = fields.String()
+    sector = fields.String(metadata={"description": "sector of the lead entity"})
+    region = fields.String()
+    sdg = fields.String()
+    beneficiary = fields.String()
+    limit = fields.Integer(load_default=100, metadata={"description": f"at most {MAX_LIMIT}"})
+    offset = fields.Integer(load_default=0)
+
+
+class SummaryArgsSchema(Schema):
+    event = fields.String(metadata={"description": "event slug; without it: all events"})
+
+
+class PledgeInSchema(Schema):
+    """Values are checked by the same rules as the forms (clear messages per field)."""
+
+    title = fields.Raw()
+    description = fields.Raw()
+    type = fields.Raw(metadata={"description": "financial, programmatic, policy, advocacy"})
+    amount_usd = fields.Raw(allow_none=True, metadata={"description": "decimal string or number"})
+    focus_area = fields.Raw(metadata={"description": "access, adoption, value_creation, accelerate"})
+    pillar = fields.Raw()
+    entities = fields.Raw(metadata={"description": "[{name, sector, country, is_lead}]"})
+    countries = fields.Raw()
+    regions = fields.Raw()
+    targets_ldc = fields.Raw()
+    beneficiaries = fields.Raw()
+    sdgs = fields.Raw()
+    target_year = fields.Raw(allow_none=True)
+    indicator = fields.Raw()
+    contact_email = fields.Raw()
+    publish = fields.Boolean(metadata={"description": "create: publish at once"})
+    announcement = fields.Raw(metadata={"description": "create: {session_id, announced_by_id, "
+                                                       "announced_at} to announce at once"})
+
+
+class AnnounceInSchema(Schema):
+    session_id = fields.Raw(required=True)
+    announced_by_id = fields.Raw(allow_none=True)
+    announced_at = fields.Raw(allow_none=True, metadata={"description": "ISO 8601; default now"})
+    event = fields.String(metadata={"description": "event slug, for a pledge not yet tied to one"})
+
+
+class ModerateInSchema(Schema):
+    action = fields.String(required=True, metadata={"description": "publish or decline"})
+    reason = fields.String(load_default="", metadata={"description": "required to decline"})
+
+
+# ---------------------------------------------------------------- helpers
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def pledge_json(p: Pledge, detail: bool = False) -> dict:
+    raw = {
+        "id": p.id, "url": url_for("pledges.pledge_page", pledge_id=p.id, _external=True),
+        "title": p.title, "description": p.description, "type": p.type.value,
+        "amount_usd": str(p.amount_usd) if p.amount_usd is not None else None,
+        "focus_area": p.focus_area.value, "pillar": p.pillar,
+        "entities": [{"name": pe.entity.name, "sector": pe.entity.sector.value,
+                      "country": pe.entity.country, "is_lead": pe.is_lead} for pe in p.entities],
+        "countries": [pl.name for pl in p.places if pl.name in vocab.COUNTRY_REGION],
+        "regions": sorted({pl.region for pl in p.places}),
+        "targets_ldc": p.targets_ldc,
+        "beneficiaries": [b.group for b in p.beneficiaries],
+        "sdgs": sorted(s.sdg for s in p.sdgs), "target_year": p.target_year,
+        "indicator": p.indicator, "event": p.event.slug if p.event else None,
+        "session": ({"id": p.session.id, "title": p.session.title,
+                     "url": f"/events/{p.event.slug}/sessions/{p.session.id}"}
+                    if p.session and p.event else None),
+        "announced_by": ({"id": p.announced_by.id, "name": p.announced_by.name}
+                         if p.announced_by else None),
+        "announced_at": _iso(p.announced_at), "published_at": _iso(p.published_at),
+        "state": p.state.value, "decline_reason": p.decline_reason,
+        "progress_status": p.progress_status.value if p.progress_status else None,
+        "last_report_on": _iso(p.last_report_on),
+        "activity": activity_of(p), "is_sample": p.is_sample,
+    }
+    if detail:
+        raw["reports"] = [{"reported_on": r.reported_on.isoformat(), "status": r.status.value,
+                           "percent_complete": r.percent_complete,
+                           "amount_disbursed_usd": (str(r.amount_disbursed_usd)
+                                                    if r.amount_disbursed_usd is not None else None),
+                           "narrative": r.narrative} for r in p.reports]
+    return raw
+
+
+def _signed_in():
+    u = user()
+    if u is None:
+        raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+    return u
+
+
+def _fresh(pledge_id: int) -> Pledge:
+    return db.session.get(Pledge, pledge_id, populate_existing=True)
+
+
+# ---------------------------------------------------------------- routes
+
+@blp.route("/events/<slug>/pledges")
+class EventPledges(MethodView):
+    @blp.arguments(ListArgsSchema, location="query")
+    @blp.response(200, PledgeListSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Unknown filter value")
+    def get(self, args, slug):
+        """The event's published pledges (filters: session, focus_area, type, sector...)."""
+        import sqlalchemy as sa
+
+        event = load_event(slug, Need.VIEW, user())
+        f = queries.parse_filters(args, event)
+        limit = max(1, min(int(args.get("limit") or 100), MAX_LIMIT))
+        offset = max(0, int(args.get("offset") or 0))
+        total = db.session.scalar(sa.select(sa.func.count()).where(*queries.conditions(f)))
+        pledges = db.session.scalars(queries.pledge_list_query(f).options(*csv_io.export_options())
+                                     .limit(limit).offset(offset))
+        return {"total": total, "pledges": [pledge_json(p) for p in pledges]}
+
+    @blp.arguments(PledgeInSchema)
+    @blp.response(201, PledgeOutSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="No token")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Not an organizer of the event")
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid values")
+    @blp.doc(security=BEARER)
+    def post(self, data, slug):
+        """Record a pledge for the event (organizers); optionally publish or announce it."""
+        actor = _signed_in()
+        event = load_event(slug, Need.MANAGE, actor)
+        announcement = data.pop("announcement", None)
+        publish = bool(data.pop("publish", False))
+        if announcement is not None and not isinstance(announcement, dict):
+            from ..errors import ValidationFailed
+
+            raise ValidationFailed("Some fields are not valid.", fields={
+                "announcement": ["Give {session_id, announced_by_id, announced_at}."]})
+        pledge = services.create_pledge(actor, event, data, publish=publish,
+                                        announcement=announcement)
+        return pledge_json(_fresh(pledge.id), detail=True)
+
+
+@blp.route("/pledges/summary")
+class Summary(MethodView):
+    @blp.arguments(SummaryArgsSchema, location="query")
+    @blp.response(200, SummarySchema)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
+    def get(self, args):
+        """The counter: published pledges, distinct entities and USD, for one event or all."""
+        slug = args.get("event")
+        if slug:
+            event = load_event(slug, Need.VIEW, user())
+            return queries.event_counter(event).as_json()
+        return queries.counter().as_json()
+
+
+@blp.route("/pledges/<int:pledge_id>")
+class PledgeDetail(MethodView):
+    @blp.response(200, PledgeOutSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such (visible) pledge")
+    def get(self, pledge_id):
+        """One pledge with its progress reports (unpublished: its submitter and organizers)."""
+        return pledge_json(services.visible_pledge(user(), pledge_id), detail=True)
+
+    @blp.arguments(PledgeInSchema)
+    @blp.response(200, PledgeOutSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="No token")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Not an organizer")
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid values")
+    @blp.doc(security=BEARER)
+    def patch(self, data, pledge_id):
+        """Change some fields of a pledge (organizers of its event)."""
+        actor = _signed_in()
+        data.pop("announcement", None)
+        data.pop("publish", None)
+        services.update_pledge(actor, pledge_id, data, partial=True)
+        return pledge_json(_fresh(pledge_id), detail=True)
+
+
+@blp.route("/pledges/<int:pledge_id>/announce")
+class Announce(MethodView):
+    @blp.arguments(AnnounceInSchema)
+    @blp.response(200, PledgeOutSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="No token")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Not an organizer")
+    @blp.alt_response(409, schema=ApiErrorSchema, description="The pledge was declined")
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Session or announcer not valid")
+    @blp.doc(security=BEARER)
+    def post(self, data, pledge_id):
+        """Announce: publish the pledge and link it to the session and person."""
+        actor = _signed_in()
+        pledge = services.managed_pledge(actor, pledge_id)
+        if pledge.event is not None:
+            event = pledge.event
+        elif data.get("event"):
+            event = load_event(data["event"], Need.MANAGE, actor)
+        else:
+            from ..errors import ValidationFailed
+
+            raise ValidationFailed("Some fields are not valid.",
+                                   fields={"event": ["Name the event where it was announced."]})
+        services.announce_pledge(actor, pledge_id, event, data.get("session_id"),
+                                 data.get("announced_by_id"), data.get("announced_at"))
+        return pledge_json(_fresh(pledge_id), detail=True)
+
+
+@blp.route("/pledges/<int:pledge_id>/moderate")
+class Moderate(MethodView):
+    @blp.arguments(ModerateInSchema)
+    @blp.response(200, PledgeOutSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="No token")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Not an organizer")
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Unknown action or no reason")
+    @blp.doc(security=BEARER)
+    def post(self, data, pledge_id):
+        """Publish, or decline with a reason (the submitter is told by mail)."""
+        actor = _signed_in()
+        services.moderate(actor, pledge_id, data["action"], data.get("reason", ""))
+        return pledge_json(_fresh(pledge_id), detail=True)
+
+
+__all__ = ["PledgeState", "blp", "can_manage_pledge"]

@@ -1,0 +1,467 @@
+"""The programme over the API: read sessions (anyone), and with an organizer's token
+create, update and delete events, rooms, sessions and people.
+
+Times are ISO 8601. Answers carry the event's offset; inputs may carry any offset, or
+none (then they are read as local time in the event's zone; a time skipped by a
+daylight-saving change is refused). Stream links are write-only here: no answer ever
+contains them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import (
+    Event,
+    EventFormat,
+    EventKind,
+    Person,
+    ProgrammeSession,
+    RoleKind,
+    Room,
+    SessionType,
+)
+from ..permissions import (
+    Need,
+    acting_user,
+    can,
+    can_create_events,
+    can_edit_person,
+    event_required,
+    login_required,
+)
+from ..programme import queries, services
+from ..programme.exports import base_url
+from ..programme.timeconv import NonexistentLocalTime, naive_local_to_utc
+from .common import BEARER, ApiErrorSchema, user
+
+blp = Blueprint("api_programme", __name__, url_prefix="/api/v1",
+                description="The programme: sessions with their people; organizers build it.")
+
+
+# ------------------------------------------------------------------ schemas
+
+class Instant(fields.Field):
+    """ISO 8601 in, kept as given (with or without offset); the view applies the zone."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Not a date and time.")
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValidationError("Not an ISO 8601 date and time, e.g. "
+                                  "2024-06-07T14:00:00+02:00.") from exc
+
+
+def _local(value, obj, zone_of):
+    return value.astimezone(zone_of(obj)).isoformat() if value else None
+
+
+class PersonRoleOut(Schema):
+    person_id = fields.Integer(attribute="person_id")
+    name = fields.Function(lambda r: r.person.name)
+    role = fields.Function(lambda r: r.role.value)
+    role_label = fields.Function(lambda r: r.role.label)
+    organization = fields.Function(lambda r: r.person.organization)
+    position = fields.Function(lambda r: r.person.position)
+    order = fields.Integer(attribute="position")
+
+
+class RoomOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    capacity = fields.Integer(allow_none=True)
+    description = fields.String()
+
+
+class SessionOut(Schema):
+    id = fields.Integer()
+    event = fields.Function(lambda s: s.event.slug)
+    type = fields.Function(lambda s: s.type.value)
+    type_label = fields.Function(lambda s: s.type.label)
+    number = fields.Integer(allow_none=True)
+    label = fields.String()
+    title = fields.String()
+    description = fields.String()
+    room = fields.Function(lambda s: {"id": s.room.id, "name": s.room.name} if s.room else None)
+    starts_at = fields.Function(lambda s: _local(s.starts_at, s, lambda o: o.event.tz),
+                                metadata={"description": "ISO 8601 with the event's offset"})
+    ends_at = fields.Function(lambda s: _local(s.ends_at, s, lambda o: o.event.tz))
+    timezone = fields.Function(lambda s: s.event.timezone)
+    published = fields.Boolean()
+    url = fields.Function(lambda s: base_url() + url_for(
+        "programme.session_page", slug=s.event.slug, session_id=s.id))
+    people = fields.Function(lambda s: PersonRoleOut(many=True).dump(
+        sorted(s.roles, key=lambda r: (r.position, r.id))))
+
+
+class SessionListOut(Schema):
+    event = fields.String()
+    timezone = fields.String()
+    programme_version = fields.Integer()
+    sessions = fields.List(fields.Nested(SessionOut))
+
+
+class PersonRoleIn(Schema):
+    person_id = fields.Integer(required=True)
+    role = fields.String(load_default="speaker", validate=validate.OneOf([r.value for r in RoleKind]))
+
+
+class SessionIn(Schema):
+    type = fields.String(required=True, validate=validate.OneOf([t.value for t in SessionType]))
+    number = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=999))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    description = fields.String(validate=validate.Length(max=20000))
+    room_id = fields.Integer(allow_none=True)
+    starts_at = Instant(required=True)
+    ends_at = Instant(required=True)
+    published = fields.Boolean(metadata={"description": "default false (a draft)"})
+    stream_url = fields.String(allow_none=True, metadata={"description": "write-only"})
+    stream_passcode = fields.String(allow_none=True, metadata={"description": "write-only"})
+    recording_url = fields.String(allow_none=True, metadata={"description": "write-only"})
+    people = fields.List(fields.Nested(PersonRoleIn),
+                         metadata={"description": "in display order; replaces the list"})
+
+
+class EventIn(Schema):
+    slug = fields.String(validate=validate.Length(max=80))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(validate=validate.OneOf([k.value for k in EventKind]))
+    format = fields.String(validate=validate.OneOf([f.value for f in EventFormat]))
+    description = fields.String()
+    venue_name = fields.String()
+    venue_address = fields.String()
+    city = fields.String()
+    country = fields.String()
+    timezone = fields.String(required=True, metadata={"description": "IANA zone"})
+    starts_at = Instant(required=True)
+    ends_at = Instant(required=True)
+    published = fields.Boolean()
+    website_url = fields.String(allow_none=True)
+    capacity_in_person = fields.Integer(allow_none=True)
+    capacity_online = fields.Integer(allow_none=True)
+    registration_opens_at = Instant(allow_none=True)
+    registration_closes_at = Instant(allow_none=True)
+
+
+class EventOut(Schema):
+    slug = fields.String()
+    title = fields.String()
+    kind = fields.Function(lambda e: e.kind.value)
+    format = fields.Function(lambda e: e.format.value)
+    timezone = fields.String()
+    starts_at = fields.Function(lambda e: _local(e.starts_at, e, lambda o: o.tz))
+    ends_at = fields.Function(lambda e: _local(e.ends_at, e, lambda o: o.tz))
+    venue_name = fields.String()
+    venue_address = fields.String()
+    city = fields.String()
+    country = fields.String()
+    description = fields.String()
+    published = fields.Boolean()
+    programme_version = fields.Integer()
+    rooms = fields.List(fields.Nested(RoomOut))
+
+
+class RoomIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    description = fields.String(validate=validate.Length(max=400))
+
+
+class PersonIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    position = fields.String(validate=validate.Length(max=300))
+    organization = fields.String(validate=validate.Length(max=300))
+    country = fields.String(validate=validate.Length(max=100))
+    bio = fields.String(validate=validate.Length(max=5000))
+    account_email = fields.String(allow_none=True,
+                                  metadata={"description": "link the profile to this account"})
+    allow_duplicate = fields.Boolean(load_default=False, metadata={
+        "description": "create even if someone has the same name and organization"})
+
+
+class PersonOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    position = fields.String()
+    organization = fields.String()
+    country = fields.String()
+    bio = fields.String()
+    has_photo = fields.Function(lambda p: bool(p.photo_filename))
+
+
+class SessionPatch(SessionIn):
+    """Any subset of SessionIn's fields."""
+
+
+class EventPatch(EventIn):
+    """Any subset of EventIn's fields."""
+
+
+class RoomPatch(RoomIn):
+    """Any subset of RoomIn's fields."""
+
+
+class PersonPatch(PersonIn):
+    """Any subset of PersonIn's fields."""
+
+
+# ------------------------------------------------------------------ helpers
+
+def _instants(data: dict, zone: str, keys=("starts_at", "ends_at", "registration_opens_at",
+                                           "registration_closes_at")) -> dict:
+    out = dict(data)
+    for key in keys:
+        if out.get(key) is not None:
+            try:
+                out[key] = naive_local_to_utc(out[key], zone)
+            except NonexistentLocalTime as exc:
+                raise ValidationFailed(str(exc), fields={key: [str(exc)]}) from exc
+    return out
+
+
+def session_manage(view):
+    """``session_id`` -> ``session`` and ``event``, for an organizer of its event
+    (checked before the body is read: 401 / 404 / 403 come first)."""
+
+    @wraps(view)
+    def wrapper(*args, session_id: int, **kwargs):
+        u = acting_user()
+        if u is None:
+            return login_required(lambda: None)()
+        s = db.session.get(ProgrammeSession, session_id)
+        if s is None or not can(u, Need.VIEW, s.event) or (
+                not s.published and not can(u, Need.MANAGE, s.event)):
+            raise NotFound("No such session.")
+        if not can(u, Need.MANAGE, s.event):
+            raise Forbidden("Only the event's organizers change its sessions.")
+        return view(*args, session=s, event=s.event, **kwargs)
+
+    return wrapper
+
+
+def person_editor(view):
+    @wraps(view)
+    def wrapper(*args, person_id: int, **kwargs):
+        u = acting_user()
+        if u is None:
+            return login_required(lambda: None)()
+        p = db.session.get(Person, person_id)
+        if p is None:
+            raise NotFound("No such person.")
+        if not can_edit_person(u, p):
+            raise Forbidden("You may not change this person.")
+        return view(*args, person=p, **kwargs)
+
+    return wrapper
+
+
+def creators_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        u = acting_user()
+        if u is None:
+            return login_required(lambda: None)()
+        if not can_create_events(u):
+            raise Forbidden("Only administrators and event organizers do this.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _reload_session(session_id: int) -> ProgrammeSession:
+    db.session.expire_all()
+    return db.session.scalar(
+        queries._with_people(sa.select(ProgrammeSession).where(ProgrammeSession.id == session_id)))
+
+
+# ------------------------------------------------------------------ sessions
+
+@blp.route("/events/<slug>/sessions")
+class EventSessions(MethodView):
+    @event_required(Need.VIEW)
+    @blp.response(200, SessionListOut)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
+    def get(self, event):
+        """The event's sessions in time order, each with its people in order."""
+        manage = can(user(), Need.MANAGE, event)
+        return {"event": event.slug, "timezone": event.timezone,
+                "programme_version": event.programme_version,
+                "sessions": queries.programme_sessions(event, include_drafts=manage)}
+
+    @event_required(Need.MANAGE)
+    @blp.arguments(SessionIn)
+    @blp.response(201, SessionOut)
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid session")
+    @blp.doc(security=BEARER)
+    def post(self, data, event):
+        """Create a session (organizers). End before start, unknown room: 422."""
+        s = services.create_session(event, _instants(data, event.timezone))
+        return _reload_session(s.id)
+
+
+@blp.route("/sessions/<int:session_id>")
+class SessionDetail(MethodView):
+    @blp.response(200, SessionOut)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such session")
+    def get(self, session_id):
+        """One session with its people."""
+        s = _reload_session(session_id)
+        u = user()
+        if s is None or not can(u, Need.VIEW, s.event) or (
+                not s.published and not can(u, Need.MANAGE, s.event)):
+            raise NotFound("No such session.")
+        return s
+
+    @session_manage
+    @blp.arguments(SessionPatch(partial=True))
+    @blp.response(200, SessionOut)
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid session")
+    @blp.doc(security=BEARER)
+    def patch(self, data, session, event):
+        """Change a session (organizers); ``people`` replaces the list."""
+        services.update_session(event, session.id, _instants(data, event.timezone))
+        return _reload_session(session.id)
+
+    @session_manage
+    @blp.response(204)
+    @blp.doc(security=BEARER)
+    def delete(self, session, event):
+        """Delete a session (organizers)."""
+        services.delete_session(event, session.id)
+
+
+# ------------------------------------------------------------------ events
+
+@blp.route("/events")
+class EventCreate(MethodView):
+    @creators_only
+    @blp.arguments(EventIn)
+    @blp.response(201, EventOut)
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid event")
+    @blp.doc(security=BEARER)
+    def post(self, data):
+        """Create an event (administrators and organizers); you become its organizer."""
+        zone = data.get("timezone", "UTC")
+        from ..timefmt import valid_zone
+        if not valid_zone(zone):
+            raise ValidationFailed("Unknown time zone.", fields={"timezone": ["Unknown zone."]})
+        return services.create_event(user(), _instants(data, zone))
+
+
+@blp.route("/events/<slug>")
+class EventChange(MethodView):
+    @event_required(Need.MANAGE)
+    @blp.arguments(EventPatch(partial=True))
+    @blp.response(200, EventOut)
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid event")
+    @blp.doc(security=BEARER)
+    def patch(self, data, event):
+        """Change an event (organizers). The short name (slug) does not change."""
+        data.pop("slug", None)
+        zone = data.get("timezone") or event.timezone
+        from ..timefmt import valid_zone
+        if not valid_zone(zone):
+            raise ValidationFailed("Unknown time zone.", fields={"timezone": ["Unknown zone."]})
+        return services.update_event(event, _instants(data, zone))
+
+    @event_required(Need.MANAGE)
+    @blp.response(204)
+    @blp.doc(security=BEARER)
+    def delete(self, event):
+        """Delete an event and everything in it (organizers)."""
+        services.delete_event(event)
+
+
+# ------------------------------------------------------------------ rooms
+
+@blp.route("/events/<slug>/rooms")
+class EventRooms(MethodView):
+    @event_required(Need.VIEW)
+    @blp.response(200, RoomOut(many=True))
+    def get(self, event):
+        """The event's rooms."""
+        return queries.event_rooms(event)
+
+    @event_required(Need.MANAGE)
+    @blp.arguments(RoomIn)
+    @blp.response(201, RoomOut)
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid room")
+    @blp.doc(security=BEARER)
+    def post(self, data, event):
+        """Add a room (organizers)."""
+        return services.create_room(event, data)
+
+
+@blp.route("/events/<slug>/rooms/<int:room_id>")
+class EventRoom(MethodView):
+    @event_required(Need.MANAGE)
+    @blp.arguments(RoomPatch(partial=True))
+    @blp.response(200, RoomOut)
+    @blp.doc(security=BEARER)
+    def patch(self, data, event, room_id):
+        """Change a room (organizers)."""
+        return services.update_room(event, room_id, data)
+
+    @event_required(Need.MANAGE)
+    @blp.response(204)
+    @blp.doc(security=BEARER)
+    def delete(self, event, room_id):
+        """Delete a room; its sessions keep their times without a room."""
+        services.delete_room(event, room_id)
+
+
+# ------------------------------------------------------------------ people
+
+@blp.route("/people")
+class People(MethodView):
+    @creators_only
+    @blp.arguments(PersonIn)
+    @blp.response(201, PersonOut)
+    @blp.alt_response(409, schema=ApiErrorSchema,
+                      description="Likely duplicate (same name and organization)")
+    @blp.doc(security=BEARER)
+    def post(self, data):
+        """Create a person (a speaker profile, shared across events)."""
+        allow = data.pop("allow_duplicate", False)
+        return services.create_person(user(), data, allow_duplicate=allow)
+
+
+@blp.route("/people/<int:person_id>")
+class PersonDetail(MethodView):
+    @blp.response(200, PersonOut)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such person")
+    def get(self, person_id):
+        """A person's public profile."""
+        p = db.session.get(Person, person_id)
+        if p is None:
+            raise NotFound("No such person.")
+        return p
+
+    @person_editor
+    @blp.arguments(PersonPatch(partial=True))
+    @blp.response(200, PersonOut)
+    @blp.doc(security=BEARER)
+    def patch(self, data, person):
+        """Change a person (organizers of an event where they appear)."""
+        data.pop("allow_duplicate", None)
+        return services.update_person(user(), person.id, data)
+
+    @person_editor
+    @blp.response(204)
+    @blp.doc(security=BEARER)
+    def delete(self, person):
+        """Delete a person and their roles on sessions."""
+        services.delete_person(user(), person.id)
+
+
+__all__ = ["Event", "Room", "blp"]

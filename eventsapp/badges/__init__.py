@@ -1,0 +1,1 @@
+"""QR badges (PNG and PDF, batch printing) and check-in at the door."""

@@ -1,0 +1,287 @@
+"""Badges for attendees (manage link), the check-in desk, the organizer's badge page."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from ..console.panels import register_panel
+from ..errors import Conflict, NotFound
+from ..extensions import db
+from ..models import Category, Event, EventRole, EventRoleKind, Registration, utcnow
+from ..nav import register_nav
+from ..permissions import Need, acting_user, event_required, login_required
+from . import services
+from .design import CATEGORY_COLOURS, badge_data
+from .forms import PrintForm, ReissueForm, ScanForm
+from .limits import limited_check_in
+from .render_pdf import badge_pdf, badge_sheets_pdf
+from .render_png import badge_png
+
+bp = Blueprint("badges", __name__)
+
+PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+
+
+# ---------------------------------------------------------------- attendee: badge files
+
+
+def _badge_or_page(reg: Registration | None, token: str | None = None):
+    """(BadgeData, None) for a valid badge, else (None, the page that says why)."""
+    if reg is None:
+        raise NotFound("This link is not valid. Use the latest link we sent you.")
+    problem = services.badge_problem(reg)
+    if problem:
+        page = render_template("badges/no_badge.html", registration=reg, event=reg.event,
+                               reason=problem, message=services.NO_BADGE[problem],
+                               manage_token=token)
+        return None, (page, 409, PRIVATE)
+    return badge_data(reg, reg.event), None
+
+
+def _file(data: bytes, mimetype: str, name: str, download: bool):
+    resp = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=download,
+                     download_name=name, max_age=0)
+    resp.headers.update(PRIVATE)
+    return resp
+
+
+def _filename(event: Event, reg: Registration, ext: str) -> str:
+    return f"badge-{event.slug}-{reg.id}.{ext}"
+
+
+@bp.route("/r/<token>/badge.png")
+def badge_png_for_token(token: str):
+    reg = services.registration_for_token(token)
+    data, page = _badge_or_page(reg, token)
+    if page:
+        return page
+    return _file(badge_png(data), "image/png", _filename(reg.event, reg, "png"),
+                 request.args.get("download") == "1")
+
+
+@bp.route("/r/<token>/badge.pdf")
+def badge_pdf_for_token(token: str):
+    reg = services.registration_for_token(token)
+    data, page = _badge_or_page(reg, token)
+    if page:
+        return page
+    return _file(badge_pdf(data), "application/pdf", _filename(reg.event, reg, "pdf"),
+                 request.args.get("download") == "1")
+
+
+@bp.app_template_global()
+def badge_status(registration: Registration | None) -> dict:
+    """For the manage page's badge slot: {"valid": bool, "reason": key, "message": text}."""
+    problem = services.badge_problem(registration)
+    return {"valid": problem is None, "reason": problem,
+            "message": services.NO_BADGE.get(problem or "", "")}
+
+
+@bp.app_template_global()
+def category_colour_class(category) -> str:
+    return f"cat-{Category(category).value}"
+
+
+# ---------------------------------------------------------------- the check-in desk
+
+
+def _desk(event: Event, form: ScanForm, result=None, status: int = 200):
+    counts = services.checkin_counts(event)
+    return render_template(
+        "badges/desk.html", event=event, form=form, result=result, counts=counts,
+        recent=services.recent_checkins(event, 8), colours=CATEGORY_COLOURS,
+    ), status
+
+
+@bp.route("/events/<slug>/checkin", methods=["GET", "POST"])
+@event_required(Need.CHECKIN)
+def desk(event: Event):
+    """The door: a handheld scanner types the code and Enter into the focused field; the
+    page answers and is ready for the next scan. Works without JavaScript (this POST);
+    with it, checkin.js posts to ``scan`` and also offers the phone's camera."""
+    if request.method == "GET":
+        form = ScanForm(formdata=None)
+        # The URL form of a code (a phone's camera app opens it): fill it in, never
+        # check in on a GET.
+        form.code.data = (request.args.get("code") or "")[:200]
+        return _desk(event, form)
+    form = ScanForm()
+    if not form.validate_on_submit():
+        return _desk(event, form, status=422)
+    result = limited_check_in(event, form.code.data, acting_user())
+    fresh = ScanForm(formdata=None)
+    return _desk(event, fresh, result, 429 if result.reason == "rate_limited" else 200)
+
+
+@bp.route("/events/<slug>/checkin/scan", methods=["POST"])
+@event_required(Need.CHECKIN)
+def scan(event: Event):
+    """JSON for the desk's script: {"code": ...} -> the same answer as the API. The
+    session cookie authenticates, so the CSRF token is required (X-CSRFToken header)."""
+    body = request.get_json(silent=True)
+    code = body.get("code") if isinstance(body, dict) else None
+    result = limited_check_in(event, code if isinstance(code, str) else None, acting_user())
+    resp = jsonify(result.as_dict())
+    if result.reason == "rate_limited":
+        resp.status_code = 429
+        resp.headers["Retry-After"] = "60"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.route("/events/<slug>/checkin/counts")
+@event_required(Need.CHECKIN)
+def counts(event: Event):
+    """Live counts for the desk and the console (polled by checkin.js)."""
+    resp = jsonify(services.checkin_counts(event).as_dict())
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _desk_events(user) -> list[Event]:
+    q = sa.select(Event).order_by(Event.starts_at.desc())
+    if not user.is_admin:
+        q = q.join(EventRole, EventRole.event_id == Event.id).where(
+            EventRole.user_id == user.id,
+            EventRole.role.in_([EventRoleKind.ORGANIZER, EventRoleKind.CHECKIN_STAFF])
+        ).distinct()
+    else:
+        q = q.where(Event.ends_at >= utcnow() - timedelta(days=30))
+    return list(db.session.scalars(q.limit(100)))
+
+
+@bp.route("/checkin")
+@login_required
+def desks():
+    """The check-in desks the signed-in user may open."""
+    return render_template("badges/desks.html", events=_desk_events(acting_user()))
+
+
+def _has_desk() -> bool:
+    user = acting_user()
+    if user is None:
+        return False
+    if user.is_admin:
+        return True
+    from flask import g
+
+    if "_badges_has_desk" not in g:
+        g._badges_has_desk = db.session.scalar(
+            sa.select(EventRole.id).where(
+                EventRole.user_id == user.id,
+                EventRole.role.in_([EventRoleKind.ORGANIZER, EventRoleKind.CHECKIN_STAFF]))
+            .limit(1)) is not None
+    return g._badges_has_desk
+
+
+register_nav("Check-in", "badges.desks", 60, signed_in_only=True, visible=_has_desk)
+
+
+# ---------------------------------------------------------------- organizer: badges
+
+
+def _badges_page(event: Event, print_form: PrintForm | None = None, status: int = 200):
+    search = request.args.get("q", "")
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows, total = services.badge_list(event, search, page)
+    checked = services.checked_in_today_ids(event, [r.id for r in rows])
+    return render_template(
+        "badges/organizer.html", event=event, print_form=print_form or PrintForm(),
+        reissue_form=ReissueForm(), rows=rows, total=total, page=page, search=search,
+        page_size=services.PAGE_SIZE, checked_today=checked,
+        counts=services.checkin_counts(event),
+        badge_counts=services.badge_counts(event),
+    ), status
+
+
+@bp.route("/events/<slug>/badges/")
+@event_required(Need.MANAGE)
+def organizer(event: Event):
+    return _badges_page(event)
+
+
+@bp.route("/events/<slug>/badges/print", methods=["POST"])
+@event_required(Need.MANAGE)
+def print_badges(event: Event):
+    """One PDF of A4 sheets (1, 4 or 8 badges a page), by name, optionally one category
+    and only those not printed yet; optionally marks them printed."""
+    form = PrintForm()
+    if not form.validate_on_submit():
+        return _badges_page(event, form, 422)
+    category = Category(form.category.data) if form.category.data else None
+    per_page = int(form.per_page.data)
+    regs = services.printable_badges(event, category, bool(form.not_printed.data))
+    if not regs:
+        flash("No badges match: nothing to print.", "warning")
+        return redirect(url_for("badges.organizer", slug=event.slug))
+    data = [badge_data(r, event) for r in regs]
+    label = category.value if category else "all"
+    pdf = badge_sheets_pdf(data, per_page, title=f"Badges · {event.title} · {label}")
+    if form.mark_printed.data:
+        services.mark_printed(event, regs)
+    name = f"badges-{event.slug}-{label}{'-new' if form.not_printed.data else ''}-{per_page}up.pdf"
+    resp = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=name, max_age=0)
+    resp.headers.update(PRIVATE)
+    return resp
+
+
+@bp.route("/events/<slug>/badges/<int:registration_id>/badge.pdf")
+@event_required(Need.MANAGE)
+def organizer_badge_pdf(event: Event, registration_id: int):
+    """One attendee's badge (to reprint at the desk); does not mark it printed."""
+    reg = db.session.scalar(sa.select(Registration).where(
+        Registration.id == registration_id, Registration.event_id == event.id))
+    if reg is None:
+        raise NotFound("No such registration.")
+    data, page = _badge_or_page(reg)
+    if page:
+        return page
+    return _file(badge_pdf(data), "application/pdf", _filename(event, reg, "pdf"), False)
+
+
+@bp.route("/events/<slug>/badges/<int:registration_id>/reissue", methods=["POST"])
+@event_required(Need.MANAGE)
+def reissue(event: Event, registration_id: int):
+    """A new code for a lost or misused badge; the old one stops admitting."""
+    form = ReissueForm()
+    back = url_for("badges.organizer", slug=event.slug, q=request.args.get("q") or None)
+    if not form.validate_on_submit():
+        flash("The form expired: try again.", "error")
+        return redirect(back)
+    try:
+        reg = services.reissue_badge(event, registration_id, acting_user())
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(back)
+    flash(f"New badge code issued for {reg.name}: the old badge no longer admits. "
+          "Print the new badge.", "success")
+    return redirect(back)
+
+
+# ---------------------------------------------------------------- console panel
+
+
+def _panel_context(event: Event) -> dict:
+    return {"checkin_counts": services.checkin_counts(event)}
+
+
+register_panel("badges", "Badges and check-in", "badges/_console_panel.html", 30,
+               _panel_context)
+
+__all__ = ["bp"]

@@ -1,0 +1,446 @@
+"""Badges and the door: who has a valid badge, checking a badge in, counts, re-issue,
+batch printing. Services take explicit arguments and never read the request."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
+
+from ..db_tx import begin_write
+from ..errors import Conflict, NotFound
+from ..extensions import db
+from ..mail.outbox import queue_mail
+from ..models import (
+    Category,
+    CheckIn,
+    Event,
+    Modality,
+    Registration,
+    RegistrationStatus,
+    User,
+    utcnow,
+)
+from ..models.registration import RevokedBadgeCode
+from ..security import hash_token, new_token
+from .qr import extract_code
+
+# ---------------------------------------------------------------- revoked codes
+
+
+@sa_event.listens_for(Registration.badge_code, "set", active_history=True)
+def _remember_revoked_code(target: Registration, value, oldvalue, _initiator):
+    """Whoever clears or replaces a badge code (cancel, decline, erase, re-issue), its
+    hash is kept so the door can tell "cancelled" or "replaced" from "unknown"."""
+    if not isinstance(oldvalue, str) or not oldvalue or value == oldvalue:
+        return
+    session = object_session(target)
+    if session is None or target.id is None:
+        return
+    session.add(RevokedBadgeCode(code_hash=hash_token(oldvalue), registration_id=target.id))
+
+
+# ---------------------------------------------------------------- badge validity
+
+NO_BADGE = {
+    "online_only": "You registered to follow online, so there is no badge: your session "
+                   "links are on your registration page.",
+    "not_confirmed": "Your registration is not confirmed yet (waiting list or pending "
+                     "approval). Your badge appears here once it is.",
+    "cancelled": "This registration is cancelled, so its badge no longer admits.",
+    "declined": "This registration was declined, so there is no badge.",
+    "revoked": "Your badge was withdrawn. Contact the organizers for a new one.",
+}
+
+
+def badge_problem(reg: Registration | None) -> str | None:
+    """Why a registration has no valid badge (a NO_BADGE key), or None when it has one:
+    a badge admits only a CONFIRMED, IN_PERSON registration with a live code."""
+    if reg is None:
+        return "revoked"
+    if reg.status in (RegistrationStatus.CANCELLED,) or reg.erased_at is not None:
+        return "cancelled"
+    if reg.status is RegistrationStatus.DECLINED:
+        return "declined"
+    if reg.status is not RegistrationStatus.CONFIRMED:
+        return "not_confirmed"
+    if reg.modality is not Modality.IN_PERSON:
+        return "online_only"
+    if not reg.badge_code:
+        return "revoked"
+    return None
+
+
+def registration_for_token(token: str | None) -> Registration | None:
+    """The registration behind a manage link (the registration feature's lookup)."""
+    from ..registration.services import registration_for_manage_token
+
+    return registration_for_manage_token(token)
+
+
+# ---------------------------------------------------------------- check-in
+
+CHECKED_IN, ALREADY, INVALID = "checked_in", "already_checked_in", "invalid"
+
+REASONS = {
+    "unreadable": "Not a badge code. Scan the QR code on the badge again.",
+    "unknown": "Unknown badge: no registration has this code.",
+    "other_event": "This badge is for another event.",
+    "replaced": "This badge was replaced by a newer one and no longer admits.",
+    "cancelled": "This registration was cancelled: the badge no longer admits.",
+    "declined": "This registration was declined: the badge does not admit.",
+    "not_confirmed": "This registration is not confirmed (waiting list or pending approval).",
+    "online_only": "Registered to follow online only: no admission in person.",
+    "revoked": "This badge was withdrawn.",
+    "rate_limited": "Too many failed scans. Wait a minute, then try again.",
+}
+
+
+@dataclass
+class ScanResult:
+    """The answer to one scan at the door, as plain values (the transaction is over)."""
+
+    result: str
+    reason: str | None = None
+    registration: dict | None = None  # id, name, organization, category, ...
+    checkin: dict | None = None  # day, checked_in_at, time, checked_in_by
+    other_event_title: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result != INVALID
+
+    @property
+    def message(self) -> str:
+        if self.result == CHECKED_IN:
+            return "Checked in."
+        if self.result == ALREADY:
+            return "Already checked in today."
+        text = REASONS.get(self.reason or "", "Not valid.")
+        if self.reason == "other_event" and self.other_event_title:
+            text = f"This badge is for another event: {self.other_event_title}."
+        return text
+
+    def as_dict(self) -> dict:
+        """The JSON answer shared by the desk's endpoint and the API."""
+        return {"result": self.result, "reason": self.reason, "message": self.message,
+                "registration": self.registration if self.ok else None,
+                "checkin": self.checkin if self.ok else None}
+
+
+def _invalid(reason: str, **kw) -> ScanResult:
+    return ScanResult(INVALID, reason=reason, **kw)
+
+
+def event_day(event: Event, now: datetime) -> date:
+    """The calendar day in the event's zone: a check-in counts once per such day."""
+    return now.astimezone(event.tz).date()
+
+
+def _todays_checkin(registration_id: int, day: date) -> CheckIn | None:
+    return db.session.scalar(sa.select(CheckIn).where(
+        CheckIn.registration_id == registration_id, CheckIn.day == day))
+
+
+def _explain_unknown(event: Event, code: str) -> ScanResult:
+    """A code no registration holds: a revoked one (cancelled or replaced), or unknown."""
+    reg = db.session.scalar(
+        sa.select(Registration).join(RevokedBadgeCode,
+                                     RevokedBadgeCode.registration_id == Registration.id)
+        .where(RevokedBadgeCode.code_hash == hash_token(code)))
+    if reg is None:
+        return _invalid("unknown")
+    if reg.event_id != event.id:
+        return _other_event(reg)
+    problem = badge_problem(reg)
+    if problem in ("cancelled", "declined"):
+        return _invalid(problem)
+    return _invalid("replaced")
+
+
+def _other_event(reg: Registration) -> ScanResult:
+    other = reg.event
+    # Published titles are public; a draft's title is not the desk's business.
+    return _invalid("other_event", other_event_title=other.title if other.published else None)
+
+
+def _person(reg: Registration) -> dict:
+    return {"id": reg.id, "name": reg.name, "organization": reg.organization,
+            "category": reg.category.value, "category_label": reg.category.label,
+            "modality": reg.modality.value, "status": reg.status.value}
+
+
+def _admission(day: date, when: datetime, by: User | None, zone) -> dict:
+    local = when.astimezone(zone)
+    return {"day": day.isoformat(), "checked_in_at": local.isoformat(),
+            "time": local.strftime("%H:%M"), "checked_in_by": by.name if by else None}
+
+
+def check_in(event: Event, raw_code: str | None, user: User | None,
+             now: datetime | None = None) -> ScanResult:
+    """Admit the holder of a badge to ``event``: once per event-local day.
+
+    Safe under concurrency: the write happens in a write transaction (SQLite: BEGIN
+    IMMEDIATE) and the unique (registration, day) constraint decides between racing
+    requests (PostgreSQL); the loser answers "already checked in".
+    """
+    code = extract_code(raw_code)
+    if code is None:
+        return _invalid("unreadable")
+    event_id, zone = event.id, event.tz
+    user_id, user_name = (user.id, user.name) if user is not None else (None, None)
+    now = now or utcnow()
+    day = event_day(event, now)
+    try:
+        reg = db.session.scalar(sa.select(Registration).where(Registration.badge_code == code))
+        if reg is None:
+            return _explain_unknown(event, code)
+        if reg.event_id != event_id:
+            return _other_event(reg)
+        if badge_problem(reg):
+            return _invalid(badge_problem(reg))
+        reg_id = reg.id
+    finally:
+        db.session.rollback()  # read only so far: end it before the write transaction
+
+    begin_write()
+    try:
+        # Read again inside the write transaction: cancelled or re-issued in between?
+        reg = db.session.scalar(sa.select(Registration).where(Registration.id == reg_id)
+                                .execution_options(populate_existing=True))
+        if reg is None:
+            return _invalid("unknown")
+        if reg.badge_code != code:
+            return _invalid("replaced")
+        if badge_problem(reg):
+            return _invalid(badge_problem(reg))
+        person = _person(reg)
+        existing = _todays_checkin(reg_id, day)
+        if existing is not None:
+            return ScanResult(ALREADY, registration=person, checkin=_admission(
+                existing.day, existing.checked_in_at, existing.checked_in_by, zone))
+        db.session.add(CheckIn(registration_id=reg_id, event_id=event_id, day=day,
+                               checked_in_at=now, checked_in_by_id=user_id))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another request admitted the same badge a moment ago: its row stands.
+            db.session.rollback()
+            existing = _todays_checkin(reg_id, day)
+            if existing is None:  # pragma: no cover - the row that won cannot vanish
+                raise
+            return ScanResult(ALREADY, registration=person, checkin=_admission(
+                existing.day, existing.checked_in_at, existing.checked_in_by, zone))
+        admitted = {"day": day.isoformat()}
+        local = now.astimezone(zone)
+        admitted.update(checked_in_at=local.isoformat(), time=local.strftime("%H:%M"),
+                        checked_in_by=user_name)
+        return ScanResult(CHECKED_IN, registration=person, checkin=admitted)
+    finally:
+        db.session.rollback()  # ends a read or a failed write; a no-op after the commit
+
+
+# ---------------------------------------------------------------- counts
+
+
+@dataclass
+class CountRow:
+    category: Category
+    registered: int = 0  # confirmed, in person
+    today: int = 0
+    overall: int = 0
+
+
+@dataclass
+class CheckinCounts:
+    day: date
+    rows: list[CountRow] = field(default_factory=list)
+
+    @property
+    def registered(self) -> int:
+        return sum(r.registered for r in self.rows)
+
+    @property
+    def today(self) -> int:
+        return sum(r.today for r in self.rows)
+
+    @property
+    def overall(self) -> int:
+        return sum(r.overall for r in self.rows)
+
+    def as_dict(self) -> dict:
+        return {
+            "day": self.day.isoformat(),
+            "totals": {"registered": self.registered, "today": self.today,
+                       "overall": self.overall},
+            "by_category": [{"category": r.category.value, "label": r.category.label,
+                             "registered": r.registered, "today": r.today,
+                             "overall": r.overall} for r in self.rows],
+        }
+
+
+def checkin_counts(event: Event, now: datetime | None = None) -> CheckinCounts:
+    """Checked in today and overall, by category, against confirmed in-person
+    registrations (two queries, whatever the size of the event)."""
+    day = event_day(event, now or utcnow())
+    rows = {c: CountRow(c) for c in Category}
+    for category, n in db.session.execute(
+            sa.select(Registration.category, sa.func.count())
+            .where(Registration.event_id == event.id,
+                   Registration.status == RegistrationStatus.CONFIRMED,
+                   Registration.modality == Modality.IN_PERSON)
+            .group_by(Registration.category)):
+        rows[category].registered = n
+    today = sa.case((CheckIn.day == day, CheckIn.registration_id))
+    for category, n_today, n_all in db.session.execute(
+            sa.select(Registration.category,
+                      sa.func.count(sa.distinct(today)),
+                      sa.func.count(sa.distinct(CheckIn.registration_id)))
+            .join(Registration, Registration.id == CheckIn.registration_id)
+            .where(CheckIn.event_id == event.id)
+            .group_by(Registration.category)):
+        rows[category].today = n_today
+        rows[category].overall = n_all
+    return CheckinCounts(day=day, rows=list(rows.values()))
+
+
+def recent_checkins(event: Event, limit: int = 10) -> list[CheckIn]:
+    """The latest admissions at the event (for the desk), with who and by whom."""
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.scalars(
+        sa.select(CheckIn).where(CheckIn.event_id == event.id)
+        .options(joinedload(CheckIn.registration), joinedload(CheckIn.checked_in_by))
+        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc()).limit(limit)))
+
+
+# ---------------------------------------------------------------- organizer actions
+
+
+def _registration_in(event: Event, registration_id: int) -> Registration:
+    reg = db.session.scalar(sa.select(Registration).where(
+        Registration.id == registration_id, Registration.event_id == event.id)
+        .execution_options(populate_existing=True))
+    if reg is None:
+        raise NotFound("No such registration.")
+    return reg
+
+
+def reissue_badge(event: Event, registration_id: int, actor: User,
+                  now: datetime | None = None) -> Registration:
+    """A new badge code for a registration (lost or misused badge); the old code stops
+    admitting at once and the badge must be printed again. The attendee is told."""
+    begin_write()
+    reg = _registration_in(event, registration_id)
+    problem = badge_problem(reg)
+    if problem not in (None, "revoked"):
+        db.session.rollback()
+        raise Conflict("Only confirmed in-person registrations have a badge.",
+                       code="no_badge")
+    reg.badge_code = new_token()
+    reg.badge_printed_at = None
+    queue_mail(
+        to=reg.email, kind="badge_reissued", event_id=event.id,
+        subject=f"Your new badge for {event.title}",
+        text=(f"Hello {reg.name},\n\n"
+              f"The organizers of {event.title} have issued you a new badge. Your previous "
+              "badge no longer admits you at the door.\n\n"
+              "Download the new badge (PNG or PDF) from the manage link in your "
+              "registration confirmation email, or collect it at the registration desk.\n"),
+    )
+    db.session.commit()
+    return reg
+
+
+def printable_badges(event: Event, category: Category | None = None,
+                     not_printed: bool = False) -> list[Registration]:
+    """Registrations with a valid badge, by name (case-insensitive), optionally only one
+    category and only those not printed yet."""
+    q = (sa.select(Registration)
+         .where(Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.modality == Modality.IN_PERSON,
+                Registration.badge_code.is_not(None),
+                Registration.erased_at.is_(None))
+         .order_by(sa.func.lower(Registration.name), Registration.id))
+    if category is not None:
+        q = q.where(Registration.category == category)
+    if not_printed:
+        q = q.where(Registration.badge_printed_at.is_(None))
+    return list(db.session.scalars(q))
+
+
+def badge_counts(event: Event) -> dict:
+    """{"valid": badges that admit, "not_printed": those of them never printed}."""
+    valid, not_printed = db.session.execute(
+        sa.select(sa.func.count(),
+                  sa.func.count(sa.case((Registration.badge_printed_at.is_(None), 1))))
+        .where(Registration.event_id == event.id,
+               Registration.status == RegistrationStatus.CONFIRMED,
+               Registration.modality == Modality.IN_PERSON,
+               Registration.badge_code.is_not(None),
+               Registration.erased_at.is_(None))).one()
+    return {"valid": valid or 0, "not_printed": not_printed or 0}
+
+
+def mark_printed(event: Event, registrations: list[Registration],
+                 now: datetime | None = None) -> int:
+    """Record that these badges were printed; only the codes that were printed count
+    (a badge re-issued meanwhile stays "not printed")."""
+    now = now or utcnow()
+    pairs = [(r.id, r.badge_code) for r in registrations]
+    if not pairs:
+        return 0
+    begin_write()
+    done = 0
+    for chunk in range(0, len(pairs), 500):
+        part = pairs[chunk:chunk + 500]
+        codes = [c for _, c in part]
+        done += db.session.execute(
+            sa.update(Registration)
+            .where(Registration.event_id == event.id,
+                   Registration.id.in_([i for i, _ in part]),
+                   Registration.badge_code.in_(codes))
+            .values(badge_printed_at=now)
+            .execution_options(synchronize_session=False)).rowcount or 0
+    db.session.commit()
+    return done
+
+
+PAGE_SIZE = 50
+
+
+def badge_list(event: Event, search: str = "", page: int = 1) -> tuple[list[Registration], int]:
+    """In-person confirmed registrations for the organizer's badge page, by name, with
+    a search on name, email or organization; returns (page of rows, total)."""
+    q = sa.select(Registration).where(
+        Registration.event_id == event.id,
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.modality == Modality.IN_PERSON)
+    search = (search or "").strip()[:100]
+    if search:
+        like = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%") \
+            .replace("_", "\\_") + "%"
+        q = q.where(sa.or_(sa.func.lower(Registration.name).like(like, escape="\\"),
+                           sa.func.lower(Registration.email).like(like, escape="\\"),
+                           sa.func.lower(Registration.organization).like(like, escape="\\")))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
+    page = max(1, page)
+    rows = list(db.session.scalars(
+        q.order_by(sa.func.lower(Registration.name), Registration.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return rows, total
+
+
+def checked_in_today_ids(event: Event, registration_ids: list[int],
+                         now: datetime | None = None) -> set[int]:
+    """Which of these registrations are checked in today (one query)."""
+    if not registration_ids:
+        return set()
+    day = event_day(event, now or utcnow())
+    return set(db.session.scalars(sa.select(CheckIn.registration_id).where(
+        CheckIn.event_id == event.id, CheckIn.day == day,
+        CheckIn.registration_id.in_(registration_ids))))

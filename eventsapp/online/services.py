@@ -1,0 +1,492 @@
+"""Online participation use cases.
+
+Every rule that depends on the clock takes ``now`` (an aware UTC datetime) as an
+argument; routes pass ``utcnow()``, tests pass a frozen instant.
+
+Who may see a stream link is decided in ``eventsapp.permissions`` (``can_see_stream``,
+``can_see_recording``); this module applies those rules and the join window.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from ..db_tx import begin_write
+from ..errors import DomainError, Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..mail.outbox import queue_mail
+from ..models import (
+    CheckIn,
+    Event,
+    ProgrammeSession,
+    Registration,
+    RegistrationStatus,
+    SessionJoin,
+    User,
+)
+from ..permissions import (
+    Need,
+    can,
+    can_see_recording,
+    can_see_stream,
+    confirmed_registration,
+    is_session_speaker,
+)
+from ..security import hash_token
+
+BEFORE, OPEN, ENDED = "before", "open", "ended"
+MAX_JOIN_OPENS_MINUTES = 24 * 60
+
+# Secrets are token_urlsafe() output: refuse anything else before touching the database.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class Gone(DomainError):
+    """A link that used to work: the registration was cancelled or declined."""
+
+    status, code = 410, "gone"
+
+
+# ---------------------------------------------------------------- pure rules
+
+
+@dataclass(frozen=True)
+class StreamLink:
+    url: str
+    passcode: str | None
+
+
+def is_http_url(url: str | None) -> bool:
+    """Only http(s) links with a host are ever linked to or redirected to."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(
+        c in url for c in "\r\n\t ")
+
+
+def stream_for(event: Event, session: ProgrammeSession) -> StreamLink | None:
+    """The session's own link, else the event's default; None when neither is usable.
+
+    A passcode belongs to its link: the event's passcode is not given for a session
+    that has a link of its own.
+    """
+    if session.stream_url:
+        url, passcode = session.stream_url, session.stream_passcode
+    elif event.stream_url:
+        url, passcode = event.stream_url, session.stream_passcode or event.stream_passcode
+    else:
+        return None
+    if not is_http_url(url):
+        return None
+    return StreamLink(url.strip(), (passcode or None))
+
+
+def join_opens_at(event: Event, session: ProgrammeSession) -> datetime:
+    minutes = event.join_opens_minutes_before
+    minutes = 15 if minutes is None else max(0, min(int(minutes), MAX_JOIN_OPENS_MINUTES))
+    return session.starts_at - timedelta(minutes=minutes)
+
+
+def join_state(event: Event, session: ProgrammeSession, now: datetime) -> str:
+    """BEFORE the window, OPEN from ``join_opens_at`` to the session's end, then ENDED."""
+    if now < join_opens_at(event, session):
+        return BEFORE
+    if now < session.ends_at:
+        return OPEN
+    return ENDED
+
+
+def valid_id(value: int) -> bool:
+    return 0 < value < 2**31
+
+
+def valid_secret(secret: str | None) -> bool:
+    return bool(secret) and bool(_SECRET_RE.match(secret))
+
+
+# ---------------------------------------------------------------- registrations by secret
+
+
+def registration_for_join_secret(secret: str) -> Registration | None:
+    """The registration whose join secret this is (one indexed query), or None."""
+    if not valid_secret(secret):
+        return None
+    row = db.session.execute(
+        sa.select(Registration, Event).join(Event, Event.id == Registration.event_id)
+        .where(Registration.join_token == secret)).first()
+    return row[0] if row else None
+
+
+def registration_for_manage_token(token: str) -> Registration | None:
+    """The registration of a manage link (same lookup as the registration feature's)."""
+    if not valid_secret(token):
+        return None
+    return db.session.scalar(sa.select(Registration).where(
+        Registration.manage_token_hash == hash_token(token)))
+
+
+def check_entitled(registration: Registration | None) -> Registration:
+    """Raise the clear error for a link that does not (or no longer) open anything."""
+    if registration is None:
+        raise NotFound("This link is not valid: it may be mistyped, or its registration was "
+                       "cancelled. Your current links are on your registration's manage page.")
+    if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED) \
+            or registration.erased_at is not None or registration.join_token is None:
+        raise Gone("This registration was cancelled, so its session links no longer work.")
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        raise Forbidden(f"Your registration is not confirmed yet ({registration.status.label}). "
+                        "Your session links will work once it is confirmed.")
+    return registration
+
+
+# ---------------------------------------------------------------- personal join link
+
+
+@dataclass
+class JoinOutcome:
+    registration: Registration
+    event: Event
+    session: ProgrammeSession
+    state: str
+    opens_at: datetime
+    stream: StreamLink | None
+    redirect_to: str | None = None  # set when the join was recorded
+    recording_url: str | None = None
+
+
+def open_join(secret: str, session_id: int, now: datetime) -> JoinOutcome:
+    """Open a personal join link: inside the window record the join and return where to
+    redirect; outside it, what the waiting (or ended) page shows.
+
+    Fast path, for the join rush: one SELECT (registration, event and session together),
+    then one INSERT in its own short write transaction.
+    """
+    if not valid_secret(secret):
+        check_entitled(None)
+    if not valid_id(session_id):
+        session_id = 0  # no such row, on every backend (ids beyond 32 bits overflow)
+    row = db.session.execute(
+        sa.select(Registration, Event, ProgrammeSession)
+        .join(Event, Event.id == Registration.event_id)
+        .outerjoin(ProgrammeSession, sa.and_(ProgrammeSession.event_id == Registration.event_id,
+                                             ProgrammeSession.id == session_id,
+                                             ProgrammeSession.published.is_(True)))
+        .where(Registration.join_token == secret)).first()
+    registration = check_entitled(row[0] if row else None)
+    event, session = row[1], row[2]
+    if session is None:
+        raise NotFound("This session is not in the programme of your event. Use the links "
+                       "on your watch page.")
+    state = join_state(event, session, now)
+    stream = stream_for(event, session)
+    out = JoinOutcome(registration, event, session, state, join_opens_at(event, session), stream)
+    if state == OPEN and stream is not None:
+        # Plain values first: committing the read transaction expires the loaded objects.
+        values = {"session_id": session.id, "registration_id": registration.id,
+                  "user_id": registration.user_id, "joined_at": now}
+        begin_write()  # ends the read transaction; the INSERT then waits, never fails
+        db.session.execute(sa.insert(SessionJoin).values(**values))
+        db.session.commit()
+        out.redirect_to = stream.url
+    elif state == ENDED and session.recording_url and is_http_url(session.recording_url):
+        out.recording_url = session.recording_url
+    return out
+
+
+# ---------------------------------------------------------------- watch page
+
+
+@dataclass
+class WatchItem:
+    session: ProgrammeSession
+    state: str
+    opens_at: datetime
+    live: bool
+    has_stream: bool
+    recording_url: str | None
+    seconds_to_open: int
+
+
+@dataclass
+class WatchView:
+    registration: Registration
+    event: Event
+    zone: str
+    now: datetime
+    today: date
+    items: list[WatchItem]
+    live: list[WatchItem]
+    next: WatchItem | None
+    todays: list[WatchItem]
+    days: list[tuple[date, list[WatchItem]]]
+
+
+def published_sessions(event_id: int) -> list[ProgrammeSession]:
+    return list(db.session.scalars(
+        sa.select(ProgrammeSession)
+        .where(ProgrammeSession.event_id == event_id, ProgrammeSession.published.is_(True))
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)))
+
+
+def watch_view(registration: Registration, now: datetime, zone: str | None = None) -> WatchView:
+    """Live now, next, today's sessions (in the viewer's zone) and the whole programme."""
+    event = registration.event
+    zone = zone or event.timezone
+    tz = ZoneInfo(zone)
+    items = []
+    for s in published_sessions(event.id):
+        state = join_state(event, s, now)
+        opens = join_opens_at(event, s)
+        rec = s.recording_url if state == ENDED and is_http_url(s.recording_url) else None
+        items.append(WatchItem(s, state, opens, s.starts_at <= now < s.ends_at,
+                               stream_for(event, s) is not None, rec,
+                               max(0, int((opens - now).total_seconds()))))
+    today = now.astimezone(tz).date()
+    days: list[tuple[date, list[WatchItem]]] = []
+    for it in items:
+        d = it.session.starts_at.astimezone(tz).date()
+        if days and days[-1][0] == d:
+            days[-1][1].append(it)
+        else:
+            days.append((d, [it]))
+    upcoming = [it for it in items if it.session.starts_at > now]
+    return WatchView(
+        registration=registration, event=event, zone=zone, now=now, today=today, items=items,
+        live=[it for it in items if it.live], next=upcoming[0] if upcoming else None,
+        todays=[it for it in items if it.session.starts_at.astimezone(tz).date() == today],
+        days=days)
+
+
+def passcode_for(event: Event, session: ProgrammeSession) -> str | None:
+    link = stream_for(event, session)
+    return link.passcode if link else None
+
+
+# ---------------------------------------------------------------- session page slot
+
+
+@dataclass
+class SessionStreamView:
+    has_stream: bool
+    entitled: bool
+    state: str
+    opens_at: datetime
+    stream_url: str | None = None  # only for organizers, admins and the session's speakers
+    passcode: str | None = None
+    join_secret: str | None = None  # a signed-in registrant's personal link
+    recording_url: str | None = None
+    recording_for_registrants: bool = False  # a recording exists but is not for this viewer
+    online_offered: bool = True
+
+
+def session_stream_view(user: User | None, event: Event, session: ProgrammeSession,
+                        now: datetime) -> SessionStreamView:
+    """What the session page shows about the stream and recording to ``user``."""
+    link = stream_for(event, session)
+    state = join_state(event, session, now)
+    view = SessionStreamView(has_stream=link is not None, entitled=False, state=state,
+                             opens_at=join_opens_at(event, session),
+                             online_offered=event.offers_online or link is not None)
+    registration = confirmed_registration(user, event)
+    view.entitled = can_see_stream(user, session, registration)
+    if view.entitled:
+        if registration is not None:
+            view.join_secret = registration.join_token
+        if link is not None:
+            view.passcode = link.passcode
+            if registration is None or can(user, Need.MANAGE, event) \
+                    or is_session_speaker(user, session):
+                view.stream_url = link.url
+    if state == ENDED and is_http_url(session.recording_url):
+        if can_see_recording(user, session, registration):
+            view.recording_url = session.recording_url
+        else:
+            view.recording_for_registrants = True
+    return view
+
+
+# ---------------------------------------------------------------- mail me my links
+
+
+def join_links_mail(registration: Registration, base_url: str) -> None:
+    """Queue a mail with every session's personal join link (the caller commits)."""
+    check_entitled(registration)
+    event = registration.event
+    base = base_url.rstrip("/")
+    secret = registration.join_token
+    zone = event.timezone
+    lines = [f"Hello {registration.name},", "",
+             (f"Your personal links for {event.title}. They are yours alone: do not forward "
+              "them. Each opens the session's stream from "
+              f"{event.join_opens_minutes_before} minutes before it starts."), "",
+             f"Watch page (live now, next, join buttons): {base}/join/{secret}/watch",
+             f"Calendar feed with these links: {base}/join/{secret}/calendar.ics", ""]
+    sessions = published_sessions(event.id)
+    for s in sessions:
+        when = s.starts_at.astimezone(ZoneInfo(zone))
+        lines.append(f"{when:%a %-d %b %H:%M} ({zone}) · {s.label}: {s.title}")
+        lines.append(f"  {base}/join/{secret}/{s.id}")
+    if not sessions:
+        lines.append("The programme has no sessions yet; your watch page will list them.")
+    queue_mail(to=registration.email, subject=f"Your session links: {event.title}",
+               text="\n".join(lines), kind="online_links", event_id=event.id)
+
+
+def mail_my_links(manage_token: str, base_url: str) -> Registration:
+    """Queue the links mail for the registration of a manage link, and commit."""
+    registration = check_entitled(registration_for_manage_token(manage_token))
+    join_links_mail(registration, base_url)
+    db.session.commit()
+    return registration
+
+
+# ---------------------------------------------------------------- attendance
+
+
+@dataclass
+class SessionAttendance:
+    session: ProgrammeSession
+    day: date
+    joins: int
+    viewers: int
+    checked_in_that_day: int
+    has_stream: bool
+
+
+@dataclass
+class DayAttendance:
+    day: date
+    checked_in: int
+    viewers: int
+
+
+@dataclass
+class AttendanceReport:
+    sessions: list[SessionAttendance] = field(default_factory=list)
+    days: list[DayAttendance] = field(default_factory=list)
+    viewers: int = 0  # distinct online viewers over the whole event
+    joins: int = 0
+
+
+def attendance(event: Event) -> AttendanceReport:
+    """Online joins and distinct viewers per session and per day, beside the in-person
+    check-ins of that (event-local) day. A fixed number of queries, whatever the size."""
+    sessions = list(db.session.scalars(
+        sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)))
+    report = AttendanceReport()
+    if not sessions:
+        return report
+    ids = [s.id for s in sessions]
+    per_session = {sid: (joins, viewers) for sid, joins, viewers in db.session.execute(
+        sa.select(SessionJoin.session_id, sa.func.count(),
+                  sa.func.count(sa.distinct(SessionJoin.registration_id)))
+        .where(SessionJoin.session_id.in_(ids)).group_by(SessionJoin.session_id))}
+    checkins = dict(db.session.execute(
+        sa.select(CheckIn.day, sa.func.count(sa.distinct(CheckIn.registration_id)))
+        .where(CheckIn.event_id == event.id).group_by(CheckIn.day)).all())
+    day_of = {s.id: event.local(s.starts_at).date() for s in sessions}
+    days = sorted(set(day_of.values()) | set(checkins))
+    index = {d: i for i, d in enumerate(days)}
+    # Distinct viewers per day in one query: map each session to its day's index in SQL.
+    day_expr = sa.case({sid: index[d] for sid, d in day_of.items()},
+                       value=SessionJoin.session_id, else_=-1)
+    per_day = {i: n for i, n in db.session.execute(
+        sa.select(day_expr, sa.func.count(sa.distinct(SessionJoin.registration_id)))
+        .where(SessionJoin.session_id.in_(ids)).group_by(day_expr))}
+    report.viewers, report.joins = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(SessionJoin.registration_id)), sa.func.count())
+        .where(SessionJoin.session_id.in_(ids))).one()
+    for s in sessions:
+        joins, viewers = per_session.get(s.id, (0, 0))
+        report.sessions.append(SessionAttendance(
+            s, day_of[s.id], joins, viewers, checkins.get(day_of[s.id], 0),
+            stream_for(event, s) is not None))
+    report.days = [DayAttendance(d, checkins.get(d, 0), per_day.get(index[d], 0)) for d in days]
+    return report
+
+
+# ---------------------------------------------------------------- organizer settings
+
+
+def _clean_url(value, name: str, errors: dict) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) > 1000:
+        errors[name] = ["At most 1,000 characters."]
+    elif not is_http_url(value):
+        errors[name] = ["Give a full link starting with https:// (or http://)."]
+    return value
+
+
+def _clean_passcode(value, name: str, errors: dict) -> str | None:
+    value = (value or "").strip()
+    if len(value) > 100:
+        errors[name] = ["At most 100 characters."]
+    return value or None
+
+
+def update_online_settings(user: User | None, event: Event, data: dict) -> Event:
+    """Default stream link and passcode, join window and recordings' visibility."""
+    if not can(user, Need.MANAGE, event):
+        raise Forbidden("Only the event's organizers change its online settings.")
+    errors: dict = {}
+    url = _clean_url(data.get("stream_url"), "stream_url", errors)
+    passcode = _clean_passcode(data.get("stream_passcode"), "stream_passcode", errors)
+    minutes = data.get("join_opens_minutes_before")
+    try:
+        minutes = int(minutes)
+        if not 0 <= minutes <= MAX_JOIN_OPENS_MINUTES:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["join_opens_minutes_before"] = [
+            f"A whole number of minutes from 0 to {MAX_JOIN_OPENS_MINUTES}."]
+    if errors:
+        raise ValidationFailed("Some settings are not valid.", fields=errors)
+    event.stream_url, event.stream_passcode = url, passcode
+    event.join_opens_minutes_before = minutes
+    event.recordings_public = bool(data.get("recordings_public"))
+    db.session.commit()
+    return event
+
+
+def get_session(event: Event, session_id: int) -> ProgrammeSession:
+    if not valid_id(session_id):
+        raise NotFound("No such session in this event.")
+    session = db.session.scalar(sa.select(ProgrammeSession).where(
+        ProgrammeSession.id == session_id, ProgrammeSession.event_id == event.id))
+    if session is None:
+        raise NotFound("No such session in this event.")
+    return session
+
+
+def update_session_links(user: User | None, event: Event, session_id: int,
+                         data: dict) -> ProgrammeSession:
+    """A session's own stream link and passcode, and its recording link."""
+    if not can(user, Need.MANAGE, event):
+        raise Forbidden("Only the event's organizers change session links.")
+    session = get_session(event, session_id)
+    errors: dict = {}
+    url = _clean_url(data.get("stream_url"), "stream_url", errors)
+    passcode = _clean_passcode(data.get("stream_passcode"), "stream_passcode", errors)
+    recording = _clean_url(data.get("recording_url"), "recording_url", errors)
+    if errors:
+        raise ValidationFailed("Some links are not valid.", fields=errors)
+    public_change = recording != session.recording_url
+    session.stream_url, session.stream_passcode = url, passcode
+    session.recording_url = recording
+    if public_change:
+        # The recording link shows on the (cacheable) session page.
+        event.programme_version = (event.programme_version or 0) + 1
+    db.session.commit()
+    return session

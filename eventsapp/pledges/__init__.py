@@ -1,0 +1,1 @@
+"""Pledges: announced at sessions, counted live, tracked until fulfilled."""

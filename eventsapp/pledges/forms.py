@@ -1,0 +1,154 @@
+"""Pledge forms. They carry the CSRF token and the widgets; the rules are in
+services.clean_pledge / clean_report, so forms, API and CSV answer alike."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from . import vocab
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes, each with its own label."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):  # values are checked by the service, with clear messages
+        pass
+
+
+class LooseSelect(SelectField):
+    def pre_validate(self, form):
+        pass
+
+
+def _blank(label: str) -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+def pillar_choices() -> list[SelectChoice]:
+    """Pillars grouped by focus area (rendered as <optgroup>)."""
+    return [SelectChoice("", "(none)")] + [
+        SelectChoice(key, label, optgroup=vocab.FOCUS_AREAS[area])
+        for area, pillars in vocab.PILLARS.items() for key, label in pillars.items()]
+
+
+class EntityFieldsMixin:
+    entity_name = StringField("Pledging entity (the lead, for a joint pledge)")
+    entity_sector = LooseSelect("Sector of the entity",
+                                choices=_blank("Choose…") + list(vocab.SECTORS.items()))
+    entity_country = StringField("Country of the entity (optional)",
+                                 render_kw={"list": "country-list", "autocomplete": "off"})
+    partners = TextAreaField("Partner entities of a joint pledge (optional)")
+
+
+class PledgeForm(EntityFieldsMixin, FlaskForm):
+    title = StringField("Title")
+    description = TextAreaField("What will be done")
+    type = LooseSelect("Type", choices=_blank("Choose…") + list(vocab.TYPES.items()))
+    focus_area = LooseSelect("Focus area", choices=_blank("Choose…") + list(vocab.FOCUS_AREAS.items()))
+    pillar = LooseSelect("Pillar", choices=pillar_choices())
+    amount_usd = StringField("Estimated value in USD (optional)")
+    indicator = TextAreaField("How will progress be measured? (indicator and target)")
+    target_year = StringField("Target year")
+    countries = StringField("Countries of implementation (optional)")
+    regions = MultiCheckboxField("Regions of implementation", choices=list(vocab.REGIONS.items()))
+    targets_ldc = BooleanField("Targets at least one least developed country")
+    beneficiaries = MultiCheckboxField("Beneficiary groups",
+                                       choices=list(vocab.BENEFICIARY_GROUPS.items()))
+    sdgs = MultiCheckboxField("Sustainable Development Goals",
+                              choices=[(str(n), vocab.sdg_label(n)) for n in vocab.SDGS])
+    event = LooseSelect("Event where it will be announced (optional)", choices=[])
+    contact_email = StringField("Contact email for progress reports (optional)")
+
+    FIELDS = ("title", "description", "type", "focus_area", "pillar", "amount_usd", "indicator",
+              "target_year", "countries", "regions", "targets_ldc", "beneficiaries", "sdgs",
+              "entity_name", "entity_sector", "entity_country", "partners", "contact_email")
+
+    def raw(self) -> dict:
+        out = {name: getattr(self, name).data for name in self.FIELDS}
+        out["event"] = self.event.data
+        return out
+
+    def fill(self, raw: dict) -> None:
+        """Prefill from services.pledge_to_raw (edit page)."""
+        for name in self.FIELDS:
+            if name in raw and name not in ("sdgs",):
+                getattr(self, name).data = raw[name]
+        self.sdgs.data = [str(n) for n in raw.get("sdgs", [])]
+        self.amount_usd.data = str(raw["amount_usd"]) if raw.get("amount_usd") is not None else ""
+        self.target_year.data = str(raw["target_year"]) if raw.get("target_year") else ""
+        self.countries.data = ", ".join(raw.get("countries", []))
+        entities = raw.get("entities", [])
+        lead = next((e for e in entities if e["is_lead"]), entities[0] if entities else None)
+        if lead:
+            self.entity_name.data, self.entity_sector.data = lead["name"], lead["sector"]
+            self.entity_country.data = lead["country"]
+        self.partners.data = "\n".join(
+            " | ".join(x for x in (e["name"], e["sector"], e["country"]) if x)
+            for e in entities if e is not lead)
+
+
+class QuickPledgeForm(EntityFieldsMixin, FlaskForm):
+    """The pledge desk: a few fields, then announce."""
+
+    title = StringField("Pledge title")
+    type = LooseSelect("Type", choices=_blank("Choose…") + list(vocab.TYPES.items()))
+    focus_area = LooseSelect("Focus area", choices=_blank("Choose…") + list(vocab.FOCUS_AREAS.items()))
+    amount_usd = StringField("Estimated value in USD (optional)")
+    contact_email = StringField("Contact email for progress reports (optional)")
+    announced_by_id = LooseSelect("Announced by", choices=[])
+
+    FIELDS = ("title", "type", "focus_area", "amount_usd", "entity_name", "entity_sector",
+              "entity_country", "partners", "contact_email")
+
+    def raw(self) -> dict:
+        return {name: getattr(self, name).data for name in self.FIELDS}
+
+
+class AnnounceForm(FlaskForm):
+    pledge_id = HiddenField()
+    announced_by_id = LooseSelect("Announced by", choices=[])
+
+
+class ModerateForm(FlaskForm):
+    action = HiddenField()  # set by the button pressed
+    reason = TextAreaField("Reason for declining (sent to the submitter)")
+
+
+class ReportForm(FlaskForm):
+    reported_on = StringField("Date of the report", render_kw={"type": "date"})
+    status = LooseSelect("Status", choices=_blank("Choose…") + list(vocab.PROGRESS_STATUSES.items()))
+    percent_complete = StringField("Percent complete (0–100)", render_kw={"inputmode": "numeric"})
+    amount_disbursed_usd = StringField("Amount disbursed so far, in USD (optional)",
+                                       render_kw={"inputmode": "decimal"})
+    narrative = TextAreaField("What happened since the last report")
+
+    def raw(self) -> dict:
+        return {k: getattr(self, k).data for k in
+                ("reported_on", "status", "percent_complete", "amount_disbursed_usd", "narrative")}
+
+
+class UpdateLinkForm(FlaskForm):
+    email = StringField("Send a private update link to")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file (UTF-8)")
+    csv_text = HiddenField()
+    action = HiddenField()
+
+
+class ReminderForm(FlaskForm):
+    """The pledge ids come from checkboxes named pledge_ids."""

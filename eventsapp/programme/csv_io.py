@@ -1,0 +1,162 @@
+"""The programme as CSV: export, and parsing an upload into an import plan.
+
+Columns (header row required, in any order): date, start, end, room, type, number,
+title, description, people. ``date`` is YYYY-MM-DD and ``start``/``end`` HH:MM, local
+time in the event's zone; ``people`` is ``Name (Organization) [role]; ...``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from ..errors import DomainError
+from .importing import ImportPlan, PlannedSession, format_people, parse_people
+from .services import parse_session_type
+from .timeconv import NonexistentLocalTime, local_to_utc
+
+COLUMNS = ["date", "start", "end", "room", "type", "number", "title", "description", "people"]
+REQUIRED = {"date", "start", "end", "type", "title"}
+MAX_ROWS = 5000
+
+
+def export_csv(sessions, zone: str) -> str:
+    """Sessions as CSV in the event's local time (re-imports to the same programme)."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(COLUMNS)
+    tz = ZoneInfo(zone)
+    for s in sessions:
+        start, end = s.starts_at.astimezone(tz), s.ends_at.astimezone(tz)
+        w.writerow([start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), end.strftime("%H:%M"),
+                    s.room.name if s.room else "", s.type.value, s.number or "", s.title,
+                    s.description or "", format_people(s)])
+    return out.getvalue()
+
+
+def _decode(data: bytes | str) -> str | None:
+    if isinstance(data, str):
+        return data.lstrip("\ufeff")
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _time(text: str) -> time:
+    return datetime.strptime(text.strip(), "%H:%M").time()
+
+
+def parse_csv(data: bytes | str, zone: str) -> ImportPlan:
+    """Read an upload; every problem is recorded with its line number."""
+    plan = ImportPlan()
+    text = _decode(data)
+    if text is None:
+        plan.problem(1, "The file is not UTF-8 text.")
+        return plan
+    if not text.strip():
+        plan.problem(1, "The file is empty.")
+        return plan
+    try:
+        sample = text[:4096]
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader)
+    except (csv.Error, StopIteration):
+        plan.problem(1, "The first line must name the columns.")
+        return plan
+    header = [h.strip().lower() for h in header]
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = [c for c in COLUMNS if c not in header and c in REQUIRED]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if unknown or missing or dupes:
+        if unknown:
+            plan.problem(1, f"unknown column(s): {', '.join(unknown)}.")
+        if missing:
+            plan.problem(1, f"missing column(s): {', '.join(missing)}.")
+        if dupes:
+            plan.problem(1, f"column(s) named twice: {', '.join(dupes)}.")
+        plan.problem(1, f"The columns are: {', '.join(COLUMNS)}.")
+        return plan
+    rows = []  # (line where the record starts, values): quoted cells may span lines
+    try:
+        last = reader.line_num
+        for row in reader:
+            rows.append((last + 1, row))
+            last = reader.line_num
+    except csv.Error as exc:
+        plan.problem(reader.line_num, f"The CSV cannot be read: {exc}.")
+        return plan
+    if len(rows) > MAX_ROWS:
+        plan.problem(1, f"Too many rows (at most {MAX_ROWS}).")
+        return plan
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            plan.problem(line, f"{len(row)} values where the header has {len(header)} columns.")
+            continue
+        _row(dict(zip(header, (c.strip() for c in row))), line, zone, plan)
+    if not plan.sessions and not plan.problems:
+        plan.problem(2, "The file has no sessions.")
+    return plan
+
+
+def _row(r: dict, line: int, zone: str, plan: ImportPlan) -> None:
+    before = len(plan.problems)
+    day = None
+    try:
+        day = date.fromisoformat(r.get("date", ""))
+    except ValueError:
+        plan.problem(line, f"date: “{r.get('date', '')}” is not a date like 2024-06-07.")
+    times = {}
+    for key in ("start", "end"):
+        try:
+            times[key] = _time(r.get(key, ""))
+        except ValueError:
+            plan.problem(line, f"{key}: “{r.get(key, '')}” is not a time like 14:30.")
+    starts = ends = None
+    if day and len(times) == 2:
+        for key in ("start", "end"):
+            try:
+                value = local_to_utc(day, times[key], zone)
+            except NonexistentLocalTime as exc:
+                plan.problem(line, f"{key}: {exc}")
+                continue
+            if key == "start":
+                starts = value
+            else:
+                ends = value
+        if starts and ends and ends <= starts:
+            plan.problem(line, "end: the session ends before it starts.")
+    stype = None
+    try:
+        stype = parse_session_type(r.get("type", ""))
+    except DomainError:
+        plan.problem(line, f"type: unknown session type “{r.get('type', '')}”.")
+    number = None
+    if r.get("number"):
+        try:
+            number = int(r["number"])
+            if not 1 <= number <= 999:
+                raise ValueError
+        except ValueError:
+            plan.problem(line, f"number: “{r['number']}” is not a whole number from 1 to 999.")
+    title = r.get("title", "")
+    if not title:
+        plan.problem(line, "title: missing.")
+    elif len(title) > 300:
+        plan.problem(line, "title: longer than 300 characters.")
+    room = r.get("room", "")
+    if len(room) > 120:
+        plan.problem(line, "room: longer than 120 characters.")
+    people = parse_people(r.get("people", ""), line, plan)
+    if len(plan.problems) == before:
+        plan.sessions.append(PlannedSession(line, stype, number, title, r.get("description", ""),
+                                            room, starts, ends, people))

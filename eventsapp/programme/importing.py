@@ -1,0 +1,167 @@
+"""Imports (CSV, frab XML) share one plan: parsed sessions with their line numbers and
+every problem found. Nothing is written unless the plan has no problem; then everything
+is written in one transaction."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..db_tx import lock_event
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db
+from ..models import (
+    Event,
+    Person,
+    ProgrammeSession,
+    RoleKind,
+    Room,
+    SessionRole,
+    SessionType,
+)
+from .services import bump, parse_role
+
+# "Name (Organization) [role]"; the organization may hold parentheses of its own.
+PERSON_RE = re.compile(r"^(?P<name>[^()\[\]]+?)\s*(?:\((?P<org>.*)\))?\s*(?:\[(?P<role>[^\]]*)\])?$")
+
+
+@dataclass
+class PlannedPerson:
+    name: str
+    organization: str
+    role: RoleKind
+
+
+@dataclass
+class PlannedSession:
+    line: int
+    type: SessionType
+    number: int | None
+    title: str
+    description: str
+    room: str
+    starts_at: datetime
+    ends_at: datetime
+    people: list[PlannedPerson] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    sessions: list[PlannedSession] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+    new_rooms: list[str] = field(default_factory=list)
+    new_people: int = 0
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append((line, message))
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def parse_people(text: str, line: int, plan: ImportPlan) -> list[PlannedPerson]:
+    """``Name (Organization) [role]; ...``; organization and role may be left out."""
+    out: list[PlannedPerson] = []
+    seen = set()
+    for chunk in (c.strip() for c in (text or "").split(";")):
+        if not chunk:
+            continue
+        m = PERSON_RE.match(chunk)
+        if not m:
+            plan.problem(line, f"people: cannot read “{chunk}”; write Name (Organization) [role].")
+            continue
+        name = " ".join(m.group("name").split())
+        org = " ".join((m.group("org") or "").split())
+        role_text = (m.group("role") or "").strip() or "speaker"
+        try:
+            role = parse_role(role_text)
+        except DomainError:
+            allowed = ", ".join(r.value for r in RoleKind)
+            plan.problem(line, f"people: unknown role “{role_text}” for {name} "
+                               f"(use {allowed}).")
+            continue
+        if len(name) > 200 or len(org) > 300:
+            plan.problem(line, f"people: name or organization too long for “{name[:40]}”.")
+            continue
+        key = (name.lower(), org.lower())
+        if key in seen:
+            plan.problem(line, f"people: {name} is listed twice.")
+            continue
+        seen.add(key)
+        out.append(PlannedPerson(name, org, role))
+    return out
+
+
+def format_people(session: ProgrammeSession) -> str:
+    parts = []
+    for r in sorted(session.roles, key=lambda r: (r.position, r.id)):
+        p = r.person
+        org = f" ({p.organization})" if p.organization else ""
+        parts.append(f"{p.name}{org} [{r.role.value}]")
+    return "; ".join(parts)
+
+
+def check_against_event(event: Event, plan: ImportPlan, *, create_rooms: bool) -> ImportPlan:
+    """Add the problems that depend on the event: unknown rooms (unless created)."""
+    rooms = {r.lower(): r for r in db.session.scalars(
+        sa.select(Room.name).where(Room.event_id == event.id))}
+    new: dict[str, str] = {}
+    for s in plan.sessions:
+        if not s.room or s.room.lower() in rooms:
+            continue
+        if create_rooms:
+            new.setdefault(s.room.lower(), s.room)
+        else:
+            plan.problem(s.line, f"room: unknown room “{s.room}” (this event has: "
+                                 f"{', '.join(sorted(rooms.values())) or 'no rooms yet'}). "
+                                 "Add it first, or tick “create missing rooms”.")
+    plan.new_rooms = sorted(new.values())
+    plan.problems.sort(key=lambda p: p[0])
+    return plan
+
+
+def apply_plan(event: Event, plan: ImportPlan, *, create_rooms: bool, replace: bool,
+               publish: bool = False) -> int:
+    """Write a clean plan in one transaction; returns how many sessions were created."""
+    event = lock_event(event.id)
+    check_against_event(event, plan, create_rooms=create_rooms)
+    if not plan.ok:
+        line, msg = plan.problems[0]
+        raise ValidationFailed(f"Nothing was imported: line {line}: {msg}",
+                               fields={"file": [f"line {n}: {m}" for n, m in plan.problems]})
+    if replace:
+        db.session.execute(sa.delete(ProgrammeSession)
+                           .where(ProgrammeSession.event_id == event.id))
+    rooms = {r.name.lower(): r for r in db.session.scalars(
+        sa.select(Room).where(Room.event_id == event.id))}
+    for name in plan.new_rooms:
+        room = Room(event_id=event.id, name=name)
+        db.session.add(room)
+        rooms[name.lower()] = room
+    # One person record across sessions: reuse by exact name and organization.
+    wanted = {(p.name, p.organization) for s in plan.sessions for p in s.people}
+    people: dict[tuple[str, str], Person] = {}
+    if wanted:
+        names = {n for n, _ in wanted}
+        for person in db.session.scalars(sa.select(Person).where(Person.name.in_(names))
+                                         .order_by(Person.id)):
+            people.setdefault((person.name, person.organization), person)
+    for s in plan.sessions:
+        session = ProgrammeSession(
+            event_id=event.id, type=s.type, number=s.number, title=s.title,
+            description=s.description, room=rooms.get(s.room.lower()) if s.room else None,
+            starts_at=s.starts_at, ends_at=s.ends_at, published=publish)
+        for pos, p in enumerate(s.people):
+            person = people.get((p.name, p.organization))
+            if person is None:
+                person = Person(name=p.name, organization=p.organization)
+                people[(p.name, p.organization)] = person
+                db.session.add(person)
+            session.roles.append(SessionRole(person=person, role=p.role, position=pos))
+        db.session.add(session)
+    bump(event)
+    db.session.commit()
+    return len(plan.sessions)

@@ -1,0 +1,254 @@
+"""Reading the programme: pages, speakers, stars, calendars and interchange files."""
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from ..auth.forms import EmptyForm
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Person, SessionType
+from ..nav import register_nav
+from ..permissions import Need, acting_user, can, event_required, login_required
+from ..security import safe_next
+from . import exports, frab, ical, photos, queries, services
+
+bp = Blueprint("programme", __name__)
+
+register_nav("My schedule", "programme.my_schedule", 30, signed_in_only=True)
+register_nav("My sessions", "programme.my_sessions", 31, signed_in_only=True)
+
+
+def by_day(event, sessions):
+    return [(day, list(items)) for day, items in
+            groupby(sessions, key=lambda s: event.local(s.starts_at).date())]
+
+
+@bp.app_template_global()
+def session_people(session):
+    """The session's roles in display order (already loaded: no query)."""
+    return sorted(session.roles, key=lambda r: (r.position, r.id))
+
+
+@bp.route("/events/<slug>/programme")
+@event_required(Need.VIEW)
+def programme(event):
+    user = acting_user()
+    manage = can(user, Need.MANAGE, event)
+    type_ = request.args.get("type") or None
+    if type_ not in {t.value for t in SessionType}:
+        type_ = None
+    room_id = request.args.get("room", type=int) or None
+    sessions = queries.programme_sessions(event, include_drafts=manage, type_=type_,
+                                          room_id=room_id)
+    rooms = queries.event_rooms(event)
+    return render_template(
+        "programme/programme.html", event=event, days=by_day(event, sessions),
+        rooms=rooms, types=SessionType, type_=type_, room_id=room_id, can_manage=manage,
+        starred=queries.starred_ids(user), star_form=EmptyForm(), count=len(sessions))
+
+
+@bp.route("/events/<slug>/sessions/<int:session_id>")
+@event_required(Need.VIEW)
+def session_page(event, session_id: int):
+    user = acting_user()
+    manage = can(user, Need.MANAGE, event)
+    session = queries.session_in_event(event, session_id, include_drafts=manage)
+    if session is None:
+        raise NotFound("No such session.")
+    return render_template("programme/session.html", event=event, session=session,
+                           can_manage=manage, starred=queries.starred_ids(user),
+                           star_form=EmptyForm())
+
+
+@bp.route("/events/<slug>/speakers")
+@event_required(Need.VIEW)
+def speakers(event):
+    manage = can(acting_user(), Need.MANAGE, event)
+    return render_template("programme/speakers.html", event=event,
+                           speakers=queries.speakers(event, include_drafts=manage),
+                           can_manage=manage)
+
+
+def _speaker(event, person_id: int, manage: bool):
+    person = db.session.get(Person, person_id)
+    sessions = queries.speaker_sessions(event, person_id, include_drafts=manage) if person else []
+    if person is None or not sessions:
+        raise NotFound("No such speaker at this event.")
+    return person, sessions
+
+
+@bp.route("/events/<slug>/speakers/<int:person_id>")
+@event_required(Need.VIEW)
+def speaker_page(event, person_id: int):
+    manage = can(acting_user(), Need.MANAGE, event)
+    person, sessions = _speaker(event, person_id, manage)
+    return render_template("programme/speaker.html", event=event, person=person,
+                           sessions=sessions, can_manage=manage)
+
+
+@bp.route("/people/<int:person_id>/photo")
+def person_photo(person_id: int):
+    person = db.session.get(Person, person_id)
+    path = photos.path_of(person.photo_filename) if person and person.photo_filename else None
+    if path is None:
+        raise NotFound("No photo.")
+    resp = send_file(path, mimetype=photos.mimetype_of(path.name), max_age=3600,
+                     download_name=f"person-{person.id}.{path.suffix.lstrip('.')}")
+    resp.headers["Content-Disposition"] = "inline"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
+
+
+# ------------------------------------------------------------------ stars
+
+def _back(event, session_id):
+    return redirect(safe_next(request.form.get("next"),
+                              url_for("programme.session_page", slug=event.slug,
+                                      session_id=session_id)))
+
+
+@bp.route("/events/<slug>/sessions/<int:session_id>/star", methods=["POST"])
+@event_required(Need.VIEW)
+@login_required
+def star(event, session_id: int):
+    session = queries.session_in_event(event, session_id,
+                                       include_drafts=can(acting_user(), Need.MANAGE, event))
+    if session is None:
+        raise NotFound("No such session.")
+    if EmptyForm().validate_on_submit():
+        services.star(acting_user(), session)
+        flash("Added to your schedule.", "success")
+    return _back(event, session_id)
+
+
+@bp.route("/events/<slug>/sessions/<int:session_id>/unstar", methods=["POST"])
+@event_required(Need.VIEW)
+@login_required
+def unstar(event, session_id: int):
+    session = queries.session_in_event(event, session_id, include_drafts=True)
+    if session is None:
+        raise NotFound("No such session.")
+    if EmptyForm().validate_on_submit():
+        services.unstar(acting_user(), session)
+        flash("Removed from your schedule.", "info")
+    return _back(event, session_id)
+
+
+@bp.route("/my/schedule")
+@login_required
+def my_schedule():
+    user = acting_user()
+    sessions = queries.my_schedule(user)
+    feed = None
+    if user.feed_token:
+        feed = exports.base_url() + url_for("programme.personal_feed", token=user.feed_token)
+    return render_template("programme/my_schedule.html", sessions=sessions, feed_url=feed,
+                           star_form=EmptyForm(), starred={s.id for s in sessions})
+
+
+@bp.route("/my/schedule/feed", methods=["POST"])
+@login_required
+def reset_feed():
+    if EmptyForm().validate_on_submit():
+        services.reset_feed_token(acting_user())
+        flash("Your calendar feed has a new secret address; the old one no longer works.",
+              "success")
+    return redirect(url_for("programme.my_schedule") + "#feed")
+
+
+@bp.route("/my/sessions")
+@login_required
+def my_sessions():
+    return render_template("programme/my_sessions.html",
+                           sessions=queries.my_sessions(acting_user()))
+
+
+# ------------------------------------------------------------------ calendars and files
+
+def _ics(name: str, sessions, zone: str | None) -> bytes:
+    return ical.build_calendar(name, sessions, host=exports.host(),
+                               session_url=exports.session_url, zone=zone)
+
+
+def _event_export(event, kind: str, build, mimetype: str, filename: str):
+    hit = exports.not_modified(kind, event)
+    if hit is not None:
+        return hit
+    data = exports.cached(kind, event, build)
+    return exports.file_response(data, mimetype, filename, kind=kind, event=event,
+                                 private=not event.published,
+                                 attachment=not mimetype.startswith("application/json"))
+
+
+@bp.route("/events/<slug>/programme.ics")
+@event_required(Need.VIEW)
+def event_ics(event):
+    return _event_export(
+        event, "ics", lambda: _ics(event.title, queries.programme_sessions(event), event.timezone),
+        "text/calendar", f"{event.slug}.ics")
+
+
+@bp.route("/events/<slug>/sessions/<int:session_id>.ics")
+@event_required(Need.VIEW)
+def session_ics(event, session_id: int):
+    session = queries.session_in_event(event, session_id, include_drafts=False)
+    if session is None:
+        raise NotFound("No such session.")
+    data = _ics(f"{session.label}: {session.title}", [session], event.timezone)
+    return exports.file_response(data, "text/calendar", f"{event.slug}-session-{session.id}.ics",
+                                 private=not event.published)
+
+
+@bp.route("/events/<slug>/speakers/<int:person_id>.ics")
+@event_required(Need.VIEW)
+def speaker_ics(event, person_id: int):
+    person, sessions = _speaker(event, person_id, False)
+    data = _ics(f"{person.name} · {event.title}", sessions, event.timezone)
+    return exports.file_response(data, "text/calendar",
+                                 f"{event.slug}-speaker-{person.id}.ics",
+                                 private=not event.published)
+
+
+@bp.route("/calendar/<token>.ics")
+def personal_feed(token: str):
+    """The starred sessions of the feed's owner; the secret URL is the only key."""
+    user = services.user_for_feed(token)
+    if user is None:
+        abort(404)
+    data = _ics(f"My schedule ({user.name})", queries.feed_sessions(user), None)
+    resp = exports.file_response(data, "text/calendar", "my-schedule.ics", private=True,
+                                 attachment=False)
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
+@bp.route("/events/<slug>/schedule.xml")
+@event_required(Need.VIEW)
+def schedule_xml(event):
+    return _event_export(
+        event, "xml",
+        lambda: frab.export_xml(event, queries.programme_sessions(event), host=exports.host(),
+                                session_url=exports.session_url),
+        "application/xml", f"{event.slug}-schedule.xml")
+
+
+@bp.route("/events/<slug>/schedule.json")
+@event_required(Need.VIEW)
+def schedule_json(event):
+    def build():
+        doc = frab.export_json(event, queries.programme_sessions(event), host=exports.host(),
+                               session_url=exports.session_url)
+        return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+    return _event_export(event, "json", build, "application/json", f"{event.slug}-schedule.json")

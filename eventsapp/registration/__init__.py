@@ -1,0 +1,1 @@
+"""Registration: in person or online, capacities, the waiting list, the manage link."""

@@ -1,0 +1,67 @@
+"""The registration mails, rendered from templates/mail/ and written to the outbox.
+
+Services call these inside their transaction, so a mail exists exactly when the change
+that caused it was committed. Links are absolute (BASE_URL): mail has no request.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import current_app, render_template
+from markupsafe import Markup, escape
+
+from ..mail.outbox import queue_mail
+from ..models import Event, Modality, OutboxMessage, Registration
+
+SUBJECTS = {
+    "confirmation": "Your registration for {title} is confirmed",
+    "waitlisted": "You are on the waiting list for {title}",
+    "promoted": "A place is yours: {title}",
+    "pending": "Your registration for {title} is awaiting approval",
+    "approved": "Your registration for {title} is approved",
+    "declined": "Your registration for {title} was declined",
+    "cancelled": "Your registration for {title} is cancelled",
+    "modality_changed": "Your registration for {title} has changed",
+    "manage_link": "Your link to manage your registration for {title}",
+}
+
+
+def base_url() -> str:
+    return current_app.config.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+
+def manage_url(token: str) -> str:
+    return f"{base_url()}/r/{token}"
+
+
+def event_urls(event: Event) -> dict:
+    base = base_url()
+    return {
+        "event_url": f"{base}/events/{event.slug}",
+        "calendar_url": f"{base}/events/{event.slug}/programme.ics",
+        "lost_link_url": f"{base}/events/{event.slug}/register/link",
+    }
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def text_to_html(text: str) -> str:
+    """A plain HTML version of a text mail: paragraphs, clickable links, all escaped."""
+    parts = []
+    for para in text.strip().split("\n\n"):
+        escaped = str(escape(para))
+        linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+        parts.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
+    return render_template("mail/layout.html", body=Markup("\n".join(parts)))
+
+
+def send(kind: str, reg: Registration, event: Event, *, token: str | None = None,
+         **extra) -> OutboxMessage:
+    """Queue the ``kind`` mail about ``reg``; ``token`` is the plain manage secret when
+    this transaction knows it (creation, a fresh link), else None."""
+    context = dict(reg=reg, event=event, kind=kind, manage_url=manage_url(token) if token else None,
+                   in_person=reg.modality is Modality.IN_PERSON, **event_urls(event), **extra)
+    text = render_template(f"mail/registration_{kind}.txt", **context)
+    return queue_mail(to=reg.email, subject=SUBJECTS[kind].format(title=event.title), text=text,
+                      html=text_to_html(text), kind=f"registration_{kind}", event_id=event.id)

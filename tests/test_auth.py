@@ -1,0 +1,310 @@
+"""Accounts: sign up, sign in (rate limited, safe `next`), sign out, change password,
+API tokens on the account page, roles."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from eventsapp.models import ApiToken, User
+
+from .conftest import login
+
+PASSWORD = "correct-horse-battery"
+
+
+def _signup(client, **over):
+    data = {"name": "Ada Lovelace", "email": f"ada-{uuid.uuid4().hex[:6]}@example.org",
+            "organization": "", "password": "a-long-password-1", "confirm": "a-long-password-1"}
+    data.update(over)
+    return client.post("/signup", data=data), data
+
+
+def _user(db, email):
+    db.session.expire_all()
+    return db.session.scalar(sa.select(User).where(User.email == email.lower()))
+
+
+def _signed_in(client) -> bool:
+    resp = client.get("/account")
+    return resp.status_code == 200
+
+
+# ------------------------------------------------------------------ sign up
+
+def test_sign_up_creates_account_signs_in_and_hashes_password(client, db):
+    resp, data = _signup(client, email="New.Person@Example.org")
+    assert resp.status_code == 302
+    user = _user(db, "new.person@example.org")
+    assert user is not None and user.name == "Ada Lovelace"
+    assert user.password_hash != data["password"] and data["password"] not in user.password_hash
+    assert not user.is_admin
+    assert _signed_in(client)
+
+
+def test_sign_up_with_registered_email_gives_clear_message(client, db, make_user):
+    make_user("taken@example.org")
+    resp, _ = _signup(client, email="TAKEN@example.org")
+    assert resp.status_code == 422
+    assert b"An account with this email already exists" in resp.data
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)
+                             .where(User.email == "taken@example.org")) == 1
+    assert not _signed_in(client)
+
+
+@pytest.mark.parametrize("over, message", [
+    ({"password": "short", "confirm": "short"}, b"at least 10 characters"),
+    ({"confirm": "something-else-entirely"}, b"The passwords differ"),
+    ({"email": "not-an-email"}, b"email"),
+    ({"name": ""}, b"This field is required"),
+])
+def test_sign_up_bad_input_re_renders_with_message(client, db, over, message):
+    resp, _ = _signup(client, **over)
+    assert resp.status_code == 422
+    assert message in resp.data
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_sign_up_service_refuses_weak_password_even_without_form():
+    from eventsapp.auth.services import create_user
+    from eventsapp.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        create_user("weak@example.org", "Weak", "123456789")
+    assert "password" in exc.value.fields
+
+
+def test_signed_in_user_visiting_signup_is_sent_home(login_as, make_user):
+    client = login_as(make_user())
+    resp = client.get("/signup")
+    assert resp.status_code == 302
+
+
+# ------------------------------------------------------------------ sign in
+
+def test_sign_in_with_right_password(client, make_user, db):
+    user = make_user("Right@Example.org")
+    resp = client.post("/login", data={"email": "right@example.org", "password": PASSWORD})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/"
+    assert _signed_in(client)
+    assert _user(db, user.email).last_login_at is not None
+
+
+def test_sign_in_email_is_case_insensitive(client, make_user):
+    make_user("mixed@example.org")
+    resp = client.post("/login", data={"email": "  MIXED@example.org ", "password": PASSWORD})
+    assert resp.status_code == 302
+
+
+@pytest.mark.parametrize("email", ["someone@example.org", "nobody@example.org"])
+def test_wrong_password_or_unknown_email_gives_same_clear_message(client, make_user, email):
+    make_user("someone@example.org")
+    resp = client.post("/login", data={"email": email, "password": "wrong-password-here"})
+    assert resp.status_code == 422
+    assert b"Wrong email or password." in resp.data
+    assert not _signed_in(client)
+
+
+def test_inactive_account_cannot_sign_in(client, make_user, db):
+    user = make_user("gone@example.org")
+    user.active = False
+    db.session.commit()
+    resp = client.post("/login", data={"email": "gone@example.org", "password": PASSWORD})
+    assert resp.status_code == 422
+
+
+def test_too_many_sign_in_attempts_get_429(client, make_user, app):
+    make_user("target@example.org")
+    limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
+    for _ in range(limit):
+        resp = client.post("/login", data={"email": "target@example.org", "password": "nope-nope-nope"})
+        assert resp.status_code == 422
+    resp = client.post("/login", data={"email": "target@example.org", "password": PASSWORD})
+    assert resp.status_code == 429
+    assert b"Too many requests" in resp.data
+    assert "Retry-After" in resp.headers
+    # Even the right password is refused until the window passes.
+    assert not _signed_in(client)
+    # Reading the form is not limited.
+    assert client.get("/login").status_code == 200
+
+
+@pytest.mark.parametrize("evil", [
+    "//evil.com", "https://evil.com", "http://evil.com/path", "/\\evil.com", "\\\\evil.com",
+    "javascript:alert(1)", "///evil.com", " //evil.com", "/\t/evil.com", "https:evil.com",
+    "evil.com",
+])
+def test_next_only_redirects_within_this_site(client, make_user, evil):
+    make_user("next@example.org")
+    page = client.get("/login", query_string={"next": evil})
+    assert page.status_code == 200
+    assert b"evil" not in page.data
+    resp = client.post("/login", query_string={"next": evil},
+                       data={"email": "next@example.org", "password": PASSWORD, "next": evil})
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/"
+
+
+def test_next_to_a_local_path_is_followed(client, make_user):
+    make_user("local@example.org")
+    resp = client.post("/login", data={"email": "local@example.org", "password": PASSWORD,
+                                       "next": "/account?tab=tokens"})
+    assert resp.headers["Location"] == "/account?tab=tokens"
+
+
+def test_login_page_carries_next_from_a_protected_page(client, make_event, make_user):
+    event = make_event()
+    resp = client.get(f"/events/{event.slug}/console/")
+    assert resp.status_code == 302
+    login_page = client.get(resp.headers["Location"])
+    assert f"/events/{event.slug}/console/".encode() in login_page.data
+
+
+# ------------------------------------------------------------------ sign out
+
+def test_sign_out_is_a_post(client, make_user):
+    user = make_user()
+    login(client, user)
+    assert client.get("/logout").status_code == 405
+    assert _signed_in(client)
+    resp = client.post("/logout", data={})
+    assert resp.status_code == 302
+    assert not _signed_in(client)
+
+
+def test_sign_out_without_csrf_token_is_refused(app, client, make_user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    user = make_user()
+    login(client, user)
+    resp = client.post("/logout", data={})
+    assert resp.status_code == 400
+    assert _signed_in(client)
+    # With the token from a page, it works.
+    page = client.get("/account")
+    token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page.data).group(1).decode()
+    resp = client.post("/logout", data={"csrf_token": token})
+    assert resp.status_code == 302
+    assert not _signed_in(client)
+
+
+# ------------------------------------------------------------------ change password
+
+def test_change_password_ends_other_sessions_but_keeps_this_one(app, make_user, db):
+    user = make_user("change@example.org")
+    here, elsewhere = app.test_client(), app.test_client()
+    for c in (here, elsewhere):
+        c.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert _signed_in(c)
+    resp = here.post("/account/password", data={
+        "current_password": PASSWORD, "password": "a-brand-new-password", "confirm": "a-brand-new-password"})
+    assert resp.status_code == 302
+    assert _signed_in(here)
+    assert not _signed_in(elsewhere)
+    fresh = app.test_client()
+    assert fresh.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 422
+    assert fresh.post("/login", data={"email": user.email,
+                                      "password": "a-brand-new-password"}).status_code == 302
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"current_password": "not-it-at-all", "password": "a-brand-new-password",
+      "confirm": "a-brand-new-password"}, b"current password is not right"),
+    ({"current_password": PASSWORD, "password": "short", "confirm": "short"}, b"at least 10"),
+    ({"current_password": PASSWORD, "password": "a-brand-new-password",
+      "confirm": "different-password-x"}, b"The passwords differ"),
+])
+def test_change_password_bad_input(login_as, make_user, db, data, message):
+    user = make_user()
+    old_hash = user.password_hash
+    client = login_as(user)
+    resp = client.post("/account/password", data=data)
+    assert resp.status_code == 422
+    assert message in resp.data
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == old_hash
+
+
+def test_remember_me_cookie_is_httponly(client, make_user):
+    make_user("remember@example.org")
+    resp = client.post("/login", data={"email": "remember@example.org", "password": PASSWORD,
+                                       "remember": "y"})
+    cookies = resp.headers.getlist("Set-Cookie")
+    remember = [c for c in cookies if c.startswith("remember_token=")]
+    assert remember and "HttpOnly" in remember[0] and "SameSite=Lax" in remember[0]
+
+
+# ------------------------------------------------------------------ API tokens, account page
+
+def test_account_page_creates_token_shown_once_and_stored_hashed(login_as, make_user, db):
+    user = make_user()
+    client = login_as(user)
+    resp = client.post("/account/tokens", data={"name": "my script"})
+    assert resp.status_code == 200
+    plain = re.search(rb'id="new-token">([^<]+)<', resp.data).group(1).decode()
+    assert len(plain) >= 40
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == user.id))
+    assert token.name == "my script"
+    assert token.token_hash != plain and plain not in token.token_hash
+    # Shown only once.
+    assert plain.encode() not in client.get("/account").data
+    # It works on the API.
+    assert client.get("/api/v1/events",
+                      headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+
+
+def test_token_needs_a_name(login_as, make_user):
+    client = login_as(make_user())
+    resp = client.post("/account/tokens", data={"name": ""})
+    assert resp.status_code == 422
+
+
+def test_revoking_a_token_from_the_account_page(login_as, make_user, api_token, db):
+    user = make_user()
+    headers = api_token(user)
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == user.id))
+    client = login_as(user)
+    resp = client.post(f"/account/tokens/{token.id}/revoke", data={})
+    assert resp.status_code == 302
+    resp = client.get("/api/v1/events", headers=headers)
+    assert resp.status_code == 401
+    assert resp.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_cannot_revoke_someone_elses_token(login_as, make_user, api_token, db):
+    owner, other = make_user(), make_user()
+    headers = api_token(owner)
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == owner.id))
+    client = login_as(other)
+    assert client.post(f"/account/tokens/{token.id}/revoke", data={}).status_code == 404
+    assert client.get("/api/v1/events", headers=headers).status_code == 200
+
+
+# ------------------------------------------------------------------ roles
+
+def test_roles_of_each_kind(app, make_user, make_event, make_person, make_session, db):
+    """Administrator, organizer, check-in staff, speaker and attendee are told apart."""
+    from eventsapp.permissions import Need, can
+
+    event, other = make_event(), make_event()
+    admin = make_user(is_admin=True)
+    organizer = make_user(organizer_of=event)
+    staff = make_user(staff_of=event)
+    attendee = make_user()
+    speaker_user = make_user()
+    person = make_person("Sam Speaker", user=speaker_user)
+    make_session(event, people=[(person, "panellist")])
+
+    assert can(admin, Need.ADMIN) and can(admin, Need.MANAGE, other)
+    assert can(organizer, Need.MANAGE, event) and not can(organizer, Need.MANAGE, other)
+    assert can(organizer, Need.CHECKIN, event)
+    assert can(staff, Need.CHECKIN, event) and not can(staff, Need.MANAGE, event)
+    assert not can(staff, Need.CHECKIN, other)
+    for plain in (attendee, speaker_user):
+        assert can(plain, Need.VIEW, event)
+        assert not can(plain, Need.CHECKIN, event) and not can(plain, Need.MANAGE, event)
+    assert not can(organizer, Need.ADMIN)
+    # A speaker is a user linked to a person on the programme.
+    db.session.expire_all()
+    assert db.session.get(User, speaker_user.id).person.name == "Sam Speaker"

@@ -1,0 +1,128 @@
+"""Badge images and PDFs, read back with a real QR decoder (zxing-cpp; PDFs rendered to
+images with pypdfium2). Pure helpers: no request needed."""
+from __future__ import annotations
+
+import io
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from PIL import Image
+
+from eventsapp.badges.design import CATEGORY_COLOURS, BadgeData
+from eventsapp.badges.qr import extract_code, qr_image, qr_matrix
+from eventsapp.badges.render_pdf import badge_pdf, badge_sheets_pdf
+from eventsapp.badges.render_png import HEIGHT, WIDTH, badge_png
+from eventsapp.models import Category
+from eventsapp.security import new_token
+
+
+def decode_image(image: Image.Image) -> list[str]:
+    return [r.text for r in zxingcpp.read_barcodes(image)
+            if r.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def decode_pdf(data: bytes, dpi: int = 200) -> list[list[tuple[str, tuple[int, int]]]]:
+    """Per page: (decoded text, (x, y) of the code's top-left corner) in reading order."""
+    pdf = pdfium.PdfDocument(data)
+    pages = []
+    try:
+        for page in pdf:
+            image = page.render(scale=dpi / 72).to_pil()
+            found = []
+            for r in zxingcpp.read_barcodes(image):
+                p = r.position.top_left
+                found.append((r.text, (p.x, p.y)))
+            # Reading order: rows of badges top to bottom, then left to right.
+            found.sort(key=lambda t: (round(t[1][1] / 100), t[1][0]))
+            pages.append(found)
+            page.close()
+    finally:
+        pdf.close()
+    return pages
+
+
+def badge(name="Doreen Bogdan-Martin", org="ITU", category=Category.SPEAKER) -> BadgeData:
+    return BadgeData(name=name, organization=org, category=category,
+                     event_title="ITU Partner2Connect Digital Development Roundtable",
+                     event_dates="7\u20139 June 2022", venue="Kigali Convention Centre, Kigali",
+                     code=new_token())
+
+
+def test_qr_holds_only_the_code():
+    code = new_token()
+    assert len(code) >= 22  # 128+ bits of URL-safe base64
+    assert decode_image(qr_image(code, box_size=8)) == [code]
+    # Version 3 (29 modules) + a 4-module quiet zone each side: small and quick to scan.
+    assert len(qr_matrix(code)) == 37
+
+
+def test_png_badge_decodes_to_its_code():
+    data = badge()
+    png = badge_png(data)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.size == (WIDTH, HEIGHT)
+    assert decode_image(image) == [data.code]
+
+
+@pytest.mark.parametrize("category", list(Category))
+def test_png_badge_has_its_category_colour_band(category):
+    data = badge(category=category)
+    image = Image.open(io.BytesIO(badge_png(data))).convert("RGB")
+    # The band fills the bottom of the badge; sample its left edge, clear of the label.
+    colour = "#{:02x}{:02x}{:02x}".format(*image.getpixel((10, HEIGHT - 20)))
+    assert colour == CATEGORY_COLOURS[category]
+    assert len(set(CATEGORY_COLOURS.values())) == len(Category)  # one colour each
+
+
+def test_long_and_non_latin_names_fit_and_still_decode():
+    data = badge(name="Ἀλέξανδρος Παπαδόπουλος-Κωνσταντινίδης Jean-Baptiste de la Fontaine "
+                      "Montmorency-Laval", org="Организация Объединённых Наций " * 4)
+    assert decode_image(Image.open(io.BytesIO(badge_png(data)))) == [data.code]
+    assert [c for c, _ in decode_pdf(badge_pdf(data))[0]] == [data.code]
+
+
+def test_single_badge_pdf_decodes():
+    data = badge()
+    pages = decode_pdf(badge_pdf(data))
+    assert len(pages) == 1
+    assert [c for c, _ in pages[0]] == [data.code]
+
+
+@pytest.mark.parametrize("per_page,pages", [(1, 9), (4, 3), (8, 2)])
+def test_sheets_hold_n_per_page_in_the_given_order(per_page, pages):
+    badges = [badge(name=f"Person {i:02d}", category=list(Category)[i % 5]) for i in range(9)]
+    decoded = decode_pdf(badge_sheets_pdf(badges, per_page))
+    assert len(decoded) == pages
+    assert [len(p) for p in decoded] == [min(per_page, 9 - k * per_page) for k in range(pages)]
+    assert [c for page in decoded for c, _ in page] == [b.code for b in badges]
+
+
+def test_sheets_are_a4():
+    pdf = pdfium.PdfDocument(badge_sheets_pdf([badge()], 8))
+    try:
+        w, h = pdf[0].get_size()
+    finally:
+        pdf.close()
+    assert (round(w), round(h)) == (595, 842)
+
+
+def test_bad_per_page_is_refused():
+    with pytest.raises(ValueError):
+        badge_sheets_pdf([badge()], 3)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("abcdefghijklmnopqrstuvwxyz012345", "abcdefghijklmnopqrstuvwxyz012345"),
+    ("  abcdefghijklmnopqrstuvwxyz012345\r\n", "abcdefghijklmnopqrstuvwxyz012345"),
+    ("https://x.org/events/e/checkin?code=abcdefghijklmnopqrstuvwxyz012345",
+     "abcdefghijklmnopqrstuvwxyz012345"),
+    ("/events/e/checkin?code=abcdefghijklmnopqrstuvwxyz012345&x=1",
+     "abcdefghijklmnopqrstuvwxyz012345"),
+    ("https://x.org/events/p2c-roundtable-kigali-2022", None),
+    ("short", None), ("", None), (None, None), ("a b c d e f g h i j k l m n o p", None),
+    ("x" * 65, None), ("http://[::1", None),
+])
+def test_extract_code(raw, expected):
+    assert extract_code(raw) == expected
