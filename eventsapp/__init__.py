@@ -75,11 +75,11 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .console.routes import bp as console_bp
     from .events.routes import bp as events_bp
-    from .registration.routes import bp as registration_bp
     from .health import bp as health_bp
+    from .online.routes import bp as online_bp
     from .programme.routes_admin import bp as programme_admin_bp
     from .programme.routes_public import bp as programme_bp
-    from .online.routes import bp as online_bp
+    from .registration.routes import bp as registration_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(events_bp)

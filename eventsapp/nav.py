@@ -1,8 +1,8 @@
 """Links in the site's main navigation, registered by features."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import Flask, url_for
 from flask_login import current_user

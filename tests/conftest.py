@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from flask.testing import FlaskClient
 
 from eventsapp import create_app
@@ -198,7 +197,7 @@ def make_event(app):
 
     def make(**kw) -> Event:
         counter["n"] += 1
-        start = kw.pop("starts_at", None) or datetime.now(timezone.utc).replace(
+        start = kw.pop("starts_at", None) or datetime.now(UTC).replace(
             microsecond=0, second=0, minute=0) + timedelta(days=30)
         values = dict(
             slug=f"event-{counter['n']}-{uuid.uuid4().hex[:6]}", title=f"Test event {counter['n']}",
@@ -206,7 +205,7 @@ def make_event(app):
             venue_name="Test Centre", city="Kigali", country="Rwanda",
             starts_at=start, ends_at=start + timedelta(days=2), published=True,
             capacity_in_person=100, capacity_online=None,
-            registration_opens_at=datetime.now(timezone.utc) - timedelta(days=1),
+            registration_opens_at=datetime.now(UTC) - timedelta(days=1),
             registration_closes_at=start,
         )
         values.update(kw)
@@ -330,3 +329,9 @@ def count_queries(app):
             sa_event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+# Feature fixtures shared by several modules, registered here so test modules use them
+# by name without importing them.
+from tests.pledges_support import panel  # noqa: F401
+from tests.smtp import smtp_server  # noqa: F401

@@ -1,6 +1,6 @@
 """A real SMTP server for tests (aiosmtpd on 127.0.0.1, a free port).
 
-Use it with ``from tests.smtp import smtp_server`` in a test module, then point the app at
+The fixture is registered in tests/conftest.py; a test names it, then points the app at
 it: ``app.config.update(smtp_server.config)``. ``smtp_server.messages`` holds every
 accepted message (``email.message.EmailMessage``); set ``smtp_server.fail_with =
 "451 4.3.0 Try again later"`` to make it refuse mail until you set it back to None;

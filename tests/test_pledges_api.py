@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from eventsapp.models import Pledge, PledgeState, PledgeType, Sector
 
-from .test_pledges_support import entity, make_pledge, panel, valid_raw  # noqa: F401
+from .pledges_support import entity, make_pledge, valid_raw
 
 
 def test_summary_shape_for_one_event_and_all(client, panel, make_event):

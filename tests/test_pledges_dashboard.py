@@ -13,7 +13,7 @@ import pytest
 from eventsapp.models import FocusArea, PledgeState, PledgeType, Sector
 from eventsapp.pledges import queries
 
-from .test_pledges_support import bulk_pledges, entity, make_pledge
+from .pledges_support import bulk_pledges, entity, make_pledge
 
 
 def _stat(html: str, name: str) -> str:

@@ -17,7 +17,7 @@ from eventsapp.models import (
 )
 from eventsapp.pledges import queries
 
-from .test_pledges_support import make_pledge, panel, valid_raw  # noqa: F401
+from .pledges_support import make_pledge, valid_raw
 
 
 def _count(db, model=Pledge) -> int:

@@ -19,7 +19,7 @@ from eventsapp.models import (
 )
 from eventsapp.pledges import queries, reporting, services
 
-from .test_pledges_support import entity, make_pledge, panel, valid_raw  # noqa: F401
+from .pledges_support import entity, make_pledge, valid_raw
 
 
 def _fields(exc_info) -> dict:

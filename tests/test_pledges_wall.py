@@ -6,7 +6,7 @@ from eventsapp import create_app
 from eventsapp.models import PledgeState
 from eventsapp.pledges import services
 
-from .test_pledges_support import make_pledge, panel, valid_raw  # noqa: F401
+from .pledges_support import make_pledge, valid_raw
 
 
 def test_feed_etag_and_304(client, make_user, panel):

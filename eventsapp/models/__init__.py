@@ -17,7 +17,14 @@ from .pledges import (
     ProgressStatus,
     Sector,
 )
-from .programme import Person, ProgrammeSession, RoleKind, SessionRole, SessionStar, SessionType
+from .programme import (
+    Person,
+    ProgrammeSession,
+    RoleKind,
+    SessionRole,
+    SessionStar,
+    SessionType,
+)
 from .registration import (
     Category,
     CheckIn,

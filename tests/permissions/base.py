@@ -9,8 +9,8 @@ Outcomes per actor:
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 OK, LOGIN, DENY, HIDDEN = "ok", "login", "deny", "hidden"
 ACTORS = ("anon", "attendee", "staff", "other_org", "organizer", "admin")

@@ -39,7 +39,6 @@ RULES = {
 
 def extend_world(world) -> None:
     from eventsapp.auth.services import create_api_token
-
     from eventsapp.extensions import db
     from eventsapp.models import EventRole, EventRoleKind, User
 
