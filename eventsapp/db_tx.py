@@ -1,7 +1,10 @@
 """Transactions that write under contention, the same way on SQLite and PostgreSQL.
 
-PostgreSQL: a normal transaction; ``lock_event`` takes ``SELECT ... FOR UPDATE`` on the
-event row, so capacity decisions for one event happen one at a time.
+PostgreSQL: a normal transaction; ``lock_event`` takes ``SELECT ... FOR NO KEY UPDATE`` on
+the event row, so capacity decisions for one event happen one at a time. (Not ``FOR
+UPDATE``: that lock also blocks inserts into tables that reference the event, such as
+check-ins and the outbox, during a registration rush; ``FOR NO KEY UPDATE`` still
+excludes every other ``lock_event`` and every UPDATE or DELETE of the row.)
 
 SQLite: pysqlite's own transaction handling starts transactions late and cannot take
 the write lock up front, so a read-then-write transaction can fail with "database is
@@ -68,7 +71,7 @@ def lock_event(event_id: int) -> Event:
     """
     begin_write()
     event = db.session.execute(
-        sa.select(Event).where(Event.id == event_id).with_for_update()
+        sa.select(Event).where(Event.id == event_id).with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if event is None:

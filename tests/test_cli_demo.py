@@ -289,10 +289,12 @@ def test_readme_documents_every_setting_and_the_two_commands():
     root = Path(__file__).resolve().parent.parent
     readme = (root / "README.md").read_text()
     source = (root / "eventsapp" / "config.py").read_text()
-    names = set(re.findall(r'(?:environ\.get|_bool|_int)\(\s*"([A-Z_]+)"', source))
+    names = set(re.findall(r'(?:environ\.get|_bool|_int|_float|_optional_bool)\(\s*"([A-Z_]+)"',
+                           source))
     assert {"DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "BASE_URL"} <= names
     missing = sorted(n for n in names if f"`{n}`" not in readme)
     assert not missing, f"settings not in the README: {missing}"
     assert "./bin/run" in readme and "./bin/test" in readme
-    assert "gunicorn -w 4 -b 0.0.0.0:8000 wsgi:app" in readme
+    assert re.search(r"gunicorn [^\n]*-w 4[^\n]* wsgi:app", readme)
+    assert "MAIL_RETRY_BASE_SECONDS" in names  # the _float settings are checked too
     assert readme.rstrip().splitlines()[-1] == "## Features" or "\n## Features\n" in readme

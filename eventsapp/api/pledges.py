@@ -2,7 +2,7 @@
 create, update, announce and moderate."""
 from __future__ import annotations
 
-from flask import url_for
+from flask import Response, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -11,6 +11,7 @@ from ..errors import Unauthorized
 from ..extensions import db
 from ..models import Pledge, PledgeState
 from ..permissions import Need, can_manage_pledge, load_event
+from ..pledges import cache as pledge_cache
 from ..pledges import csv_io, queries, services, vocab
 from ..pledges.reporting import activity_of
 from .common import BEARER, ApiErrorSchema, user
@@ -241,14 +242,26 @@ class EventPledges(MethodView):
 class Summary(MethodView):
     @blp.arguments(SummaryArgsSchema, location="query")
     @blp.response(200, SummarySchema)
+    @blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match")
     @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
     def get(self, args):
-        """The counter: published pledges, distinct entities and USD, for one event or all."""
+        """The counter: published pledges, distinct entities and USD, for one event or all.
+
+        Answers carry an ETag derived from the database; send it back in If-None-Match
+        to poll cheaply (304 while nothing changed)."""
         slug = args.get("event")
-        if slug:
-            event = load_event(slug, Need.VIEW, user())
-            return queries.event_counter(event).as_json()
-        return queries.counter().as_json()
+        event = load_event(slug, Need.VIEW, user()) if slug else None
+        body, etag = pledge_cache.cached(
+            "summary", (event.id if event else None,),
+            lambda: (queries.event_counter(event) if event else queries.counter()).as_json())
+        if etag and request.if_none_match.contains(etag):
+            resp = Response(status=304)
+        else:
+            resp = jsonify(body)
+        if etag:
+            resp.set_etag(etag)
+            resp.headers["Cache-Control"] = "no-cache"
+        return resp
 
 
 @blp.route("/pledges/<int:pledge_id>")

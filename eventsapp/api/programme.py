@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import Response, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
@@ -38,7 +38,7 @@ from ..permissions import (
     event_required,
     login_required,
 )
-from ..programme import queries, services
+from ..programme import exports, queries, services
 from ..programme.exports import base_url
 from ..programme.timeconv import NonexistentLocalTime, naive_local_to_utc
 from .common import BEARER, ApiErrorSchema, user
@@ -76,6 +76,9 @@ class PersonRoleOut(Schema):
     order = fields.Integer(attribute="position")
 
 
+_PEOPLE_OUT = PersonRoleOut(many=True)  # one instance: building a schema costs more than dumping
+
+
 class RoomOut(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -100,7 +103,7 @@ class SessionOut(Schema):
     published = fields.Boolean()
     url = fields.Function(lambda s: base_url() + url_for(
         "programme.session_page", slug=s.event.slug, session_id=s.id))
-    people = fields.Function(lambda s: PersonRoleOut(many=True).dump(
+    people = fields.Function(lambda s: _PEOPLE_OUT.dump(
         sorted(s.roles, key=lambda r: (r.position, r.id))))
 
 
@@ -109,6 +112,9 @@ class SessionListOut(Schema):
     timezone = fields.String()
     programme_version = fields.Integer()
     sessions = fields.List(fields.Nested(SessionOut))
+
+
+_SESSION_LIST_OUT = SessionListOut()
 
 
 class PersonRoleIn(Schema):
@@ -294,9 +300,25 @@ class EventSessions(MethodView):
     def get(self, event):
         """The event's sessions in time order, each with its people in order."""
         manage = can(user(), Need.MANAGE, event)
-        return {"event": event.slug, "timezone": event.timezone,
-                "programme_version": event.programme_version,
-                "sessions": queries.programme_sessions(event, include_drafts=manage)}
+        # Organizers see drafts: their list is another variant, with its own ETag.
+        kind = "sessions-all" if manage else "sessions"
+        hit = exports.not_modified(kind, event)
+        if hit is not None:
+            return hit
+
+        def build() -> bytes:
+            doc = {"event": event.slug, "timezone": event.timezone,
+                   "programme_version": event.programme_version,
+                   "sessions": queries.programme_sessions(event, include_drafts=manage)}
+            return jsonify(_SESSION_LIST_OUT.dump(doc)).get_data()
+
+        resp = Response(exports.cached(kind, event, build), mimetype="application/json")
+        resp.set_etag(exports.etag_for(kind, event))
+        private = manage or not event.published
+        resp.headers["Cache-Control"] = "private, no-cache" if private else "no-cache"
+        resp.vary.add("Authorization")
+        resp.vary.add("Cookie")
+        return resp
 
     @event_required(Need.MANAGE)
     @blp.arguments(SessionIn)

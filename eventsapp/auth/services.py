@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -144,27 +145,39 @@ def revoke_api_token(user: User, token_id: int) -> None:
         db.session.commit()
 
 
+@cache
+def _token_statement() -> sa.Select:
+    """Built once (bind parameter ``token_hash``): every API call runs it."""
+    return (sa.select(User, ApiToken.id, ApiToken.last_used_at)
+            .select_from(ApiToken).join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == sa.bindparam("token_hash"),
+                   ApiToken.revoked_at.is_(None), User.active))
+
+
 def user_for_token(plain: str) -> User | None:
-    """The active user behind a bearer token, or None."""
+    """The active user behind a bearer token, or None.
+
+    One statement on every API call: the token's user comes with it (a live token of
+    an active account), not by a second lazy load.
+    """
     if not plain or len(plain) > 200:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
-    if token is None or token.revoked_at is not None or not token.user.active:
+    row = db.session.execute(_token_statement(), {"token_hash": hash_token(plain)}).first()
+    if row is None:
         return None
+    user, token_id, last_used_at = row
     now = utcnow()
     # Touch at most once a minute: a write per API call would serialize a busy client.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
         from ..db_tx import begin_write
 
-        token_id, user = token.id, token.user
         # A write transaction from the start: on SQLite, upgrading this read transaction
         # to a write fails at once ("database is locked") when concurrent calls race.
         begin_write()
         db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id)
                            .values(last_used_at=now))
         db.session.commit()
-        return user
-    return token.user
+    return user
 
 
 def active_tokens(user: User) -> list[ApiToken]:

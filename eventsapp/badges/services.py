@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
-from ..db_tx import begin_write
+from ..db_tx import begin_write, is_sqlite
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..mail.outbox import queue_mail
@@ -140,12 +140,32 @@ def event_day(event: Event, now: datetime) -> date:
     return now.astimezone(event.tz).date()
 
 
-def _todays_checkin(registration_id: int, day: date) -> CheckIn | None:
-    return db.session.scalar(sa.select(CheckIn).where(
-        CheckIn.registration_id == registration_id, CheckIn.day == day))
+@cache
+def _scan_statement(by_code: bool) -> sa.Select:
+    """Built once (bind parameters ``key`` and ``day``): the door runs it on every scan."""
+    key = Registration.badge_code if by_code else Registration.id
+    return (sa.select(Registration.id, Registration.event_id, Registration.status,
+                      Registration.modality, Registration.erased_at, Registration.badge_code,
+                      Registration.name, Registration.organization, Registration.category,
+                      CheckIn.checked_in_at, User.name.label("checked_in_by"))
+            .select_from(Registration)
+            .outerjoin(CheckIn, sa.and_(CheckIn.registration_id == Registration.id,
+                                        CheckIn.day == sa.bindparam("day", type_=sa.Date)))
+            .outerjoin(User, User.id == CheckIn.checked_in_by_id)
+            .where(key == sa.bindparam("key")))
 
 
-def _explain_unknown(event: Event, code: str) -> ScanResult:
+def _scan_row(day: date, *, code: str | None = None, registration_id: int | None = None):
+    """The registration behind a badge code (or id), its admission on ``day`` if any and
+    who admitted it, as one plain row from one statement (no ORM objects: the door is the
+    hot path). None when no registration matches."""
+    by_code = code is not None
+    return db.session.connection().execute(
+        _scan_statement(by_code), {"key": code if by_code else registration_id, "day": day}
+    ).first()
+
+
+def _explain_unknown(event_id: int, code: str) -> ScanResult:
     """A code no registration holds: a revoked one (cancelled or replaced), or unknown."""
     reg = db.session.scalar(
         sa.select(Registration).join(RevokedBadgeCode,
@@ -153,39 +173,90 @@ def _explain_unknown(event: Event, code: str) -> ScanResult:
         .where(RevokedBadgeCode.code_hash == hash_token(code)))
     if reg is None:
         return _invalid("unknown")
-    if reg.event_id != event.id:
-        return _other_event(reg)
+    if reg.event_id != event_id:
+        return _other_event(reg.event_id)
     problem = badge_problem(reg)
     if problem in ("cancelled", "declined"):
         return _invalid(problem)
     return _invalid("replaced")
 
 
-def _other_event(reg: Registration) -> ScanResult:
-    other = reg.event
+def _other_event(other_event_id: int) -> ScanResult:
+    other = db.session.execute(sa.select(Event.title, Event.published)
+                               .where(Event.id == other_event_id)).first()
     # Published titles are public; a draft's title is not the desk's business.
-    return _invalid("other_event", other_event_title=other.title if other.published else None)
+    return _invalid("other_event",
+                    other_event_title=other.title if other is not None and other.published
+                    else None)
 
 
-def _person(reg: Registration) -> dict:
+def _person(reg) -> dict:
+    """The registration's answer fields (``reg``: a Registration or a _scan_row row)."""
     return {"id": reg.id, "name": reg.name, "organization": reg.organization,
             "category": reg.category.value, "category_label": reg.category.label,
             "modality": reg.modality.value, "status": reg.status.value}
 
 
-def _admission(day: date, when: datetime, by: User | None, zone) -> dict:
+def _admission(day: date, when: datetime, by_name: str | None, zone) -> dict:
     local = when.astimezone(zone)
     return {"day": day.isoformat(), "checked_in_at": local.isoformat(),
-            "time": local.strftime("%H:%M"), "checked_in_by": by.name if by else None}
+            "time": local.strftime("%H:%M"), "checked_in_by": by_name}
+
+
+def _already(row, day: date, zone) -> ScanResult:
+    return ScanResult(ALREADY, registration=_person(row),
+                      checkin=_admission(day, row.checked_in_at, row.checked_in_by, zone))
+
+
+@cache
+def _insert_statement(dialect: str):
+    """INSERT the admission only if the badge still admits (same code, confirmed, in
+    person, not erased) and none exists for the day: ON CONFLICT (registration, day) DO
+    NOTHING, RETURNING its id. Built once per dialect, with bind parameters."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    cols = CheckIn.__table__.c
+    source = sa.select(
+        Registration.id, sa.bindparam("p_event_id", type_=cols.event_id.type),
+        sa.bindparam("p_day", type_=cols.day.type),
+        sa.bindparam("p_now", type_=cols.checked_in_at.type),
+        sa.bindparam("p_user_id", type_=cols.checked_in_by_id.type),
+    ).where(Registration.id == sa.bindparam("p_reg_id"),
+            Registration.event_id == sa.bindparam("p_reg_event_id"),
+            Registration.badge_code == sa.bindparam("p_code"),
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.modality == Modality.IN_PERSON,
+            Registration.erased_at.is_(None))
+    return (insert(CheckIn)
+            .from_select(["registration_id", "event_id", "day", "checked_in_at",
+                          "checked_in_by_id"], source)
+            .on_conflict_do_nothing(index_elements=["registration_id", "day"])
+            .returning(cols.id))
+
+
+def _insert_checkin(reg_id: int, code: str, event_id: int, day: date, now: datetime,
+                    user_id: int | None):
+    """The new admission's id, or None: a racing scan won, or the badge changed."""
+    conn = db.session.connection()
+    return conn.execute(_insert_statement(conn.dialect.name), {
+        "p_reg_id": reg_id, "p_reg_event_id": event_id, "p_code": code,
+        "p_event_id": event_id, "p_day": day, "p_now": now, "p_user_id": user_id,
+    }).first()
 
 
 def check_in(event: Event, raw_code: str | None, user: User | None,
              now: datetime | None = None) -> ScanResult:
     """Admit the holder of a badge to ``event``: once per event-local day.
 
-    Safe under concurrency: the write happens in a write transaction (SQLite: BEGIN
-    IMMEDIATE) and the unique (registration, day) constraint decides between racing
-    requests (PostgreSQL); the loser answers "already checked in".
+    One read (registration, today's admission and who made it, together); a repeated
+    scan is answered from it. A first scan then writes with one INSERT ... SELECT ... ON
+    CONFLICT DO NOTHING RETURNING, which re-checks the badge in the same statement, so
+    the unique (registration, day) constraint decides between racing requests without
+    an error. PostgreSQL: the read and the write share one transaction. SQLite: the
+    write runs in a write transaction (BEGIN IMMEDIATE). The loser of a race answers
+    "already checked in" with the winner's admission.
     """
     code = extract_code(raw_code)
     if code is None:
@@ -195,52 +266,42 @@ def check_in(event: Event, raw_code: str | None, user: User | None,
     now = now or utcnow()
     day = event_day(event, now)
     try:
-        reg = db.session.scalar(sa.select(Registration).where(Registration.badge_code == code))
-        if reg is None:
-            return _explain_unknown(event, code)
-        if reg.event_id != event_id:
-            return _other_event(reg)
-        if badge_problem(reg):
-            return _invalid(badge_problem(reg))
-        reg_id = reg.id
+        row = _scan_row(day, code=code)
+        if row is None:
+            return _explain_unknown(event_id, code)
+        if row.event_id != event_id:
+            return _other_event(row.event_id)
+        problem = badge_problem(row)
+        if problem:
+            return _invalid(problem)
+        if row.checked_in_at is not None:
+            return _already(row, day, zone)
+        person, reg_id = _person(row), row.id
+        if is_sqlite():
+            # Ends the read; the write lock is taken up front, so the INSERT waits on
+            # the busy timeout instead of failing to upgrade a read transaction.
+            begin_write()
+        if _insert_checkin(reg_id, code, event_id, day, now, user_id) is None:
+            # Another request admitted the badge a moment ago, or it was cancelled or
+            # re-issued in between: read it again to say which.
+            row = _scan_row(day, registration_id=reg_id)
+            if row is None:
+                return _invalid("unknown")
+            if row.badge_code != code:
+                return _invalid("replaced")
+            problem = badge_problem(row)
+            if problem:
+                return _invalid(problem)
+            if row.checked_in_at is None:  # pragma: no cover - the row that won stays
+                raise RuntimeError("check-in neither inserted nor found")
+            return _already(row, day, zone)
+        db.session.commit()
     finally:
-        db.session.rollback()  # read only so far: end it before the write transaction
-
-    begin_write()
-    try:
-        # Read again inside the write transaction: cancelled or re-issued in between?
-        reg = db.session.scalar(sa.select(Registration).where(Registration.id == reg_id)
-                                .execution_options(populate_existing=True))
-        if reg is None:
-            return _invalid("unknown")
-        if reg.badge_code != code:
-            return _invalid("replaced")
-        if badge_problem(reg):
-            return _invalid(badge_problem(reg))
-        person = _person(reg)
-        existing = _todays_checkin(reg_id, day)
-        if existing is not None:
-            return ScanResult(ALREADY, registration=person, checkin=_admission(
-                existing.day, existing.checked_in_at, existing.checked_in_by, zone))
-        db.session.add(CheckIn(registration_id=reg_id, event_id=event_id, day=day,
-                               checked_in_at=now, checked_in_by_id=user_id))
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # Another request admitted the same badge a moment ago: its row stands.
-            db.session.rollback()
-            existing = _todays_checkin(reg_id, day)
-            if existing is None:  # pragma: no cover - the row that won cannot vanish
-                raise
-            return ScanResult(ALREADY, registration=person, checkin=_admission(
-                existing.day, existing.checked_in_at, existing.checked_in_by, zone))
-        admitted = {"day": day.isoformat()}
-        local = now.astimezone(zone)
-        admitted.update(checked_in_at=local.isoformat(), time=local.strftime("%H:%M"),
-                        checked_in_by=user_name)
-        return ScanResult(CHECKED_IN, registration=person, checkin=admitted)
-    finally:
-        db.session.rollback()  # ends a read or a failed write; a no-op after the commit
+        db.session.rollback()  # ends a read or a lost race; a no-op after the commit
+    local = now.astimezone(zone)
+    return ScanResult(CHECKED_IN, registration=person, checkin={
+        "day": day.isoformat(), "checked_in_at": local.isoformat(),
+        "time": local.strftime("%H:%M"), "checked_in_by": user_name})
 
 
 # ---------------------------------------------------------------- counts

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ..db_tx import begin_write
+from ..db_tx import begin_write, is_sqlite
 from ..errors import DomainError, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..mail.outbox import queue_mail
@@ -163,24 +164,38 @@ class JoinOutcome:
     recording_url: str | None = None
 
 
+@cache
+def _join_statement() -> sa.Select:
+    """Registration by join secret, its event and the published session asked for (bind
+    parameters ``secret`` and ``session_id``); built once, the join rush runs it."""
+    return (sa.select(Registration, Event, ProgrammeSession)
+            .join(Event, Event.id == Registration.event_id)
+            .outerjoin(ProgrammeSession,
+                       sa.and_(ProgrammeSession.event_id == Registration.event_id,
+                               ProgrammeSession.id == sa.bindparam("session_id"),
+                               ProgrammeSession.published.is_(True)))
+            .where(Registration.join_token == sa.bindparam("secret")))
+
+
+@cache
+def _join_insert() -> sa.Insert:
+    return sa.insert(SessionJoin.__table__)
+
+
 def open_join(secret: str, session_id: int, now: datetime) -> JoinOutcome:
     """Open a personal join link: inside the window record the join and return where to
     redirect; outside it, what the waiting (or ended) page shows.
 
     Fast path, for the join rush: one SELECT (registration, event and session together),
-    then one INSERT in its own short write transaction.
+    then one INSERT and the commit; both statements are built once. On SQLite the INSERT
+    runs in its own write transaction (BEGIN IMMEDIATE).
     """
     if not valid_secret(secret):
         check_entitled(None)
     if not valid_id(session_id):
         session_id = 0  # no such row, on every backend (ids beyond 32 bits overflow)
-    row = db.session.execute(
-        sa.select(Registration, Event, ProgrammeSession)
-        .join(Event, Event.id == Registration.event_id)
-        .outerjoin(ProgrammeSession, sa.and_(ProgrammeSession.event_id == Registration.event_id,
-                                             ProgrammeSession.id == session_id,
-                                             ProgrammeSession.published.is_(True)))
-        .where(Registration.join_token == secret)).first()
+    row = db.session.execute(_join_statement(),
+                             {"secret": secret, "session_id": session_id}).first()
     registration = check_entitled(row[0] if row else None)
     event, session = row[1], row[2]
     if session is None:
@@ -193,8 +208,10 @@ def open_join(secret: str, session_id: int, now: datetime) -> JoinOutcome:
         # Plain values first: committing the read transaction expires the loaded objects.
         values = {"session_id": session.id, "registration_id": registration.id,
                   "user_id": registration.user_id, "joined_at": now}
-        begin_write()  # ends the read transaction; the INSERT then waits, never fails
-        db.session.execute(sa.insert(SessionJoin).values(**values))
+        if is_sqlite():
+            begin_write()  # ends the read transaction; the INSERT then waits, never fails
+        # PostgreSQL: the INSERT joins the read's transaction (no COMMIT and BEGIN between).
+        db.session.connection().execute(_join_insert(), values)
         db.session.commit()
         out.redirect_to = stream.url
     elif state == ENDED and session.recording_url and is_http_url(session.recording_url):

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 
 from ..errors import DomainError, NotFound
 from ..extensions import db
@@ -32,6 +33,7 @@ from ..permissions import (
     login_required,
 )
 from ..timefmt import format_event_time, format_usd
+from . import cache as pledge_cache
 from . import charts, csv_io, queries, services, vocab
 from .demo import register as register_demo
 from .forms import ModerateForm, PledgeForm, ReportForm, UpdateLinkForm
@@ -84,8 +86,9 @@ def usd_short(amount) -> str:
 LATEST_LIMIT = 30
 
 
-def _dashboard_page(event: Event | None):
-    f = queries.parse_filters(request.args, event)
+def _dashboard_body(event: Event | None, f: queries.Filters) -> Markup:
+    """Everything of the dashboard below its actions: the same for every viewer, so it is
+    rendered once per data version (pledge_cache) and filters."""
     data = queries.dashboard(f, with_events=event is None,
                              session_limit=None if event else 20)
     overall = queries.counter() if event else None
@@ -93,8 +96,6 @@ def _dashboard_page(event: Event | None):
         sa.select(Event.slug, Event.title).where(Event.published.is_(True))
         .order_by(Event.starts_at.desc())))
     latest = list(db.session.scalars(queries.pledge_list_query(f).limit(LATEST_LIMIT)))
-    export_url = (url_for("pledges.event_export", slug=event.slug, **f.query_args()) if event
-                  else url_for("pledges.export", **f.query_args()))
 
     def filter_url(key: str, value, slug: str | None = None) -> str:
         args = f.query_args()
@@ -112,12 +113,22 @@ def _dashboard_page(event: Event | None):
     sessions_svg = charts.bar_chart("chart-sessions", "Pledges per session", data.sessions)
     growth_svg = charts.growth_chart("chart-growth", "Published pledges over time (cumulative)",
                                      data.growth)
-    return render_template("pledges/dashboard.html", event=event, d=data, f=f, overall=overall,
-                           events=events, export_url=export_url, charts=chart_svgs,
-                           sessions_svg=sessions_svg, growth_svg=growth_svg, latest=latest,
-                           latest_limit=LATEST_LIMIT, filter_url=filter_url,
-                           titles=queries.BREAKDOWN_TITLES, vocab=vocab,
-                           activity_labels=queries.ACTIVITY,
+    return Markup(render_template(
+        "pledges/_dashboard_body.html", event=event, d=data, f=f, overall=overall,
+        events=events, charts=chart_svgs, sessions_svg=sessions_svg, growth_svg=growth_svg,
+        latest=latest, latest_limit=LATEST_LIMIT, filter_url=filter_url,
+        titles=queries.BREAKDOWN_TITLES, vocab=vocab, activity_labels=queries.ACTIVITY))
+
+
+def _dashboard_page(event: Event | None):
+    f = queries.parse_filters(request.args, event)
+    key = (event.id if event else None, request.script_root, request.path,
+           tuple(sorted((k, str(v)) for k, v in f.query_args().items())))
+    body, _ = pledge_cache.cached("dashboard", key, lambda: _dashboard_body(event, f))
+    export_url = (url_for("pledges.event_export", slug=event.slug, **f.query_args()) if event
+                  else url_for("pledges.export", **f.query_args()))
+    return render_template("pledges/dashboard.html", event=event, f=f, body=body,
+                           export_url=export_url,
                            can_manage=event is not None and can(acting_user(), Need.MANAGE, event))
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from itertools import groupby
 
 from flask import (
@@ -14,6 +16,7 @@ from flask import (
     send_file,
     url_for,
 )
+from markupsafe import Markup
 
 from ..auth.forms import EmptyForm
 from ..errors import NotFound
@@ -22,6 +25,7 @@ from ..models import Person, SessionType
 from ..nav import register_nav
 from ..permissions import Need, acting_user, can, event_required, login_required
 from ..security import safe_next
+from ..timefmt import viewer_zone
 from . import exports, frab, ical, photos, queries, services
 
 bp = Blueprint("programme", __name__)
@@ -41,6 +45,56 @@ def session_people(session):
     return sorted(session.roles, key=lambda r: (r.position, r.id))
 
 
+_STAR_MARK = re.compile(r"<!--star:(\d+)-->")
+
+
+@dataclass(frozen=True)
+class _RoomChoice:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class _ProgrammeBody:
+    """The cached part of the programme page: the session list cut at each star button
+    (``parts`` alternates HTML and session ids), the count and the room filter."""
+    parts: tuple
+    count: int
+    rooms: tuple
+
+
+@dataclass(frozen=True)
+class _Starrable:
+    id: int
+
+
+def _programme_body(event, manage: bool, type_, room_id, vz) -> _ProgrammeBody:
+    sessions = queries.programme_sessions(event, include_drafts=manage, type_=type_,
+                                          room_id=room_id)
+    rooms = tuple(_RoomChoice(r.id, r.name) for r in queries.event_rooms(event))
+    html = render_template("programme/_programme_days.html", event=event,
+                           days=by_day(event, sessions), vz=vz, type_=type_,
+                           room_id=room_id)
+    pieces = _STAR_MARK.split(html)
+    parts = tuple(int(p) if i % 2 else p for i, p in enumerate(pieces))
+    return _ProgrammeBody(parts, len(sessions), rooms)
+
+
+def _with_stars(event, body: _ProgrammeBody, user) -> str:
+    """The session list with this viewer's own star buttons (none when signed out)."""
+    if not getattr(user, "is_authenticated", False):
+        return "".join(body.parts[0::2])
+    ids = body.parts[1::2]
+    buttons = render_template("programme/_star_buttons.html", event=event,
+                              items=[_Starrable(i) for i in ids],
+                              starred=queries.starred_ids(user),
+                              star_form=EmptyForm()).split("<!--/star-->")
+    out = []
+    for i, part in enumerate(body.parts):
+        out.append(buttons[i // 2] if i % 2 else part)
+    return "".join(out)
+
+
 @bp.route("/events/<slug>/programme")
 @event_required(Need.VIEW)
 def programme(event):
@@ -50,13 +104,16 @@ def programme(event):
     if type_ not in {t.value for t in SessionType}:
         type_ = None
     room_id = request.args.get("room", type=int) or None
-    sessions = queries.programme_sessions(event, include_drafts=manage, type_=type_,
-                                          room_id=room_id)
-    rooms = queries.event_rooms(event)
+    vz = viewer_zone()
+    # The list depends on the version, drafts (organizers only), filters and zone;
+    # everything personal (stars, CSRF, navigation) is rendered per request.
+    body = exports.cached("programme-page", event,
+                          lambda: _programme_body(event, manage, type_, room_id, vz),
+                          variant=(manage, type_, room_id, vz))
     return render_template(
-        "programme/programme.html", event=event, days=by_day(event, sessions),
-        rooms=rooms, types=SessionType, type_=type_, room_id=room_id, can_manage=manage,
-        starred=queries.starred_ids(user), star_form=EmptyForm(), count=len(sessions))
+        "programme/programme.html", event=event, rooms=body.rooms, types=SessionType,
+        type_=type_, room_id=room_id, can_manage=manage, count=body.count,
+        sessions_html=Markup(_with_stars(event, body, user)))
 
 
 @bp.route("/events/<slug>/sessions/<int:session_id>")

@@ -5,6 +5,7 @@ called in the current transaction: the counts are only true until it commits.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -26,6 +27,49 @@ def other_modality(modality: Modality) -> Modality:
     return Modality.ONLINE if modality is Modality.IN_PERSON else Modality.IN_PERSON
 
 
+@dataclass
+class Places:
+    """One modality's confirmed and waitlisted counts against its capacity (None: no limit)."""
+
+    capacity: int | None
+    confirmed: int  # over-capacity ones included
+    waitlisted: int
+
+    @property
+    def free(self) -> int | None:
+        """Places left (never negative); None when there is no limit."""
+        return None if self.capacity is None else max(0, self.capacity - self.confirmed)
+
+    @property
+    def has_room(self) -> bool:
+        return self.capacity is None or self.confirmed < self.capacity
+
+
+# Built once: the statements run under the event lock, so their construction should not.
+_COUNTS = (
+    sa.select(Registration.status, sa.func.count())
+    .where(Registration.event_id == sa.bindparam("event_id"),
+           Registration.modality == sa.bindparam("modality"),
+           Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]))
+    .group_by(Registration.status)
+)
+_WAITING = (
+    sa.select(Registration)
+    .where(Registration.event_id == sa.bindparam("event_id"),
+           Registration.modality == sa.bindparam("modality"),
+           Registration.status == RegistrationStatus.WAITLISTED)
+    .order_by(Registration.waitlisted_at, Registration.id)
+    .execution_options(populate_existing=True)
+)
+
+
+def places(event: Event, modality: Modality) -> Places:
+    """Confirmed and waitlisted counts of one modality, in one query."""
+    counts = dict(db.session.execute(_COUNTS, {"event_id": event.id, "modality": modality}).all())
+    return Places(capacity_of(event, modality), counts.get(RegistrationStatus.CONFIRMED, 0),
+                  counts.get(RegistrationStatus.WAITLISTED, 0))
+
+
 def confirmed_count(event_id: int, modality: Modality) -> int:
     """Confirmed registrations of one modality (over-capacity ones included)."""
     return db.session.scalar(
@@ -36,15 +80,35 @@ def confirmed_count(event_id: int, modality: Modality) -> int:
 
 def free_places(event: Event, modality: Modality) -> int | None:
     """Places left (never negative); None when the modality has no limit."""
-    cap = capacity_of(event, modality)
-    if cap is None:
-        return None
-    return max(0, cap - confirmed_count(event.id, modality))
+    return places(event, modality).free
 
 
 def has_room(event: Event, modality: Modality) -> bool:
-    free = free_places(event, modality)
-    return free is None or free > 0
+    return places(event, modality).has_room
+
+
+def promote(event: Event, modality: Modality, counts: Places,
+            now: datetime | None = None) -> list[Registration]:
+    """Give free places of ``modality`` to its waiting list, first come first served.
+
+    ``counts`` comes from ``places`` in this transaction and is updated; the waiting list
+    is read only when someone waits and a place is free. Returns the promoted
+    registrations (the caller mails them and commits).
+    """
+    free = counts.free
+    if counts.waitlisted <= 0 or (free is not None and free <= 0):
+        return []
+    q = _WAITING if free is None else _WAITING.limit(free)
+    promoted = list(db.session.scalars(q, {"event_id": event.id, "modality": modality}))
+    now = now or utcnow()
+    for reg in promoted:
+        reg.status = RegistrationStatus.CONFIRMED
+        reg.confirmed_at = now
+    if promoted:
+        db.session.flush()
+    counts.confirmed += len(promoted)
+    counts.waitlisted -= len(promoted)
+    return promoted
 
 
 def promote_waitlisted(event: Event, modality: Modality,
@@ -53,20 +117,4 @@ def promote_waitlisted(event: Event, modality: Modality,
 
     Returns the promoted registrations (the caller mails them and commits).
     """
-    free = free_places(event, modality)
-    q = (sa.select(Registration)
-         .where(Registration.event_id == event.id, Registration.modality == modality,
-                Registration.status == RegistrationStatus.WAITLISTED)
-         .order_by(Registration.waitlisted_at, Registration.id))
-    if free is not None:
-        if free <= 0:
-            return []
-        q = q.limit(free)
-    promoted = list(db.session.scalars(q.execution_options(populate_existing=True)))
-    now = now or utcnow()
-    for reg in promoted:
-        reg.status = RegistrationStatus.CONFIRMED
-        reg.confirmed_at = now
-    if promoted:
-        db.session.flush()
-    return promoted
+    return promote(event, modality, places(event, modality), now)

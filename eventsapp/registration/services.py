@@ -14,6 +14,7 @@ from enum import Enum
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db_tx import begin_write, lock_event
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -36,7 +37,14 @@ from ..models import (
 )
 from ..security import hash_token, new_token
 from . import mails
-from .capacity import has_room, offered, other_modality, promote_waitlisted
+from .capacity import (
+    has_room,
+    offered,
+    other_modality,
+    places,
+    promote,
+    promote_waitlisted,
+)
 
 # ------------------------------------------------------------------ input
 
@@ -200,8 +208,9 @@ def _place(event: Event, modality: Modality, if_full: IfFull | None, *, over_cap
     Returns (status, modality, placed over capacity, people promoted from the waiting list).
     Free places go to the waiting list first, then to the newcomer.
     """
-    promoted = promote_waitlisted(event, modality, now)
-    if has_room(event, modality):
+    counts = places(event, modality)
+    promoted = promote(event, modality, counts, now)
+    if counts.has_room:
         return RegistrationStatus.CONFIRMED, modality, False, promoted
     if over_capacity:
         return RegistrationStatus.CONFIRMED, modality, True, promoted
@@ -209,8 +218,9 @@ def _place(event: Event, modality: Modality, if_full: IfFull | None, *, over_cap
         return RegistrationStatus.WAITLISTED, modality, False, promoted
     other = other_modality(modality)
     if if_full is IfFull.SWITCH and offered(event, other):
-        promoted += promote_waitlisted(event, other, now)
-        if has_room(event, other):
+        other_counts = places(event, other)
+        promoted += promote(event, other, other_counts, now)
+        if other_counts.has_room:
             return RegistrationStatus.CONFIRMED, other, False, promoted
         raise Full("Both in-person and online places are full. You can join the waiting list.",
                    fields={"if_full": ["Both modalities are full: choose the waiting list."]})
@@ -293,45 +303,94 @@ def register(event_id: int, raw: dict, *, user: User | None = None, source: str 
     data = clean(raw)
     if_full = IfFull(if_full) if if_full else None
     now = now or utcnow()
+    # Read before the lock: taking it commits, which expires the user.
+    user_id = (user.id if user is not None and getattr(user, "is_authenticated", False)
+               and user.email == data.email else None)
+    # A new address is the usual case: it is inserted without being looked up, and the
+    # unique (event, email) constraint tells a known one, so that little happens under
+    # the event lock, which queues every registration of the event. Only a known
+    # address costs a second pass, which looks it up first.
+    args = {"user_id": user_id, "source": source, "if_full": if_full,
+            "form_nonce": form_nonce, "now": now}
+    result = _register(event_id, data, look_up=False, **args)
+    if result is None:
+        db.session.rollback()
+        result = _register(event_id, data, look_up=True, **args)
+    return result
+
+
+def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: int | None,
+              source: str, if_full: IfFull | None, form_nonce: str | None,
+              now: datetime) -> RegisterResult | None:
+    """One pass of ``register`` in one transaction under the event lock.
+
+    ``look_up``: look the address up before placing it (else None means it is known,
+    and the transaction must be rolled back).
+    """
+    reg = Registration(event_id=event_id, category=Category.PARTICIPANT, source=source,
+                       form_nonce=(form_nonce or None) and form_nonce[:64])
+    _fill(reg, data)
+    reg.category = Category.PARTICIPANT  # only organizers choose another category
+    reg.user_id = user_id
+    token = _new_secrets(reg)
     event = lock_event(event_id)
     _require_open(event, now)
     _require_offered(event, data.modality)
 
-    existing = registration_by_email(event.id, data.email)
-    if existing is not None:
-        if form_nonce and existing.form_nonce == form_nonce:
-            db.session.rollback()
-            return RegisterResult(Outcome.REPLAYED)
-        _send_fresh_link(event, existing)
-        db.session.commit()
-        return RegisterResult(Outcome.DUPLICATE)
+    if look_up:
+        existing = registration_by_email(event.id, data.email)
+        if existing is not None:
+            if form_nonce and existing.form_nonce == form_nonce:
+                db.session.rollback()
+                return RegisterResult(Outcome.REPLAYED)
+            _send_fresh_link(event, existing)
+            db.session.commit()
+            return RegisterResult(Outcome.DUPLICATE)
 
-    reg = Registration(event_id=event.id, category=Category.PARTICIPANT, source=source,
-                       form_nonce=(form_nonce or None) and form_nonce[:64])
-    _fill(reg, data)
-    reg.category = Category.PARTICIPANT  # only organizers choose another category
-    if user is not None and getattr(user, "is_authenticated", False) and user.email == data.email:
-        reg.user_id = user.id
     promoted: list[Registration] = []
     if event.registration_requires_approval:
         reg.modality = data.modality
         _apply_status(reg, RegistrationStatus.PENDING, now)
     else:
-        status, modality, _, promoted = _place(event, data.modality, if_full, now=now)
+        try:
+            status, modality, _, promoted = _place(event, data.modality, if_full, now=now)
+        except Full:
+            if not look_up and _email_taken(event.id, data.email):
+                return None  # a known address gets the neutral answer, never "full"
+            raise
         reg.modality = modality
         _apply_status(reg, status, now)
-    token = _new_secrets(reg)
     db.session.add(reg)
+    # The mails go in the same flush as the registration (one unit of work under the
+    # lock); if the INSERT fails they are rolled back with it.
+    _mail_promoted(event, promoted)
+    mails.send(_status_mail(reg.status), reg, event, token=token)
     try:
         db.session.flush()
     except IntegrityError:
+        if not look_up:
+            return None  # the address is known
         # Only possible if a write bypassed the lock; answer as for a known address.
         db.session.rollback()
         return RegisterResult(Outcome.DUPLICATE)
-    _mail_promoted(event, promoted)
-    mails.send(_status_mail(reg.status), reg, event, token=token)
-    db.session.commit()
+    _commit_keeping(reg)
     return RegisterResult(Outcome.CREATED, reg, token, promoted)
+
+
+def _email_taken(event_id: int, email: str) -> bool:
+    return db.session.scalar(sa.select(Registration.id).where(
+        Registration.event_id == event_id, Registration.email == email)) is not None
+
+
+def _commit_keeping(reg: Registration) -> None:
+    """Commit, keeping ``reg``'s column values loaded: they are what this transaction
+    wrote, and reading them back after the commit would cost one more query."""
+    state = sa.inspect(reg)
+    written = {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs
+               if attr.key in state.dict}
+    db.session.commit()
+    for key, value in written.items():
+        set_committed_value(reg, key, value)
 
 
 def _status_mail(status: RegistrationStatus) -> str:

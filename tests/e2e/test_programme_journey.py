@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM_ARGS, browser_login  # noqa: F401
 
@@ -83,12 +84,13 @@ def test_organizer_builds_panel_visitor_finds_it(app, db, live_url, page, browse
         assert "High-Level Panel 3" in item.inner_text()
         assert "Mia Moderator" in item.inner_text()
         # 14:00 in Kigali (UTC+2) is 08:00 in New York (UTC-4), shown by programme.js.
-        assert "Fri 08:00–09:00 America/New_York" in item.locator(".viewer-time").inner_text()
+        # expect() retries: the text is written by JavaScript after the page loads.
+        expect(item.locator(".viewer-time")).to_contain_text("Fri 08:00–09:00 America/New_York")
         assert "14:00–15:00" in item.locator("time").inner_text()
         # Another zone, instantly (no reload).
         visitor.get_by_label("Also show times in").fill("Asia/Tokyo")
         visitor.get_by_role("button", name="Show").click()
-        assert "Fri 21:00–22:00 Asia/Tokyo" in item.locator(".viewer-time").inner_text()
+        expect(item.locator(".viewer-time")).to_contain_text("Fri 21:00–22:00 Asia/Tokyo")
         visitor.screenshot(path="/tmp/programme-visitor-phone.png", full_page=True)
         item.get_by_role("link", name="Meaningful connectivity for all").click()
         with visitor.expect_download() as dl:
