@@ -271,11 +271,17 @@ def create_room(event: Event, values: dict) -> Room:
     return room
 
 
+def _of_event(model, event: Event, object_id: int, what: str):
+    """A room or session by id, only if it belongs to ``event`` (else 404: ids of other
+    events' objects are not revealed)."""
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.event_id != event.id:
+        raise NotFound(f"No such {what} in this event.")
+    return obj
+
+
 def _room(event: Event, room_id: int) -> Room:
-    room = db.session.get(Room, room_id)
-    if room is None or room.event_id != event.id:
-        raise NotFound("No such room in this event.")
-    return room
+    return _of_event(Room, event, room_id, "room")
 
 
 def update_room(event: Event, room_id: int, values: dict) -> Room:
@@ -391,10 +397,7 @@ def create_session(event: Event, values: dict) -> ProgrammeSession:
 
 
 def _session(event: Event, session_id: int) -> ProgrammeSession:
-    s = db.session.get(ProgrammeSession, session_id)
-    if s is None or s.event_id != event.id:
-        raise NotFound("No such session in this event.")
-    return s
+    return _of_event(ProgrammeSession, event, session_id, "session")
 
 
 def update_session(event: Event, session_id: int, values: dict) -> ProgrammeSession:

@@ -56,12 +56,19 @@ def text_to_html(text: str) -> str:
     return render_template("mail/layout.html", body=Markup("\n".join(parts)))
 
 
+def render(kind: str, reg: Registration, event: Event, *, token: str | None = None,
+           **extra) -> dict:
+    """The ``kind`` mail about ``reg`` as ``queue_mail``'s arguments, without queueing it
+    (the registration rush renders its mails before taking the event lock)."""
+    context = dict(reg=reg, event=event, kind=kind, manage_url=manage_url(token) if token else None,
+                   in_person=reg.modality is Modality.IN_PERSON, **event_urls(event), **extra)
+    text = render_template(f"mail/registration_{kind}.txt", **context)
+    return {"to": reg.email, "subject": SUBJECTS[kind].format(title=event.title), "text": text,
+            "html": text_to_html(text), "kind": f"registration_{kind}", "event_id": event.id}
+
+
 def send(kind: str, reg: Registration, event: Event, *, token: str | None = None,
          **extra) -> OutboxMessage:
     """Queue the ``kind`` mail about ``reg``; ``token`` is the plain manage secret when
     this transaction knows it (creation, a fresh link), else None."""
-    context = dict(reg=reg, event=event, kind=kind, manage_url=manage_url(token) if token else None,
-                   in_person=reg.modality is Modality.IN_PERSON, **event_urls(event), **extra)
-    text = render_template(f"mail/registration_{kind}.txt", **context)
-    return queue_mail(to=reg.email, subject=SUBJECTS[kind].format(title=event.title), text=text,
-                      html=text_to_html(text), kind=f"registration_{kind}", event_id=event.id)
+    return queue_mail(**render(kind, reg, event, token=token, **extra))

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db_tx import begin_write, lock_event
+from ..db_tx import begin_write, is_sqlite, lock_event
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from ..mail.delivery import note_queued
 from ..models import (
     Category,
     CheckIn,
@@ -38,6 +40,7 @@ from ..models import (
 from ..security import hash_token, new_token
 from . import mails
 from .capacity import (
+    capacity_of,
     has_room,
     offered,
     other_modality,
@@ -333,6 +336,11 @@ def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: 
     reg.category = Category.PARTICIPANT  # only organizers choose another category
     reg.user_id = user_id
     token = _new_secrets(reg)
+    if not look_up and not is_sqlite():
+        result = _register_pg(event_id, reg, token, if_full=if_full, now=now)
+        if result is not _SLOW:
+            return result
+        db.session.rollback()  # an uncommon case: the general path below decides it
     event = lock_event(event_id)
     _require_open(event, now)
     _require_offered(event, data.modality)
@@ -375,6 +383,200 @@ def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: 
         return RegisterResult(Outcome.DUPLICATE)
     _commit_keeping(reg)
     return RegisterResult(Outcome.CREATED, reg, token, promoted)
+
+
+# ------------------------------------------------------------------ register: PostgreSQL rush path
+#
+# The event lock queues every registration of the event, so on PostgreSQL the usual
+# cases (a new address placed as chosen, or put on the waiting list it asked for, or
+# left pending moderation) hold it for two statements and the COMMIT, sent together in
+# one psycopg pipeline (see _lock_place_commit), so no Python work and no network round
+# trip happens under it: everything else is done before the lock, on a snapshot of the
+# event (mails rendered for each possible outcome). The lock is taken only if the event
+# row is still that snapshot (same xmin: no UPDATE committed since), so every check
+# made on it still holds. Then ONE statement counts the modality's rows (a new
+# statement, hence a snapshot taken after the lock: it sees every registration
+# committed by the previous holder; counting in the statement that waits for the lock
+# would not), decides the status by CASE, inserts the registration (ON CONFLICT on
+# (event, email): a known address inserts nothing) and its mail.
+# Anything else (waiting list to promote, full without a waitlist choice, switch of
+# modality, event changed in between) inserts nothing and takes the general path.
+
+_SLOW = object()
+
+_LOCK_IF_UNCHANGED = sa.text(
+    "SELECT 1 FROM events WHERE id = :event_id AND xmin = CAST(:xmin AS xid) "
+    "FOR NO KEY UPDATE")
+
+_PLACE_AND_INSERT = sa.text("""
+WITH c AS (
+    SELECT count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
+           count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted
+    FROM registrations
+    WHERE event_id = CAST(:event_id AS INTEGER) AND modality = CAST(:modality AS VARCHAR)
+      AND status IN ('confirmed', 'waitlisted')
+), d AS (
+    SELECT CASE
+        WHEN CAST(:fixed_status AS VARCHAR) IS NOT NULL THEN CAST(:fixed_status AS VARCHAR)
+        WHEN CAST(:capacity AS INTEGER) IS NULL OR c.confirmed < CAST(:capacity AS INTEGER)
+            THEN CASE WHEN c.waitlisted = 0 THEN 'confirmed' END
+        WHEN CAST(:waitlist AS BOOLEAN) THEN 'waitlisted'
+    END AS status
+    FROM c
+    -- the event is still the snapshot the caller checked (see _LOCK_IF_UNCHANGED)
+    WHERE EXISTS (SELECT 1 FROM events
+                  WHERE id = CAST(:event_id AS INTEGER) AND xmin = CAST(:xmin AS xid))
+), r AS (
+    INSERT INTO registrations (
+        event_id, user_id, name, email, organization, position, country, stakeholder_type,
+        modality, category, status, needs, consent_listed, source, over_capacity,
+        manage_token_hash, badge_code, join_token, form_nonce, created_at, updated_at,
+        waitlisted_at, confirmed_at)
+    SELECT CAST(:event_id AS INTEGER), CAST(:user_id AS INTEGER), CAST(:name AS VARCHAR),
+        CAST(:email AS VARCHAR), CAST(:organization AS VARCHAR), CAST(:position AS VARCHAR),
+        CAST(:country AS VARCHAR), CAST(:stakeholder_type AS VARCHAR),
+        CAST(:modality AS VARCHAR), CAST(:category AS VARCHAR), d.status, CAST(:needs AS TEXT),
+        CAST(:consent_listed AS BOOLEAN), CAST(:source AS VARCHAR), false,
+        CAST(:manage_token_hash AS VARCHAR), CAST(:badge_code AS VARCHAR),
+        CAST(:join_token AS VARCHAR), CAST(:form_nonce AS VARCHAR),
+        CAST(:created_at AS TIMESTAMPTZ), CAST(:created_at AS TIMESTAMPTZ),
+        CASE WHEN d.status = 'waitlisted' THEN CAST(:now AS TIMESTAMPTZ) END,
+        CASE WHEN d.status = 'confirmed' THEN CAST(:now AS TIMESTAMPTZ) END
+    FROM d WHERE d.status IS NOT NULL
+    ON CONFLICT (event_id, email) DO NOTHING
+    RETURNING id, status
+), m AS (
+    INSERT INTO outbox (event_id, kind, to_address, subject, body_text, body_html, status,
+                        attempts, last_error, created_at, next_attempt_at)
+    SELECT CAST(:event_id AS INTEGER),
+        CASE r.status WHEN 'waitlisted' THEN CAST(:w_kind AS VARCHAR)
+             ELSE CAST(:c_kind AS VARCHAR) END,
+        CAST(:email AS VARCHAR),
+        CASE r.status WHEN 'waitlisted' THEN CAST(:w_subject AS VARCHAR)
+             ELSE CAST(:c_subject AS VARCHAR) END,
+        CASE r.status WHEN 'waitlisted' THEN CAST(:w_text AS TEXT)
+             ELSE CAST(:c_text AS TEXT) END,
+        CASE r.status WHEN 'waitlisted' THEN CAST(:w_html AS TEXT)
+             ELSE CAST(:c_html AS TEXT) END,
+        'pending', 0, '', CAST(:created_at AS TIMESTAMPTZ), CAST(:created_at AS TIMESTAMPTZ)
+    FROM r
+    RETURNING id
+)
+SELECT d.status, r.id, (SELECT m.id FROM m) FROM d LEFT JOIN r ON true
+""")
+
+# The same statements for psycopg itself (pipeline mode).
+_LOCK_SQL = re.sub(r"(?<!:):(\w+)", r"%(\1)s", _LOCK_IF_UNCHANGED.text)
+_PLACE_SQL = re.sub(r"(?<!:):(\w+)", r"%(\1)s", _PLACE_AND_INSERT.text)
+
+
+def _lock_place_commit(params: dict) -> tuple | None:
+    """Lock the event row if unchanged, place and insert, COMMIT: the (status, registration
+    id, mail id) row, or None when nothing was inserted because the event changed.
+
+    With psycopg the three statements go in one pipeline, one network round trip: the
+    server takes the lock, runs the insert (a statement of its own, so its snapshot is
+    taken after the lock) and commits, with no wait for this process in between, so the
+    lock is held for the server's work only. It is safe to send the insert without
+    seeing the lock's answer: the insert re-checks the event's xmin, which cannot match
+    when the lock found the row changed (xmin never goes back), and whatever it did not
+    insert makes the COMMIT commit nothing.
+    """
+    conn = db.session.connection()
+    raw = conn.connection.driver_connection
+    import psycopg
+
+    if isinstance(raw, psycopg.Connection) and psycopg.Pipeline.is_supported():
+        with raw.pipeline():
+            raw.execute(_LOCK_SQL, params)
+            cur = raw.execute(_PLACE_SQL, params)
+            raw.commit()
+        row = cur.fetchone()  # SQLAlchemy's COMMIT that follows finds nothing to do
+    else:
+        if conn.execute(_LOCK_IF_UNCHANGED, params).first() is None:
+            return None
+        row = conn.execute(_PLACE_AND_INSERT, params).first()
+        db.session.commit()
+    return tuple(row) if row is not None else None
+
+
+def _register_pg(event_id: int, reg: Registration, token: str, *, if_full: IfFull | None,
+                 now: datetime):
+    """A new address on PostgreSQL: the registration, None (the address is known) or
+    _SLOW (the general path must decide; the caller rolls back)."""
+    begin_write()
+    row = db.session.execute(
+        sa.select(Event, sa.literal_column("events.xmin::text")).where(Event.id == event_id)
+        .execution_options(populate_existing=True)).one_or_none()
+    if row is None:
+        raise NotFound("No such event.")
+    event, xmin = row
+    _require_open(event, now)
+    _require_offered(event, reg.modality)
+    chosen = reg.modality
+    if event.registration_requires_approval:
+        fixed: RegistrationStatus | None = RegistrationStatus.PENDING
+        kinds = {"c": "pending", "w": "pending"}
+    else:
+        fixed = None
+        kinds = {"c": "confirmation",
+                 "w": "waitlisted" if if_full is IfFull.WAITLIST else "confirmation"}
+    rendered = {}
+    for key, kind in kinds.items():
+        if key == "w" and kind == kinds["c"]:
+            rendered[key] = rendered["c"]
+        else:
+            rendered[key] = mails.render(kind, reg, event, token=token)
+    created = utcnow()
+    now_utc = now.astimezone(UTC)
+    params = {
+        "event_id": event_id, "xmin": xmin, "modality": chosen.value,
+        "fixed_status": fixed.value if fixed else None,
+        "capacity": capacity_of(event, chosen), "waitlist": if_full is IfFull.WAITLIST,
+        "user_id": reg.user_id, "name": reg.name, "email": reg.email,
+        "organization": reg.organization, "position": reg.position, "country": reg.country,
+        "stakeholder_type": reg.stakeholder_type.value if reg.stakeholder_type else None,
+        "category": reg.category.value, "needs": reg.needs,
+        "consent_listed": reg.consent_listed, "source": reg.source,
+        "manage_token_hash": reg.manage_token_hash, "badge_code": reg.badge_code,
+        "join_token": reg.join_token, "form_nonce": reg.form_nonce,
+        "created_at": created, "now": now_utc,
+    }
+    for key, mail in rendered.items():
+        params.update({f"{key}_kind": mail["kind"][:40], f"{key}_subject": mail["subject"][:300],
+                       f"{key}_text": mail["text"], f"{key}_html": mail["html"]})
+    # The event lock is held only inside this call (committed, even when nothing was
+    # inserted: then the caller's rollback finds nothing to undo).
+    row = _lock_place_commit(params)
+    db.session.commit()
+    if row is None or row[0] is None:
+        # The event changed since it was read, or the general path must decide
+        # (a waiting list to promote, full without a waitlist choice).
+        return _SLOW
+    status, reg_id, mail_id = row
+    if reg_id is None:
+        return None  # the address is known
+    status = RegistrationStatus(status)
+    reg.id = reg_id
+    reg.status = status
+    reg.over_capacity = False
+    reg.created_at = reg.updated_at = created
+    reg.confirmed_at = now_utc if status is RegistrationStatus.CONFIRMED else None
+    reg.waitlisted_at = now_utc if status is RegistrationStatus.WAITLISTED else None
+    for attr in ("badge_printed_at", "cancelled_at", "decided_by_id", "erased_at"):
+        setattr(reg, attr, None)
+    make_transient_to_detached(reg)
+    db.session.add(reg)
+    mail = rendered["w" if status is RegistrationStatus.WAITLISTED else "c"]
+    msg = OutboxMessage(id=mail_id, event_id=event_id, kind=mail["kind"][:40],
+                        to_address=mail["to"], subject=mail["subject"][:300],
+                        body_text=mail["text"], body_html=mail["html"],
+                        status=OutboxStatus.PENDING, attempts=0, last_error="",
+                        created_at=created, next_attempt_at=created, sent_at=None)
+    make_transient_to_detached(msg)
+    db.session.add(msg)
+    note_queued(msg)
+    return RegisterResult(Outcome.CREATED, reg, token, [])
 
 
 def _email_taken(event_id: int, email: str) -> bool:
