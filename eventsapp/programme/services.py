@@ -129,6 +129,18 @@ EVENT_FIELDS = ("title", "kind", "format", "description", "venue_name", "venue_a
                 "registration_closes_at")
 
 
+def _time_range(values: dict, current, out: dict, message: str) -> None:
+    """Parse starts_at/ends_at (given, or all of them when creating) into ``out`` and
+    refuse an end that is not after the start, taking missing ones from ``current``."""
+    for key in ("starts_at", "ends_at"):
+        if key in values or current is None:
+            out[key] = _aware(values.get(key), key)
+    start = out.get("starts_at", current.starts_at if current else None)
+    end = out.get("ends_at", current.ends_at if current else None)
+    if end <= start:
+        raise ValidationFailed(message, fields={"ends_at": ["The end must be after the start."]})
+
+
 def _event_values(values: dict, current: Event | None) -> dict:
     """Validated event attributes from ``values`` (only the keys given, for updates)."""
     out: dict = {}
@@ -149,14 +161,7 @@ def _event_values(values: dict, current: Event | None) -> dict:
             raise ValidationFailed("Unknown time zone: use an IANA name such as Europe/Zurich.",
                                    fields={"timezone": ["Use an IANA name such as Europe/Zurich."]})
         out["timezone"] = zone
-    for key in ("starts_at", "ends_at"):
-        if key in values or current is None:
-            out[key] = _aware(values.get(key), key)
-    start = out.get("starts_at", current.starts_at if current else None)
-    end = out.get("ends_at", current.ends_at if current else None)
-    if end <= start:
-        raise ValidationFailed("The event ends before it starts.",
-                               fields={"ends_at": ["The end must be after the start."]})
+    _time_range(values, current, out, "The event ends before it starts.")
     if "published" in values:
         out["published"] = bool(values["published"])
     if "website_url" in values:
@@ -336,14 +341,7 @@ def _session_values(event: Event, values: dict, current: ProgrammeSession | None
                 raise ValidationFailed("Unknown room: pick one of this event's rooms.",
                                        fields={"room_id": ["Unknown room for this event."]})
             out["room_id"] = room_id
-    for key in ("starts_at", "ends_at"):
-        if key in values or current is None:
-            out[key] = _aware(values.get(key), key)
-    start = out.get("starts_at", current.starts_at if current else None)
-    end = out.get("ends_at", current.ends_at if current else None)
-    if end <= start:
-        raise ValidationFailed("The session ends before it starts (or when it starts).",
-                               fields={"ends_at": ["The end must be after the start."]})
+    _time_range(values, current, out, "The session ends before it starts (or when it starts).")
     if "published" in values:
         out["published"] = bool(values["published"])
     for key in ("stream_url", "recording_url"):
