@@ -37,6 +37,9 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else "INFO")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up chatter
     register_extensions(app)
+    from .guards import register_guards
+
+    register_guards(app)  # before the blueprints: it bounds the <int:...> converter
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)

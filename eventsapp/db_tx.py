@@ -14,6 +14,11 @@ first statement, and waiting writers queue on the busy timeout instead of failin
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
@@ -26,6 +31,7 @@ SQLITE_IMMEDIATE = "eventsapp_sqlite_immediate"
 
 def configure_engine(engine: Engine) -> None:
     """Per-connection settings; called once for each engine the app creates."""
+    install_commit_guard()
     if engine.dialect.name != "sqlite":
         return
 
@@ -46,6 +52,80 @@ def configure_engine(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_IN_USE_CASE = "eventsapp_use_case"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_use_case() -> bool:
+    return bool(db.session().info.get(_IN_USE_CASE))
+
+
+@contextmanager
+def transaction(*, write: bool = True) -> Iterator[None]:
+    """One use case in one transaction: begin (on SQLite, with the write lock when
+    ``write``), commit when the block succeeds, roll back on any exception.
+
+    Services run inside it and never commit: so a failed use case releases every lock
+    (SQLite's write lock, PostgreSQL's event-row lock) before the view re-renders its
+    form, and nothing half-written survives. Nested use cases join the outer one.
+    """
+    session = db.session()
+    if session.info.get(_IN_USE_CASE):
+        yield
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a use case started with unsaved changes in the session")
+    if session.in_transaction():
+        session.commit()  # end the request's read transaction: its snapshot is stale
+    if write and is_sqlite():
+        session.connection(execution_options={SQLITE_IMMEDIATE: True})
+    else:
+        session.connection()
+    session.info[_IN_USE_CASE] = True
+    try:
+        yield
+    except BaseException:
+        session.info.pop(_IN_USE_CASE, None)
+        session.rollback()
+        raise
+    session.info.pop(_IN_USE_CASE, None)
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _refuse_commit_inside_use_case(session) -> None:
+    if session.info.get(_IN_USE_CASE):
+        raise RuntimeError("a service committed inside a use case: only the use case "
+                           "wrapper (eventsapp.db_tx.transaction) commits")
+
+
+_guard_installed = False
+
+
+def install_commit_guard() -> None:
+    """Make a commit inside a use case an error (once per process: the listener is on
+    the session class, shared by every app)."""
+    global _guard_installed
+    if not _guard_installed:
+        sa_event.listen(db.session, "before_commit", _refuse_commit_inside_use_case)
+        _guard_installed = True
+
+
+def use_case(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: the function is one use case (see ``transaction``)."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 
@@ -53,6 +133,8 @@ def is_sqlite() -> bool:
 def begin_write() -> None:
     """Start a fresh write transaction (ending the current one, which must hold no
     unsaved changes). On SQLite it takes the database write lock at once."""
+    if in_use_case():
+        return  # the use case began with the write lock already
     if db.session.new or db.session.dirty or db.session.deleted:
         raise RuntimeError("begin_write() with unsaved changes in the session")
     if db.session().in_transaction():  # scoped_session does not proxy it

@@ -122,13 +122,17 @@ def handle_http_exception(exc: HTTPException):
 
 
 def _flatten_messages(messages: dict) -> dict:
-    """webargs nests messages by location ({"json": {"name": [...]}}); drop the location."""
+    """webargs nests messages by location ({"json": {"name": [...]}}) and by nested field
+    ({"people": {"0": {"person_id": [...]}}}); the API answers {"people.0.person_id": [...]}."""
+    from .inputs import flatten
+
     flat: dict = {}
     for location, value in messages.items():
-        if isinstance(value, dict) and location in {"json", "query", "form", "files", "headers", "view_args"}:
-            flat.update({k: v if isinstance(v, list) else [v] for k, v in value.items()})
+        if isinstance(value, dict) and location in {"json", "query", "form", "files", "headers",
+                                                    "view_args"}:
+            flat.update(flatten(value))
         else:
-            flat[location] = value if isinstance(value, list) else [value]
+            flat.update(flatten({location: value}))
     return flat
 
 

@@ -109,7 +109,7 @@ def test_csv_export_then_import_gives_the_same_programme(app, db, login_as, make
     org = make_user(organizer_of=[source, target])
     c = login_as(org)
     csv_text = c.get(f"/events/{source.slug}/programme/export.csv").text
-    assert csv_text.splitlines()[0] == "date,start,end,room,type,number,title,description,people"
+    assert csv_text.splitlines()[0] == "\ufeffdate,start,end,room,type,number,title,description,people"
     people_before = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
     resp = c.post(f"/events/{target.slug}/programme/import", data={
         "file": (io.BytesIO(csv_text.encode()), "programme.csv"), "kind": "auto",

@@ -6,12 +6,10 @@ the API needs no CSRF token and cannot be driven by another site.
 """
 from __future__ import annotations
 
-import json
-
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from ..errors import BadRequest, Unauthorized
+from ..errors import Unauthorized
 from ..extensions import csrf
 
 API_PREFIX = "/api/v1"
@@ -44,26 +42,6 @@ def _authenticate():
     return
 
 
-def _reject_malformed_json():
-    """A JSON body that does not parse is a 400 in the error format, on every endpoint."""
-    if not request.path.startswith(API_PREFIX + "/") or request.method not in _BODY_METHODS:
-        return
-    if not request.is_json:
-        return
-    body = request.get_data(cache=True)
-    if not body.strip():
-        return
-    try:
-        json.loads(body)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise BadRequest("The request body is not valid JSON.",
-                         fields={"json": [f"Invalid JSON: {exc}"[:200]]}) from exc
-    return
-
-
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
 def api_blueprints():
     """Every API blueprint, in documentation order."""
     from . import checkins, events, pledges, programme, registration
@@ -84,7 +62,6 @@ def register_api(app: Flask) -> None:
                        "description": "An organizer's API token (account page or "
                                       "`flask create-token EMAIL`)."})
     app.before_request(_authenticate)
-    app.before_request(_reject_malformed_json)
     for blp in api_blueprints():
         csrf.exempt(blp)
         api.register_blueprint(blp)

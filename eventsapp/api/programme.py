@@ -8,17 +8,17 @@ contains them.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from functools import wraps
 
 import sqlalchemy as sa
 from flask import Response, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..inputs import Count, Id, Instant
 from ..models import (
     Event,
     EventFormat,
@@ -40,7 +40,7 @@ from ..permissions import (
 )
 from ..programme import exports, queries, services
 from ..programme.exports import base_url
-from ..programme.timeconv import NonexistentLocalTime, naive_local_to_utc
+from ..programme.timeconv import InvalidInstant, naive_local_to_utc
 from .common import BEARER, ApiErrorSchema, user
 
 blp = Blueprint("api_programme", __name__, url_prefix="/api/v1",
@@ -48,19 +48,6 @@ blp = Blueprint("api_programme", __name__, url_prefix="/api/v1",
 
 
 # ------------------------------------------------------------------ schemas
-
-class Instant(fields.Field):
-    """ISO 8601 in, kept as given (with or without offset); the view applies the zone."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise ValidationError("Not a date and time.")
-        try:
-            return datetime.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ValidationError("Not an ISO 8601 date and time, e.g. "
-                                  "2024-06-07T14:00:00+02:00.") from exc
-
 
 def _local(value, obj, zone_of):
     return value.astimezone(zone_of(obj)).isoformat() if value else None
@@ -118,16 +105,16 @@ _SESSION_LIST_OUT = SessionListOut()
 
 
 class PersonRoleIn(Schema):
-    person_id = fields.Integer(required=True)
+    person_id = Id(required=True)
     role = fields.String(load_default="speaker", validate=validate.OneOf([r.value for r in RoleKind]))
 
 
 class SessionIn(Schema):
     type = fields.String(required=True, validate=validate.OneOf([t.value for t in SessionType]))
-    number = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=999))
+    number = Count(min=1, max=999, allow_none=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     description = fields.String(validate=validate.Length(max=20000))
-    room_id = fields.Integer(allow_none=True)
+    room_id = Id(allow_none=True)
     starts_at = Instant(required=True)
     ends_at = Instant(required=True)
     published = fields.Boolean(metadata={"description": "default false (a draft)"})
@@ -153,8 +140,8 @@ class EventIn(Schema):
     ends_at = Instant(required=True)
     published = fields.Boolean()
     website_url = fields.String(allow_none=True)
-    capacity_in_person = fields.Integer(allow_none=True)
-    capacity_online = fields.Integer(allow_none=True)
+    capacity_in_person = Count(allow_none=True)
+    capacity_online = Count(allow_none=True)
     registration_opens_at = Instant(allow_none=True)
     registration_closes_at = Instant(allow_none=True)
 
@@ -179,7 +166,7 @@ class EventOut(Schema):
 
 class RoomIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    capacity = Count(allow_none=True)
     description = fields.String(validate=validate.Length(max=400))
 
 
@@ -230,7 +217,7 @@ def _instants(data: dict, zone: str, keys=("starts_at", "ends_at", "registration
         if out.get(key) is not None:
             try:
                 out[key] = naive_local_to_utc(out[key], zone)
-            except NonexistentLocalTime as exc:
+            except InvalidInstant as exc:
                 raise ValidationFailed(str(exc), fields={key: [str(exc)]}) from exc
     return out
 

@@ -9,6 +9,8 @@ from datetime import datetime
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
+from ..programme.ical import multi_line, one_line, session_uid
+
 
 def personal_calendar(*, event_title: str, event_slug: str, event_zone: str, venue: str,
                       sessions: Iterable, join_url: Callable[[int], str], watch_url: str,
@@ -19,29 +21,29 @@ def personal_calendar(*, event_title: str, event_slug: str, event_zone: str, ven
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{event_title} (my session links)")
+    cal.add("x-wr-calname", one_line(f"{event_title} (my session links)"))
     cal.add("x-wr-timezone", event_zone)
     for s in sessions:
         link = join_url(s.id)
         ev = VEvent()
-        ev.add("uid", f"online-{event_slug}-session-{s.id}@{host}")
+        ev.add("uid", session_uid(s.id, host))
         ev.add("dtstamp", now)
         ev.add("dtstart", s.starts_at)
         ev.add("dtend", s.ends_at)
         label = s.label
-        ev.add("summary", f"{label}: {s.title}" if s.title != label else s.title)
+        ev.add("summary", one_line(f"{label}: {s.title}" if s.title != label else s.title))
         place = []
         if getattr(s, "room", None) is not None:
             place.append(s.room.name)
         if venue:
             place.append(venue)
         place.append("online: " + link)
-        ev.add("location", " · ".join(place))
+        ev.add("location", one_line(" · ".join(place)))
         ev.add("url", link)
         description = [f"Join online (your personal link): {link}",
                        f"All your sessions, live now and next: {watch_url}"]
         if s.description:
             description += ["", s.description]
-        ev.add("description", "\n".join(description))
+        ev.add("description", multi_line("\n".join(description)))
         cal.add_component(ev)
     return cal.to_ical()

@@ -11,10 +11,11 @@ import io
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from ..csvout import csv_text, read_text, unguard
 from ..errors import DomainError
 from .importing import ImportPlan, PlannedSession, format_people, parse_people
 from .services import parse_session_type
-from .timeconv import NonexistentLocalTime, local_to_utc
+from .timeconv import InvalidInstant, local_to_utc
 
 COLUMNS = ["date", "start", "end", "room", "type", "number", "title", "description", "people"]
 REQUIRED = {"date", "start", "end", "type", "title"}
@@ -22,28 +23,18 @@ MAX_ROWS = 5000
 
 
 def export_csv(sessions, zone: str) -> str:
-    """Sessions as CSV in the event's local time (re-imports to the same programme)."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(COLUMNS)
+    """Sessions as CSV in the event's local time (re-imports to the same programme);
+    written by the one CSV writer (BOM, formula guard)."""
     tz = ZoneInfo(zone)
-    for s in sessions:
-        start, end = s.starts_at.astimezone(tz), s.ends_at.astimezone(tz)
-        w.writerow([start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), end.strftime("%H:%M"),
-                    s.room.name if s.room else "", s.type.value, s.number or "", s.title,
-                    s.description or "", format_people(s)])
-    return out.getvalue()
 
+    def rows():
+        for s in sessions:
+            start, end = s.starts_at.astimezone(tz), s.ends_at.astimezone(tz)
+            yield [start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), end.strftime("%H:%M"),
+                   s.room.name if s.room else "", s.type.value, s.number or "", s.title,
+                   s.description or "", format_people(s)]
 
-def _decode(data: bytes | str) -> str | None:
-    if isinstance(data, str):
-        return data.lstrip("\ufeff")
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return None
+    return csv_text(COLUMNS, rows())
 
 
 def _time(text: str) -> time:
@@ -53,7 +44,7 @@ def _time(text: str) -> time:
 def parse_csv(data: bytes | str, zone: str) -> ImportPlan:
     """Read an upload; every problem is recorded with its line number."""
     plan = ImportPlan()
-    text = _decode(data)
+    text = read_text(data)
     if text is None:
         plan.problem(1, "The file is not UTF-8 text.")
         return plan
@@ -102,7 +93,7 @@ def parse_csv(data: bytes | str, zone: str) -> ImportPlan:
         if len(row) != len(header):
             plan.problem(line, f"{len(row)} values where the header has {len(header)} columns.")
             continue
-        _row(dict(zip(header, (c.strip() for c in row))), line, zone, plan)
+        _row(dict(zip(header, (unguard(c.strip()) for c in row))), line, zone, plan)
     if not plan.sessions and not plan.problems:
         plan.problem(2, "The file has no sessions.")
     return plan
@@ -126,7 +117,7 @@ def _row(r: dict, line: int, zone: str, plan: ImportPlan) -> None:
         for key in ("start", "end"):
             try:
                 value = local_to_utc(day, times[key], zone)
-            except NonexistentLocalTime as exc:
+            except InvalidInstant as exc:
                 plan.problem(line, f"{key}: {exc}")
                 continue
             if key == "start":

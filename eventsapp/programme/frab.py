@@ -20,7 +20,7 @@ from lxml import etree
 from ..errors import DomainError
 from .importing import ImportPlan, PlannedSession, format_people, parse_people
 from .services import parse_session_type
-from .timeconv import NonexistentLocalTime, hhmm, local_to_utc
+from .timeconv import InvalidInstant, hhmm, local_to_utc
 
 GUID_NS = uuid.UUID("6f2b1f64-5d38-4c55-9a55-0f3c1f6e2a10")
 MAX_XML_BYTES = 10 * 1024 * 1024
@@ -213,7 +213,7 @@ def _event(ev, room_el, day_date, zone: str, tz, plan: ImportPlan) -> None:
             starts = local_to_utc(day_date, t, zone)
         else:
             plan.problem(line, "date: neither <date> nor a day date with <start>.")
-    except NonexistentLocalTime as exc:
+    except InvalidInstant as exc:
         plan.problem(line, f"start: {exc}")
     except ValueError:
         plan.problem(line, f"date: “{date_text or start_text}” is not a date and time.")

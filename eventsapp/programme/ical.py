@@ -26,10 +26,27 @@ def _calendar(name: str, zone: str | None) -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", one_line(name))
     if zone:
         cal.add("x-wr-timezone", zone)
     return cal
+
+
+def one_line(text: str) -> str:
+    """Titles, places and names as one line: organizers may have typed line breaks, and
+    a raw CR or LF in a property would break the file (icalendar refuses to write it)."""
+    return " ".join(text.split())
+
+
+def multi_line(text: str) -> str:
+    """Descriptions keep their line breaks (escaped by icalendar), never a bare CR."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def session_uid(session_id: int, host: str) -> str:
+    """The one UID of a session in every calendar (event, session, speaker, personal
+    feeds), so a calendar that imports several of them keeps one entry per session."""
+    return f"session-{session_id}@{host}"
 
 
 def _when(value: datetime, zone: str) -> datetime:
@@ -59,20 +76,20 @@ def build_calendar(name: str, sessions: Iterable, *, host: str,
         event = s.event
         z = event.timezone
         ve = VEvent()
-        ve.add("uid", f"session-{s.id}@{host}")
+        ve.add("uid", session_uid(s.id, host))
         ve.add("dtstamp", (s.updated_at or s.created_at or datetime.now(UTC))
                .astimezone(UTC))
         ve.add("dtstart", _when(s.starts_at, z))
         ve.add("dtend", _when(s.ends_at, z))
-        ve.add("summary", summary(s))
+        ve.add("summary", one_line(summary(s)))
         location = location_text(s, event)
         if location:
-            ve.add("location", location)
+            ve.add("location", one_line(location))
         url = session_url(s)
         ve.add("url", url)
         parts = [p for p in (people_text(s), s.description or "") if p]
-        parts.append(f"{event.title}\n{url}")
-        ve.add("description", "\n\n".join(parts))
+        parts.append(f"{one_line(event.title)}\n{url}")
+        ve.add("description", multi_line("\n\n".join(parts)))
         ve.add("categories", [s.type.label])
         if not s.published or not event.published:
             ve.add("status", "TENTATIVE")

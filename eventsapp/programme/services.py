@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..db_tx import begin_write, lock_event
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..instants import InvalidInstant, check_instant
 from ..models import (
     Event,
     EventFormat,
@@ -101,9 +102,10 @@ def _url(values: dict, key: str) -> str | None:
 
 
 def _aware(value, key: str) -> datetime:
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise ValidationFailed("A time is missing or has no zone.", fields={key: ["Enter a time."]})
-    return value
+    try:
+        return check_instant(value)
+    except InvalidInstant as exc:
+        raise ValidationFailed(str(exc), fields={key: [str(exc)]}) from exc
 
 
 def _opt_int(values: dict, key: str, lo: int, hi: int) -> int | None:

@@ -1,0 +1,230 @@
+"""Shared input field types: each rule about a kind of value is written here once.
+
+Schemas (marshmallow) of the API, the HTML forms' loaders and the CSV importers build on
+these types, so a value is refused with the same message wherever it comes in:
+
+- ``Line``: one line of text, whitespace collapsed; ``Text``: multi-line text. Both
+  refuse NUL and lone surrogates (see ``guards.bad_text``) and take a maximum length.
+- ``Id``: a positive id that fits the database's INTEGER columns; ``Count``: a whole
+  number from 0 in the same range (capacities, limits).
+- ``Choice``: a ``LabelledEnum`` member, by value or by label, case-insensitive.
+- ``Instant``: ISO 8601 date and time, read in a zone when it has no offset; years and
+  DST gaps checked by ``eventsapp.instants`` (the one place that decides).
+- ``Email``: a normalized, lower-cased address.
+
+``load(schema, data)`` turns a marshmallow ``ValidationError`` into the app's
+``ValidationFailed`` with field messages, for services and views alike.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from marshmallow import Schema, ValidationError, fields, validate
+
+from .errors import ValidationFailed
+from .guards import DB_INT_MAX, bad_text
+from .instants import InvalidInstant, check_instant, naive_local_to_utc
+
+EMAIL_MAX = 254
+
+
+def _plain_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValidationError("Not a text.")
+    why = bad_text(value)
+    if why:
+        raise ValidationError(why)
+    return value
+
+
+class Line(fields.String):
+    """One line of text: control characters and runs of whitespace become one space."""
+
+    def __init__(self, *, max_length: int, required_message: str | None = None,
+                 **kwargs: Any) -> None:
+        validators = list(kwargs.pop("validate", []) or [])
+        validators.append(validate.Length(max=max_length,
+                                          error=f"At most {max_length} characters."))
+        kwargs.setdefault("metadata", {}).setdefault("maxLength", max_length)
+        super().__init__(validate=validators, **kwargs)
+        self.max_length = max_length
+        if required_message:
+            self.error_messages["required"] = required_message
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = _plain_text(value)
+        return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c
+                                for c in text).split())
+
+
+class Text(fields.String):
+    """Multi-line text: line breaks and tabs kept, other control characters removed."""
+
+    def __init__(self, *, max_length: int, **kwargs: Any) -> None:
+        validators = list(kwargs.pop("validate", []) or [])
+        validators.append(validate.Length(max=max_length,
+                                          error=f"At most {max_length} characters."))
+        super().__init__(validate=validators, **kwargs)
+        self.max_length = max_length
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = _plain_text(value).replace("\r\n", "\n").replace("\r", "\n")
+        return "".join(c for c in text if c in "\n\t" or not (ord(c) < 32 or ord(c) == 127)) \
+            .strip()
+
+
+class Id(fields.Integer):
+    """A database id: 1 .. 2**31 - 1 (PostgreSQL's INTEGER), never a float or a bool."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("strict", True)
+        super().__init__(validate=validate.Range(min=1, max=DB_INT_MAX,
+                                                 error="Not a valid id."), **kwargs)
+
+
+class Count(fields.Integer):
+    """A whole number from ``min`` to at most 2**31 - 1 (capacities, limits, years)."""
+
+    def __init__(self, *, min: int = 0, max: int = DB_INT_MAX, **kwargs: Any) -> None:
+        kwargs.setdefault("strict", False)
+        super().__init__(validate=validate.Range(
+            min=min, max=max, error=f"A whole number from {min} to {max}."), **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class Choice(fields.Field):
+    """A member of ``enum``, given by its value or its label (any case); documented as
+    a string enum of the values."""
+
+    def __init__(self, enum: type[Enum], *, what: str = "value", **kwargs: Any) -> None:
+        self.enum = enum
+        self.what = what
+        values = [m.value for m in enum]
+        kwargs.setdefault("metadata", {}).update({"type": "string", "enum": values})
+        super().__init__(**kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else getattr(value, "value", value)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Enum:
+        member = parse_choice(self.enum, value)
+        if member is None:
+            allowed = ", ".join(m.value for m in self.enum)
+            raise ValidationError(f"Unknown {self.what}. Use one of: {allowed}.")
+        return member
+
+
+def parse_choice(enum: type[Enum], value: Any) -> Any:
+    """The member of ``enum`` named by ``value`` (value or label, any case), or None."""
+    if isinstance(value, enum):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    for m in enum:
+        label = str(getattr(m, "label", m.value)).lower()
+        if text in (str(m.value), label, str(m.value).replace("_", " "),
+                    str(m.value).replace("_", "-")):
+            return m
+    return None
+
+
+class Instant(fields.Field):
+    """ISO 8601 in. With an offset it is that instant; without one it is kept naive and
+    ``to_utc`` reads it in the event's zone. The year range is checked either way."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update({"type": "string", "format": "date-time"})
+        super().__init__(**kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else value.isoformat()
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        if not isinstance(value, str):
+            raise ValidationError("Not a date and time.")
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValidationError("Not an ISO 8601 date and time, e.g. "
+                                  "2024-06-07T14:00:00+02:00.") from exc
+        try:
+            if parsed.tzinfo is not None:
+                check_instant(parsed)
+            else:
+                check_instant(parsed.replace(tzinfo=UTC))
+        except InvalidInstant as exc:
+            raise ValidationError(str(exc)) from exc
+        return parsed
+
+
+def to_utc(data: dict, zone: str, keys: tuple[str, ...]) -> dict:
+    """``data`` with its naive instants read in ``zone`` (DST gaps refused per field)."""
+    out = dict(data)
+    problems: dict[str, list[str]] = {}
+    for key in keys:
+        if out.get(key) is not None:
+            try:
+                out[key] = naive_local_to_utc(out[key], zone)
+            except InvalidInstant as exc:
+                problems[key] = [str(exc)]
+    if problems:
+        raise ValidationFailed(next(iter(problems.values()))[0], fields=problems)
+    return out
+
+
+def normalize_email(value: Any) -> str:
+    """The address validated and lower-cased, or ValidationError with a clear message."""
+    text = _plain_text(value if value is not None else "").strip()
+    if not text:
+        raise ValidationError("Enter an email address.")
+    if len(text) > EMAIL_MAX:
+        raise ValidationError(f"At most {EMAIL_MAX} characters.")
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError("That is not a valid email address.") from None
+    return checked.normalized.lower()
+
+
+class Email(fields.String):
+    """An email address, normalized and lower-cased."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update({"format": "email", "maxLength": EMAIL_MAX})
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return normalize_email(value)
+
+
+def load(schema: Schema, data: Mapping[str, Any], *, partial: bool = False) -> dict:
+    """``schema.load(data)``, with errors as the app's ValidationFailed (all fields)."""
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        raise ValidationFailed("Some fields are not valid.",
+                               fields=flatten(exc.normalized_messages())) from exc
+
+
+def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as ``{"field" or "field.sub": [messages]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                out.update(flatten(value, name))
+            else:
+                out[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out
