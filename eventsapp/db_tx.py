@@ -98,7 +98,8 @@ def transaction(*, write: bool = True) -> Iterator[None]:
 
 
 def _refuse_commit_inside_use_case(session) -> None:
-    if session.info.get(_IN_USE_CASE):
+    # Releasing a SAVEPOINT (begin_nested) also fires before_commit: that is allowed.
+    if session.info.get(_IN_USE_CASE) and session.get_nested_transaction() is None:
         raise RuntimeError("a service committed inside a use case: only the use case "
                            "wrapper (eventsapp.db_tx.transaction) commits")
 

@@ -109,7 +109,11 @@ def test_validation_errors_are_422_json(client, db, setup):
         resp = client.post(url, headers=h, json=body)
         assert resp.status_code == 422, (body, resp.get_json())
         err = resp.get_json()["error"]
-        assert err["code"] == "validation_failed" and field in err["fields"], (field, err)
+        # Nested fields are named by their path ("people.0.role"): every value is a list
+        # of messages, as the error schema declares.
+        named = [k for k in err["fields"] if k == field or k.startswith(field + ".")]
+        assert err["code"] == "validation_failed" and named, (field, err)
+        assert all(isinstance(v, list) for v in err["fields"].values())
     # A local time skipped by daylight saving (Zurich, 31 March 2030, 02:30).
     resp = client.post(url, headers=h, json={**base, "starts_at": "2030-03-31T02:30",
                                              "ends_at": "2030-03-31T04:00"})

@@ -12,9 +12,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ..db_tx import begin_write, lock_event
+from ..db_tx import begin_write, lock_event, use_case
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..guards import DB_INT_MAX
 from ..instants import InvalidInstant, check_instant
 from ..models import (
     Event,
@@ -188,6 +189,7 @@ def slugify(text: str) -> str:
     return s[:60].strip("-") or "event"
 
 
+@use_case
 def create_event(user: User, values: dict) -> Event:
     """A new event; its creator becomes its organizer."""
     if not can_create_events(user):
@@ -213,30 +215,30 @@ def create_event(user: User, values: dict) -> Event:
     db.session.add(event)
     db.session.add(EventRole(user_id=user.id, event=event, role=EventRoleKind.ORGANIZER))
     try:
-        db.session.commit()
+        db.session.flush()  # a slug taken in parallel fails here, inside the use case
     except IntegrityError as exc:
-        db.session.rollback()
         raise Conflict("That short name was just taken; try again.",
                        fields={"slug": ["Another event uses it."]}) from exc
     return event
 
 
+@use_case
 def update_event(event: Event, values: dict) -> Event:
     event = lock_event(event.id)
     attrs = _event_values({k: v for k, v in values.items() if k in EVENT_FIELDS}, event)
     for key, value in attrs.items():
         setattr(event, key, value)
     bump(event)
-    db.session.commit()
     return event
 
 
+@use_case
 def delete_event(event: Event) -> None:
     event = lock_event(event.id)
     db.session.delete(event)
-    db.session.commit()
 
 
+@use_case
 def publish_programme(event: Event) -> int:
     """Publish the event and all its draft sessions; returns how many sessions."""
     event = lock_event(event.id)
@@ -246,7 +248,6 @@ def publish_programme(event: Event) -> int:
         .values(published=True).execution_options(synchronize_session=False)).rowcount
     event.published = True
     bump(event)
-    db.session.commit()
     return n or 0
 
 
@@ -269,12 +270,12 @@ def _room_values(event: Event, values: dict, room_id: int | None) -> dict:
     return out
 
 
+@use_case
 def create_room(event: Event, values: dict) -> Room:
     event = lock_event(event.id)
     room = Room(event_id=event.id, **_room_values(event, values, None))
     db.session.add(room)
     bump(event)
-    db.session.commit()
     return room
 
 
@@ -291,16 +292,17 @@ def _room(event: Event, room_id: int) -> Room:
     return _of_event(Room, event, room_id, "room")
 
 
+@use_case
 def update_room(event: Event, room_id: int, values: dict) -> Room:
     event = lock_event(event.id)
     room = _room(event, room_id)
     for key, value in _room_values(event, values, room.id).items():
         setattr(room, key, value)
     bump(event)
-    db.session.commit()
     return room
 
 
+@use_case
 def delete_room(event: Event, room_id: int) -> None:
     """Delete a room; its sessions keep their times and lose the room."""
     event = lock_event(event.id)
@@ -309,7 +311,6 @@ def delete_room(event: Event, room_id: int) -> None:
                        .values(room_id=None).execution_options(synchronize_session=False))
     db.session.delete(room)
     bump(event)
-    db.session.commit()
 
 
 # ------------------------------------------------------------------ sessions
@@ -337,6 +338,8 @@ def _session_values(event: Event, values: dict, current: ProgrammeSession | None
                 room_id = int(room_id)
             except (TypeError, ValueError):
                 room_id = -1
+            if not 0 < room_id <= DB_INT_MAX:
+                room_id = -1  # no such room (and no number the database cannot hold)
             ok = db.session.scalar(sa.select(Room.id).where(Room.id == room_id,
                                                             Room.event_id == event.id))
             if not ok:
@@ -381,6 +384,7 @@ def _people_list(people) -> list[tuple[int, RoleKind]]:
     return out
 
 
+@use_case
 def create_session(event: Event, values: dict) -> ProgrammeSession:
     """A new session (a draft unless ``published`` is given true)."""
     event = lock_event(event.id)
@@ -392,7 +396,6 @@ def create_session(event: Event, values: dict) -> ProgrammeSession:
             session.roles.append(SessionRole(person_id=pid, role=role, position=pos))
     db.session.add(session)
     bump(event)
-    db.session.commit()
     return session
 
 
@@ -400,6 +403,7 @@ def _session(event: Event, session_id: int) -> ProgrammeSession:
     return _of_event(ProgrammeSession, event, session_id, "session")
 
 
+@use_case
 def update_session(event: Event, session_id: int, values: dict) -> ProgrammeSession:
     event = lock_event(event.id)
     session = _session(event, session_id)
@@ -410,7 +414,6 @@ def update_session(event: Event, session_id: int, values: dict) -> ProgrammeSess
     if "people" in values:
         _replace_roles(session, _people_list(values["people"]))
     bump(event)
-    db.session.commit()
     return session
 
 
@@ -421,11 +424,11 @@ def _replace_roles(session: ProgrammeSession, people: list[tuple[int, RoleKind]]
         session.roles.append(SessionRole(person_id=pid, role=role, position=pos))
 
 
+@use_case
 def delete_session(event: Event, session_id: int) -> None:
     event = lock_event(event.id)
     db.session.delete(_session(event, session_id))
     bump(event)
-    db.session.commit()
 
 
 # ------------------------------------------------------------------ roles
@@ -609,25 +612,22 @@ def delete_person(user: User, person_id: int) -> None:
 
 # ------------------------------------------------------------------ stars and feeds
 
+@use_case
 def star(user: User, session: ProgrammeSession) -> None:
     """Add a session to the user's schedule (idempotent)."""
-    begin_write()
-    exists = db.session.get(SessionStar, (user.id, session.id))
-    if exists is None:
-        db.session.add(SessionStar(user_id=user.id, session_id=session.id))
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()  # starred in parallel: the star is there, as wanted
-    else:
-        db.session.commit()
+    if db.session.get(SessionStar, (user.id, session.id)) is not None:
+        return
+    try:
+        with db.session.begin_nested():  # starred in parallel: the star is there, as wanted
+            db.session.add(SessionStar(user_id=user.id, session_id=session.id))
+    except IntegrityError:
+        pass
 
 
+@use_case
 def unstar(user: User, session: ProgrammeSession) -> None:
-    begin_write()
     db.session.execute(sa.delete(SessionStar).where(SessionStar.user_id == user.id,
                                                     SessionStar.session_id == session.id))
-    db.session.commit()
 
 
 def feed_token(user: User) -> str:
@@ -637,12 +637,11 @@ def feed_token(user: User) -> str:
     return reset_feed_token(user)
 
 
+@use_case
 def reset_feed_token(user: User) -> str:
     """A new feed secret: the old feed URL stops working."""
-    begin_write()
     u = db.session.get(User, user.id)
     u.feed_token = new_token(24)  # 192 bits
-    db.session.commit()
     return u.feed_token
 
 
