@@ -75,6 +75,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api import register_api
+    from .assets import bp as assets_bp
     from .auth.routes import bp as auth_bp
     from .console.routes import bp as console_bp
     from .events.routes import bp as events_bp
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from .registration.routes import bp as registration_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(assets_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
@@ -117,6 +119,7 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import timefmt
+    from .assets import asset_url
     from .permissions import Need, can
 
     app.jinja_env.filters["event_time"] = timefmt.format_event_time
@@ -127,6 +130,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["Need"] = Need
     app.jinja_env.globals["viewer_zone"] = timefmt.viewer_zone
+    app.jinja_env.globals["asset_url"] = asset_url
 
     from . import nav
     nav.init_app(app)

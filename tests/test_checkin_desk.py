@@ -31,6 +31,9 @@ def test_desk_form_post_answers_and_is_ready_for_the_next_scan(
     page = client.get(f"/events/{event.slug}/checkin").get_data(as_text=True)
     assert 'id="code"' in page and "autofocus" in page
     assert 'data-state="ready"' in page
+    # The camera's fallback decoder (jsQR from node_modules/) is reachable from the page.
+    decoder = re.search(r'data-decoder-src="([^"]+)"', page).group(1)
+    assert client.get(decoder.replace("&amp;", "&")).status_code == 200
 
     resp = client.post(f"/events/{event.slug}/checkin", data={"code": reg.badge_code})
     assert resp.status_code == 200

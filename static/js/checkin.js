@@ -3,7 +3,8 @@
  * Desk (#desk): the handheld scanner types a code and Enter into #code; we post it as
  * JSON to data-scan-url (CSRF token in the X-CSRFToken header), draw the answer big and
  * coloured, clear and refocus the field at once. The phone camera uses BarcodeDetector
- * where the browser has it, else the vendored jsQR (data-decoder-src), loaded on demand.
+ * where the browser has it, else jsQR (the npm package, served under /assets/ and named
+ * by data-decoder-src), loaded on demand.
  * Without JavaScript the form posts normally and the server draws the same answer.
  *
  * Counts ([data-counts-url]): refreshed every 15 s while the page is visible.

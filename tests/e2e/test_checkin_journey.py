@@ -161,7 +161,7 @@ def test_desk_with_the_camera(camera_browser, live_url, make_user):
         page.get_by_role("button", name="Scan with the camera").click()
         page.wait_for_selector("#scan-result.scan-ok", timeout=20_000)
         assert reg.name in page.locator("#scan-result").inner_text()
-        # Without BarcodeDetector (Chromium on Linux) the vendored decoder did the work.
+        # Without BarcodeDetector (Chromium on Linux) jsQR from node_modules/ did the work.
         has_detector = page.evaluate("() => 'BarcodeDetector' in window")
         if not has_detector:
             assert page.evaluate("() => typeof window.jsQR") == "function"

@@ -1,4 +1,4 @@
-"""Routes of the foundation: pages, accounts, console, the events API."""
+"""Routes of the foundation: pages, accounts, console, front-end assets, the events API."""
 from __future__ import annotations
 
 import uuid
@@ -30,6 +30,8 @@ RULES = {
         lambda w: f"/events/{w.event.slug}/console/team/{w.objects['new_team_role']()}/remove",
         MANAGE,
         data=lambda w: {}),
+    # Front-end libraries from node_modules/ (npm ci): public like static files.
+    ("assets.asset", "GET"): Rule(lambda w: "/assets/jsqr/jsQR.js", PUBLIC),
     ("api_events.Events", "GET"): api_rule(lambda w: "/api/v1/events", PUBLIC),
     ("api_events.EventDetail", "GET"): api_rule(lambda w: f"/api/v1/events/{w.event.slug}",
                                                 PUBLIC),
