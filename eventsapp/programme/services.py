@@ -30,7 +30,12 @@ from ..models import (
     SessionType,
     User,
 )
-from ..permissions import can_create_events, can_edit_person
+from ..permissions import (
+    PersonNeed,
+    can_create_events,
+    load_person,
+    usable_people_clause,
+)
 from ..security import new_token
 from ..timefmt import valid_zone
 from . import photos
@@ -352,7 +357,9 @@ def _session_values(event: Event, values: dict, current: ProgrammeSession | None
     return out
 
 
-def _people_list(people) -> list[tuple[int, RoleKind]]:
+def _people_list(people, actor: User | None) -> list[tuple[int, RoleKind]]:
+    """(person id, role) pairs, each person one ``actor`` may use; another event's person
+    is answered like an unknown id (NotFound), so its existence is not revealed."""
     out, seen = [], set()
     for i, item in enumerate(people or []):
         if isinstance(item, dict):
@@ -371,22 +378,23 @@ def _people_list(people) -> list[tuple[int, RoleKind]]:
         out.append((pid, parse_role(role or "speaker", "people")))
     if out:
         found = set(db.session.scalars(sa.select(Person.id).where(
-            Person.id.in_([p for p, _ in out]))))
+            Person.id.in_([p for p, _ in out]), usable_people_clause(actor))))
         missing = [p for p, _ in out if p not in found]
         if missing:
-            raise ValidationFailed("Unknown person.",
-                                   fields={"people": [f"No person with id {missing[0]}."]})
+            raise NotFound("No such person.",
+                           fields={"people": [f"No person with id {missing[0]}."]})
     return out
 
 
-def create_session(event: Event, values: dict) -> ProgrammeSession:
-    """A new session (a draft unless ``published`` is given true)."""
+def create_session(event: Event, values: dict, *, actor: User | None = None) -> ProgrammeSession:
+    """A new session (a draft unless ``published`` is given true); ``people`` must be
+    people ``actor`` may use."""
     event = lock_event(event.id)
     attrs = _session_values(event, {k: v for k, v in values.items() if k in SESSION_FIELDS}, None)
     attrs.setdefault("published", False)
     session = ProgrammeSession(event_id=event.id, **attrs)
     if "people" in values:
-        for pos, (pid, role) in enumerate(_people_list(values["people"])):
+        for pos, (pid, role) in enumerate(_people_list(values["people"], actor)):
             session.roles.append(SessionRole(person_id=pid, role=role, position=pos))
     db.session.add(session)
     bump(event)
@@ -398,7 +406,8 @@ def _session(event: Event, session_id: int) -> ProgrammeSession:
     return _of_event(ProgrammeSession, event, session_id, "session")
 
 
-def update_session(event: Event, session_id: int, values: dict) -> ProgrammeSession:
+def update_session(event: Event, session_id: int, values: dict, *,
+                   actor: User | None = None) -> ProgrammeSession:
     event = lock_event(event.id)
     session = _session(event, session_id)
     attrs = _session_values(event, {k: v for k, v in values.items() if k in SESSION_FIELDS},
@@ -406,7 +415,7 @@ def update_session(event: Event, session_id: int, values: dict) -> ProgrammeSess
     for key, value in attrs.items():
         setattr(session, key, value)
     if "people" in values:
-        _replace_roles(session, _people_list(values["people"]))
+        _replace_roles(session, _people_list(values["people"], actor))
     bump(event)
     db.session.commit()
     return session
@@ -428,13 +437,13 @@ def delete_session(event: Event, session_id: int) -> None:
 
 # ------------------------------------------------------------------ roles
 
-def add_role(event: Event, session_id: int, person_id: int, role) -> SessionRole:
-    """Put a person on a session, last in order."""
+def add_role(event: Event, session_id: int, person_id: int, role, *,
+             actor: User | None) -> SessionRole:
+    """Put a person ``actor`` may use on a session, last in order."""
     event = lock_event(event.id)
     session = _session(event, session_id)
     role = parse_role(role)
-    if db.session.get(Person, person_id) is None:
-        raise ValidationFailed("Unknown person.", fields={"person_id": ["Pick a person."]})
+    load_person(actor, person_id, PersonNeed.USE)
     if any(r.person_id == person_id for r in session.roles):
         raise ValidationFailed("That person is already on this session.",
                                fields={"person_id": ["Already on this session."]})
@@ -513,11 +522,12 @@ def _link_account(person: Person, email: str | None) -> None:
         raise ValidationFailed("No account uses that email address.",
                                fields={"account_email": [("No account uses this email. Ask the "
                                                           "speaker to sign up first.")]})
-    other = db.session.scalar(sa.select(Person).where(Person.user_id == user.id,
-                                                      Person.id != (person.id or -1)))
+    other = db.session.scalar(sa.select(Person.id).where(Person.user_id == user.id,
+                                                         Person.id != (person.id or -1)))
     if other is not None:
+        # The other profile may be another event's speaker: not named here.
         raise ValidationFailed("That account is already linked to another speaker profile.",
-                               fields={"account_email": [f"Already linked to {other.name}."]})
+                               fields={"account_email": ["Already linked to another profile."]})
     person.user_id = user.id
 
 
@@ -530,14 +540,14 @@ def create_person(user: User, values: dict, *, photo: bytes | None = None,
     begin_write()
     attrs = _person_values(values, None)
     if not allow_duplicate:
-        dups = duplicates_of(attrs["name"], attrs.get("organization", ""))
+        dups = duplicates_of(attrs["name"], attrs.get("organization", ""), user=user)
         if dups:
             raise Conflict(
                 f"{dups[0].name} ({dups[0].organization or 'no organization'}) already exists: "
                 "add that person instead, or confirm that this is someone else.",
                 code="duplicate_person",
                 fields={"name": [f"Same name and organization as person #{dups[0].id}."]})
-    person = Person(**attrs)
+    person = Person(created_by_id=user.id, **attrs)
     if "account_email" in values:
         _link_account(person, values.get("account_email"))
     stored = None
@@ -567,11 +577,7 @@ def _commit_person(stored: str | None) -> None:
 def update_person(user: User, person_id: int, values: dict, *, photo: bytes | None = None,
                   remove_photo: bool = False) -> Person:
     begin_write()
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("No such person.")
-    if not can_edit_person(user, person):
-        raise Forbidden("You may not edit this person.")
+    person = load_person(user, person_id, PersonNeed.EDIT)
     for key, value in _person_values({k: v for k, v in values.items() if k in PERSON_FIELDS},
                                      person).items():
         setattr(person, key, value)
@@ -593,11 +599,7 @@ def update_person(user: User, person_id: int, values: dict, *, photo: bytes | No
 
 def delete_person(user: User, person_id: int) -> None:
     begin_write()
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("No such person.")
-    if not can_edit_person(user, person):
-        raise Forbidden("You may not delete this person.")
+    person = load_person(user, person_id, PersonNeed.EDIT)
     _bump_events_of_person(person.id)
     old = person.photo_filename
     db.session.delete(person)
