@@ -23,7 +23,7 @@ from enum import Enum
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .errors import ValidationFailed
 from .guards import DB_INT_MAX, bad_text
@@ -164,6 +164,17 @@ class Instant(fields.Field):
         except InvalidInstant as exc:
             raise ValidationError(str(exc)) from exc
         return parsed
+
+
+class PatchSchema(Schema):
+    """Base of every PATCH body: any subset of the fields, but at least one (a PATCH that
+    changes nothing is a mistake the caller wants to hear about: 422). Loaded after the
+    view's permission checks, so 401/403/404 still come first."""
+
+    @validates_schema
+    def _not_empty(self, data: dict, **kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Send at least one field to change.", "_schema")
 
 
 def to_utc(data: dict, zone: str, keys: tuple[str, ...]) -> dict:

@@ -253,20 +253,118 @@ def can_create_events(user: User | None) -> bool:
         EventRole.user_id == user.id, EventRole.role == EventRoleKind.ORGANIZER).limit(1)) is not None
 
 
-def can_edit_person(user: User | None, person) -> bool:
-    """A speaker profile is shared across events: administrators edit any; organizers
-    edit those with a role in an event they organize, and those with no role yet."""
-    if user is None or not getattr(user, "is_authenticated", False):
+# ---------------------------------------------------------------- people (speaker profiles)
+# A profile is one record shared by every event where it has a role, so the rights on it
+# follow from those events, and they must hold for all of them where a change would show
+# in another organizer's programme:
+# - use it (put it on a session, see it in the "add existing person" list, read it while
+#   it is not public): organizers of at least one of its events; a profile with no role
+#   yet, only the account that created it;
+# - edit, delete, link to an account: organizers of EVERY one of its events (a profile
+#   shared with an event someone does not organize is theirs to change only through an
+#   administrator); a profile with no role yet, only its creator;
+# - public: a role on a published session of a published event.
+# Administrators do all. Anyone else gets 404 for the id (its existence is not revealed).
+
+
+class PersonNeed(str, Enum):
+    VIEW = "view"
+    USE = "use"
+    EDIT = "edit"
+
+
+def _person_event_ids(person_id: int) -> set[int]:
+    from .models import ProgrammeSession, SessionRole
+
+    return set(db.session.scalars(
+        sa.select(ProgrammeSession.event_id)
+        .join(SessionRole, SessionRole.session_id == ProgrammeSession.id)
+        .where(SessionRole.person_id == person_id)))
+
+
+def _orphan_of(user: User, person, event_ids: set[int]) -> bool:
+    """A profile with no role belongs to whoever created it (None: administrators only)."""
+    return not event_ids and person.created_by_id is not None and person.created_by_id == user.id
+
+
+def can_use_person(user: User | None, person) -> bool:
+    """Whether ``user`` may put ``person`` on a session of an event they manage."""
+    if not _authenticated(user):
         return False
     if user.is_admin:
         return True
+    event_ids = _person_event_ids(person.id)
+    if _orphan_of(user, person, event_ids):
+        return True
+    return bool(event_ids & (managed_event_ids(user) or set()))
+
+
+def can_edit_person(user: User | None, person) -> bool:
+    """Whether ``user`` may change, delete or link ``person`` to an account: organizers of
+    every event where the person has a role (else a change would show in, and linking
+    an account would open, another organizer's event)."""
+    if not _authenticated(user):
+        return False
+    if user.is_admin:
+        return True
+    event_ids = _person_event_ids(person.id)
+    if not event_ids:
+        return _orphan_of(user, person, event_ids)
+    return event_ids <= (managed_event_ids(user) or set())
+
+
+def person_is_public(person) -> bool:
+    """A role on a published session of a published event makes a profile public."""
     from .models import ProgrammeSession, SessionRole
 
-    event_ids = set(db.session.scalars(
-        sa.select(ProgrammeSession.event_id)
-        .join(SessionRole, SessionRole.session_id == ProgrammeSession.id)
-        .where(SessionRole.person_id == person.id)))
+    return db.session.scalar(
+        sa.select(sa.literal(1)).select_from(SessionRole)
+        .join(ProgrammeSession, ProgrammeSession.id == SessionRole.session_id)
+        .join(Event, Event.id == ProgrammeSession.event_id)
+        .where(SessionRole.person_id == person.id, ProgrammeSession.published.is_(True),
+               Event.published.is_(True))
+        .limit(1)) is not None
+
+
+def can_view_person(user: User | None, person) -> bool:
+    """The public, and those who may use the profile (drafts' speakers stay private)."""
+    return person_is_public(person) or can_use_person(user, person)
+
+
+def usable_people_clause(user: User | None):
+    """SQL condition on ``Person``: the profiles ``user`` may use (same rule as
+    ``can_use_person``, for lists and for checking many ids in one query)."""
+    from .models import Person, ProgrammeSession, SessionRole
+
+    if not _authenticated(user):
+        return sa.false()
+    if user.is_admin:
+        return sa.true()
     managed = managed_event_ids(user) or set()
-    if not event_ids:
-        return bool(managed)
-    return bool(event_ids & managed)
+    in_managed = (sa.select(SessionRole.person_id)
+                  .join(ProgrammeSession, ProgrammeSession.id == SessionRole.session_id)
+                  .where(ProgrammeSession.event_id.in_(managed or {-1})))
+    has_role = sa.exists().where(SessionRole.person_id == Person.id)
+    return sa.or_(Person.id.in_(in_managed),
+                  sa.and_(~has_role, Person.created_by_id == user.id))
+
+
+def load_person(user: User | None, person_id: int, need: PersonNeed = PersonNeed.VIEW):
+    """The person by id if ``user`` may ``need`` it. Not usable (or unknown): NotFound,
+    so another event's speaker ids are not revealed; usable but shared with events the
+    user does not organize, for EDIT: Forbidden."""
+    from .models import Person
+
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound("No such person.")
+    if need is PersonNeed.VIEW:
+        if not can_view_person(user, person):
+            raise NotFound("No such person.")
+        return person
+    if not can_use_person(user, person):
+        raise NotFound("No such person.")
+    if need is PersonNeed.EDIT and not can_edit_person(user, person):
+        raise Forbidden("This person also speaks at events you do not organize: "
+                        "ask an administrator to change the profile.")
+    return person

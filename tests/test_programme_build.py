@@ -164,7 +164,8 @@ def test_build_a_panel_with_moderator_and_three_panellists(db, login_as, organiz
                                                     "np-organization": "ITU",
                                                     "np-role": "moderator"})
     assert resp.status_code == 302, resp.text
-    existing = make_person("Pat Panellist", "GSMA")
+    # A profile with no role yet is usable by the account that created it.
+    existing = make_person("Pat Panellist", "GSMA", created_by_id=organizer.id)
     assert client.post(base + "/people", data={"person_id": existing.id,
                                                "role": "panellist"}).status_code == 302
     for name in ("Pia Two", "Pio Three"):
@@ -193,7 +194,9 @@ def test_build_a_panel_with_moderator_and_three_panellists(db, login_as, organiz
 def test_one_person_record_across_sessions_and_duplicate_warning(db, login_as, organizer,
                                                                  zurich_event, make_session,
                                                                  make_person):
-    make_person("Doreen Bogdan-Martin", "ITU")
+    # Duplicates are looked for among the people this organizer may use (tests/test_tenancy.py:
+    # another organizer's speaker is neither shown nor blocks a new profile).
+    make_person("Doreen Bogdan-Martin", "ITU", created_by_id=organizer.id)
     s = make_session(zurich_event)
     client = login_as(organizer)
     url = f"/events/{zurich_event.slug}/sessions/{s.id}/people/new"

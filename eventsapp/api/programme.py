@@ -18,12 +18,11 @@ from marshmallow import Schema, fields, validate
 
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..inputs import Count, Id, Instant
+from ..inputs import Count, Id, Instant, PatchSchema
 from ..models import (
     Event,
     EventFormat,
     EventKind,
-    Person,
     ProgrammeSession,
     RoleKind,
     Room,
@@ -31,11 +30,12 @@ from ..models import (
 )
 from ..permissions import (
     Need,
+    PersonNeed,
     acting_user,
     can,
     can_create_events,
-    can_edit_person,
     event_required,
+    load_person,
     login_required,
 )
 from ..programme import exports, queries, services
@@ -192,19 +192,19 @@ class PersonOut(Schema):
     has_photo = fields.Function(lambda p: bool(p.photo_filename))
 
 
-class SessionPatch(SessionIn):
+class SessionPatch(SessionIn, PatchSchema):
     """Any subset of SessionIn's fields."""
 
 
-class EventPatch(EventIn):
+class EventPatch(EventIn, PatchSchema):
     """Any subset of EventIn's fields."""
 
 
-class RoomPatch(RoomIn):
+class RoomPatch(RoomIn, PatchSchema):
     """Any subset of RoomIn's fields."""
 
 
-class PersonPatch(PersonIn):
+class PersonPatch(PersonIn, PatchSchema):
     """Any subset of PersonIn's fields."""
 
 
@@ -243,17 +243,15 @@ def session_manage(view):
 
 
 def person_editor(view):
+    """``person_id`` -> ``person`` for those who may edit it (permissions.load_person:
+    another organizer's person is 404, before the body is read)."""
+
     @wraps(view)
     def wrapper(*args, person_id: int, **kwargs):
         u = acting_user()
         if u is None:
             return login_required(lambda: None)()
-        p = db.session.get(Person, person_id)
-        if p is None:
-            raise NotFound("No such person.")
-        if not can_edit_person(u, p):
-            raise Forbidden("You may not change this person.")
-        return view(*args, person=p, **kwargs)
+        return view(*args, person=load_person(u, person_id, PersonNeed.EDIT), **kwargs)
 
     return wrapper
 
@@ -314,7 +312,7 @@ class EventSessions(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data, event):
         """Create a session (organizers). End before start, unknown room: 422."""
-        s = services.create_session(event, _instants(data, event.timezone))
+        s = services.create_session(event, _instants(data, event.timezone), actor=user())
         return _reload_session(s.id)
 
 
@@ -338,7 +336,8 @@ class SessionDetail(MethodView):
     @blp.doc(security=BEARER)
     def patch(self, data, session, event):
         """Change a session (organizers); ``people`` replaces the list."""
-        services.update_session(event, session.id, _instants(data, event.timezone))
+        services.update_session(event, session.id, _instants(data, event.timezone),
+                                actor=user())
         return _reload_session(session.id)
 
     @session_manage
@@ -450,11 +449,9 @@ class PersonDetail(MethodView):
     @blp.response(200, PersonOut)
     @blp.alt_response(404, schema=ApiErrorSchema, description="No such person")
     def get(self, person_id):
-        """A person's public profile."""
-        p = db.session.get(Person, person_id)
-        if p is None:
-            raise NotFound("No such person.")
-        return p
+        """A person's public profile (a speaker of drafts only: 404 but for those who
+        may use the profile)."""
+        return load_person(user(), person_id, PersonNeed.VIEW)
 
     @person_editor
     @blp.arguments(PersonPatch(partial=True))

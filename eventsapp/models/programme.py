@@ -90,9 +90,14 @@ class Person(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), unique=True
     )
     is_sample: Mapped[bool] = mapped_column(default=False)
+    # Who made the profile: until it has a role on a session, only they (and
+    # administrators) may use or edit it (eventsapp/permissions.py, people).
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped[User | None] = relationship(back_populates="person")
+    user: Mapped[User | None] = relationship(back_populates="person", foreign_keys=[user_id])
     roles: Mapped[list[SessionRole]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
     )

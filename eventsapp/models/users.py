@@ -46,7 +46,8 @@ class User(UserMixin, db.Model):
     api_tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
-    person: Mapped[Person | None] = relationship(back_populates="user", uselist=False)
+    person: Mapped[Person | None] = relationship(back_populates="user", uselist=False,
+                                                 foreign_keys="Person.user_id")
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this

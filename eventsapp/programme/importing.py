@@ -20,7 +20,9 @@ from ..models import (
     Room,
     SessionRole,
     SessionType,
+    User,
 )
+from ..permissions import usable_people_clause
 from .services import bump, parse_role
 
 # "Name (Organization) [role]"; the organization may hold parentheses of its own.
@@ -124,14 +126,30 @@ def check_against_event(event: Event, plan: ImportPlan, *, create_rooms: bool) -
 
 
 def apply_plan(event: Event, plan: ImportPlan, *, create_rooms: bool, replace: bool,
-               publish: bool = False) -> int:
-    """Write a clean plan in one transaction; returns how many sessions were created."""
+               publish: bool = False, actor: User | None = None) -> int:
+    """Write a clean plan in one transaction; returns how many sessions were created.
+    A person is reused by name only if they speak at this event or ``actor`` may use
+    them; a name matching another organizer's speaker makes a new profile."""
     event = lock_event(event.id)
     check_against_event(event, plan, create_rooms=create_rooms)
     if not plan.ok:
         line, msg = plan.problems[0]
         raise ValidationFailed(f"Nothing was imported: line {line}: {msg}",
                                fields={"file": [f"line {n}: {m}" for n, m in plan.problems]})
+    # Who may be reused is decided before ``replace`` takes this event's roles away.
+    wanted = {(p.name, p.organization) for s in plan.sessions for p in s.people}
+    people: dict[tuple[str, str], Person] = {}
+    if wanted:
+        names = {n for n, _ in wanted}
+        in_event = (sa.select(SessionRole.person_id)
+                    .join(ProgrammeSession, ProgrammeSession.id == SessionRole.session_id)
+                    .where(ProgrammeSession.event_id == event.id))
+        for person in db.session.scalars(
+                sa.select(Person).where(Person.name.in_(names),
+                                        sa.or_(Person.id.in_(in_event),
+                                               usable_people_clause(actor)))
+                .order_by(Person.id)):
+            people.setdefault((person.name, person.organization), person)
     if replace:
         db.session.execute(sa.delete(ProgrammeSession)
                            .where(ProgrammeSession.event_id == event.id))
@@ -141,14 +159,6 @@ def apply_plan(event: Event, plan: ImportPlan, *, create_rooms: bool, replace: b
         room = Room(event_id=event.id, name=name)
         db.session.add(room)
         rooms[name.lower()] = room
-    # One person record across sessions: reuse by exact name and organization.
-    wanted = {(p.name, p.organization) for s in plan.sessions for p in s.people}
-    people: dict[tuple[str, str], Person] = {}
-    if wanted:
-        names = {n for n, _ in wanted}
-        for person in db.session.scalars(sa.select(Person).where(Person.name.in_(names))
-                                         .order_by(Person.id)):
-            people.setdefault((person.name, person.organization), person)
     for s in plan.sessions:
         session = ProgrammeSession(
             event_id=event.id, type=s.type, number=s.number, title=s.title,
@@ -157,7 +167,8 @@ def apply_plan(event: Event, plan: ImportPlan, *, create_rooms: bool, replace: b
         for pos, p in enumerate(s.people):
             person = people.get((p.name, p.organization))
             if person is None:
-                person = Person(name=p.name, organization=p.organization)
+                person = Person(name=p.name, organization=p.organization,
+                                created_by_id=actor.id if actor is not None else None)
                 people[(p.name, p.organization)] = person
                 db.session.add(person)
             session.roles.append(SessionRole(person=person, role=p.role, position=pos))

@@ -17,7 +17,7 @@ from ..models import (
     SessionType,
     User,
 )
-from ..permissions import managed_event_ids
+from ..permissions import managed_event_ids, usable_people_clause
 
 
 def _with_people(q):
@@ -148,9 +148,11 @@ def feed_sessions(user: User) -> list[ProgrammeSession]:
     return list(db.session.scalars(_with_people(q)).unique())
 
 
-def search_people(term: str | None, event: Event | None = None, limit: int = 50) -> list[Person]:
-    """People to pick for a session: matches of ``term``, else the event's people first."""
-    q = sa.select(Person)
+def search_people(user: User | None, term: str | None, event: Event | None = None,
+                  limit: int = 50) -> list[Person]:
+    """People ``user`` may put on a session: matches of ``term``, else the event's people
+    first. Never another organizer's speakers (permissions.usable_people_clause)."""
+    q = sa.select(Person).where(usable_people_clause(user))
     if term:
         like = f"%{term.strip().lower()}%"
         q = q.where(sa.or_(sa.func.lower(Person.name).like(like),
@@ -164,9 +166,12 @@ def search_people(term: str | None, event: Event | None = None, limit: int = 50)
     return list(db.session.scalars(q))
 
 
-def duplicates_of(name: str, organization: str, exclude_id: int | None = None) -> list[Person]:
-    """People with the same name and organization (case and spacing ignored)."""
+def duplicates_of(name: str, organization: str, exclude_id: int | None = None, *,
+                  user: User | None) -> list[Person]:
+    """People ``user`` may use with the same name and organization (case and spacing
+    ignored); others' speakers are not shown, nor do they block a new profile."""
     q = sa.select(Person).where(
+        usable_people_clause(user),
         sa.func.lower(sa.func.trim(Person.name)) == " ".join(name.split()).lower(),
         sa.func.lower(sa.func.trim(Person.organization)) == " ".join(organization.split()).lower())
     if exclude_id:

@@ -9,13 +9,14 @@ from ..console.panels import register_panel
 from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms_util import apply_errors
-from ..models import Event, Person, Room
+from ..models import Event, Room
 from ..permissions import (
     Need,
+    PersonNeed,
     acting_user,
     can_create_events,
-    can_edit_person,
     event_required,
+    load_person,
     login_required,
 )
 from ..timefmt import all_zones
@@ -243,7 +244,7 @@ def new_session(event):
         form.day.data = event.local(event.starts_at).date()
     if form.validate_on_submit():
         try:
-            s = services.create_session(event, _session_values(event, form))
+            s = services.create_session(event, _session_values(event, form), actor=acting_user())
         except DomainError as exc:
             apply_errors(form, _remap(exc, SESSION_FIELD_MAP))
         else:
@@ -277,7 +278,7 @@ def _session_page(event, session, form=None, add_form=None, new_person_form=None
     on_session = {r.person_id for r in session.roles}
     add_form.person_id.choices = [
         (p.id, f"{p.name}" + (f" ({p.organization})" if p.organization else ""))
-        for p in queries.search_people(term, event) if p.id not in on_session]
+        for p in queries.search_people(acting_user(), term, event) if p.id not in on_session]
     sessions = queries.programme_sessions(event, include_drafts=True)
     warnings = conflicts.warnings_by_session(conflicts.find_conflicts(event, sessions)).get(
         session.id, [])
@@ -298,7 +299,8 @@ def edit_session(event, session_id: int):
     form.room_id.choices = _room_choices(event)
     if form.validate_on_submit():
         try:
-            services.update_session(event, session_id, _session_values(event, form))
+            services.update_session(event, session_id, _session_values(event, form),
+                                    actor=acting_user())
         except DomainError as exc:
             apply_errors(form, _remap(exc, SESSION_FIELD_MAP))
         else:
@@ -335,7 +337,10 @@ def add_person(event, session_id: int):
         person_id = 0
     if EmptyForm().validate_on_submit() and person_id:
         try:
-            services.add_role(event, session_id, person_id, request.form.get("role", ""))
+            services.add_role(event, session_id, person_id, request.form.get("role", ""),
+                              actor=acting_user())
+        except NotFound:
+            raise  # another organizer's person: 404, as for an unknown id
         except DomainError as exc:
             form.form_errors.append(exc.message)
         else:
@@ -359,11 +364,12 @@ def create_person_on_session(event, session_id: int):
             person = services.create_person(
                 acting_user(), _person_values(form), photo=_file_bytes(form.photo.data),
                 allow_duplicate=form.allow_duplicate.data)
-            services.add_role(event, session_id, person.id, form.role.data)
+            services.add_role(event, session_id, person.id, form.role.data, actor=acting_user())
         except DomainError as exc:
             if isinstance(exc, Conflict) and exc.code == "duplicate_person":
                 duplicates = queries.duplicates_of(form.name.data or "",
-                                                   form.organization.data or "")
+                                                   form.organization.data or "",
+                                                   user=acting_user())
             apply_errors(form, exc)
         else:
             _flash_warnings(event, session_id)
@@ -425,7 +431,8 @@ def new_person(event):
         except DomainError as exc:
             if isinstance(exc, Conflict) and exc.code == "duplicate_person":
                 duplicates = queries.duplicates_of(form.name.data or "",
-                                                   form.organization.data or "")
+                                                   form.organization.data or "",
+                                                   user=acting_user())
             apply_errors(form, exc)
         else:
             flash(f"{person.name} added. Put them on a session from the session's page.",
@@ -438,11 +445,7 @@ def new_person(event):
 @bp.route("/events/<slug>/people/<int:person_id>/edit", methods=["GET", "POST"])
 @event_required(Need.MANAGE)
 def edit_person(event, person_id: int):
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("No such person.")
-    if not can_edit_person(acting_user(), person):
-        raise Forbidden("This person belongs to other organizers' events.")
+    person = load_person(acting_user(), person_id, PersonNeed.EDIT)
     form = PersonForm(obj=person)
     if request.method == "GET":
         form.account_email.data = person.user.email if person.user else ""
@@ -501,7 +504,8 @@ def import_programme(event):
                 try:
                     n = importing.apply_plan(event, plan, create_rooms=form.create_rooms.data,
                                              replace=form.replace.data,
-                                             publish=form.publish.data)
+                                             publish=form.publish.data,
+                                             actor=acting_user())
                 except DomainError as exc:
                     form.form_errors.append(exc.message)
                 else:

@@ -23,7 +23,16 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Person, SessionType
 from ..nav import register_nav
-from ..permissions import Need, acting_user, can, event_required, login_required
+from ..permissions import (
+    Need,
+    PersonNeed,
+    acting_user,
+    can,
+    event_required,
+    load_person,
+    login_required,
+    person_is_public,
+)
 from ..security import safe_next
 from ..timefmt import viewer_zone
 from . import exports, frab, ical, photos, queries, services
@@ -157,12 +166,17 @@ def speaker_page(event, person_id: int):
 
 @bp.route("/people/<int:person_id>/photo")
 def person_photo(person_id: int):
-    person = db.session.get(Person, person_id)
-    path = photos.path_of(person.photo_filename) if person and person.photo_filename else None
+    user = acting_user()
+    person = load_person(user, person_id, PersonNeed.VIEW)
+    path = photos.path_of(person.photo_filename) if person.photo_filename else None
     if path is None:
         raise NotFound("No photo.")
+    public = person_is_public(person)
     resp = send_file(path, mimetype=photos.mimetype_of(path.name), max_age=3600,
                      download_name=f"person-{person.id}.{path.suffix.lstrip('.')}")
+    if not public:
+        # A draft's speaker, shown to its organizers: no shared cache may keep it.
+        resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["Content-Disposition"] = "inline"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp

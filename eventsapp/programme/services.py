@@ -1,8 +1,10 @@
 """Use cases of the programme: events, rooms, sessions, people, roles, publishing, stars.
 
-Every writer starts with ``lock_event`` (or ``begin_write`` for people, who belong to
-no single event), validates, writes, bumps ``Event.programme_version`` of every event
-whose programme changed, and commits. Errors are domain errors; nothing half-written.
+Every writer is one use case (``db_tx.use_case`` / ``transaction``: it begins with the
+write lock, commits on success and rolls back on any error; nothing here commits). Those
+that change one event's programme start with ``lock_event``; each validates, writes and
+bumps ``Event.programme_version`` of every event whose programme changed. Errors are
+domain errors; nothing half-written, and no lock outlives a failed use case.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ..db_tx import begin_write, lock_event, use_case
+from ..db_tx import lock_event, transaction, use_case
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..guards import DB_INT_MAX
@@ -32,7 +34,12 @@ from ..models import (
     SessionType,
     User,
 )
-from ..permissions import can_create_events, can_edit_person
+from ..permissions import (
+    PersonNeed,
+    can_create_events,
+    load_person,
+    usable_people_clause,
+)
 from ..security import new_token
 from ..timefmt import valid_zone
 from . import photos
@@ -194,7 +201,6 @@ def create_event(user: User, values: dict) -> Event:
     """A new event; its creator becomes its organizer."""
     if not can_create_events(user):
         raise Forbidden("Only administrators and organizers of an event create events.")
-    begin_write()
     attrs = _event_values(values, None)
     slug = (values.get("slug") or "").strip().lower()
     if slug:
@@ -357,7 +363,9 @@ def _session_values(event: Event, values: dict, current: ProgrammeSession | None
     return out
 
 
-def _people_list(people) -> list[tuple[int, RoleKind]]:
+def _people_list(people, actor: User | None) -> list[tuple[int, RoleKind]]:
+    """(person id, role) pairs, each person one ``actor`` may use; another event's person
+    is answered like an unknown id (NotFound), so its existence is not revealed."""
     out, seen = [], set()
     for i, item in enumerate(people or []):
         if isinstance(item, dict):
@@ -376,23 +384,24 @@ def _people_list(people) -> list[tuple[int, RoleKind]]:
         out.append((pid, parse_role(role or "speaker", "people")))
     if out:
         found = set(db.session.scalars(sa.select(Person.id).where(
-            Person.id.in_([p for p, _ in out]))))
+            Person.id.in_([p for p, _ in out]), usable_people_clause(actor))))
         missing = [p for p, _ in out if p not in found]
         if missing:
-            raise ValidationFailed("Unknown person.",
-                                   fields={"people": [f"No person with id {missing[0]}."]})
+            raise NotFound("No such person.",
+                           fields={"people": [f"No person with id {missing[0]}."]})
     return out
 
 
 @use_case
-def create_session(event: Event, values: dict) -> ProgrammeSession:
-    """A new session (a draft unless ``published`` is given true)."""
+def create_session(event: Event, values: dict, *, actor: User | None = None) -> ProgrammeSession:
+    """A new session (a draft unless ``published`` is given true); ``people`` must be
+    people ``actor`` may use."""
     event = lock_event(event.id)
     attrs = _session_values(event, {k: v for k, v in values.items() if k in SESSION_FIELDS}, None)
     attrs.setdefault("published", False)
     session = ProgrammeSession(event_id=event.id, **attrs)
     if "people" in values:
-        for pos, (pid, role) in enumerate(_people_list(values["people"])):
+        for pos, (pid, role) in enumerate(_people_list(values["people"], actor)):
             session.roles.append(SessionRole(person_id=pid, role=role, position=pos))
     db.session.add(session)
     bump(event)
@@ -404,7 +413,8 @@ def _session(event: Event, session_id: int) -> ProgrammeSession:
 
 
 @use_case
-def update_session(event: Event, session_id: int, values: dict) -> ProgrammeSession:
+def update_session(event: Event, session_id: int, values: dict, *,
+                   actor: User | None = None) -> ProgrammeSession:
     event = lock_event(event.id)
     session = _session(event, session_id)
     attrs = _session_values(event, {k: v for k, v in values.items() if k in SESSION_FIELDS},
@@ -412,7 +422,7 @@ def update_session(event: Event, session_id: int, values: dict) -> ProgrammeSess
     for key, value in attrs.items():
         setattr(session, key, value)
     if "people" in values:
-        _replace_roles(session, _people_list(values["people"]))
+        _replace_roles(session, _people_list(values["people"], actor))
     bump(event)
     return session
 
@@ -433,13 +443,14 @@ def delete_session(event: Event, session_id: int) -> None:
 
 # ------------------------------------------------------------------ roles
 
-def add_role(event: Event, session_id: int, person_id: int, role) -> SessionRole:
-    """Put a person on a session, last in order."""
+@use_case
+def add_role(event: Event, session_id: int, person_id: int, role, *,
+             actor: User | None) -> SessionRole:
+    """Put a person ``actor`` may use on a session, last in order."""
     event = lock_event(event.id)
     session = _session(event, session_id)
     role = parse_role(role)
-    if db.session.get(Person, person_id) is None:
-        raise ValidationFailed("Unknown person.", fields={"person_id": ["Pick a person."]})
+    load_person(actor, person_id, PersonNeed.USE)
     if any(r.person_id == person_id for r in session.roles):
         raise ValidationFailed("That person is already on this session.",
                                fields={"person_id": ["Already on this session."]})
@@ -447,7 +458,6 @@ def add_role(event: Event, session_id: int, person_id: int, role) -> SessionRole
     sr = SessionRole(person_id=person_id, role=role, position=pos)
     session.roles.append(sr)
     bump(event)
-    db.session.commit()
     return sr
 
 
@@ -458,6 +468,7 @@ def _role(event: Event, session_id: int, role_id: int) -> SessionRole:
     return sr
 
 
+@use_case
 def remove_role(event: Event, session_id: int, role_id: int) -> None:
     event = lock_event(event.id)
     sr = _role(event, session_id, role_id)
@@ -466,9 +477,9 @@ def remove_role(event: Event, session_id: int, role_id: int) -> None:
     for pos, r in enumerate(session.roles):
         r.position = pos
     bump(event)
-    db.session.commit()
 
 
+@use_case
 def move_role(event: Event, session_id: int, role_id: int, delta: int) -> None:
     """Move a person up (-1) or down (+1) in the session's order."""
     event = lock_event(event.id)
@@ -480,15 +491,14 @@ def move_role(event: Event, session_id: int, role_id: int, delta: int) -> None:
     for pos, r in enumerate(roles):
         r.position = pos
     bump(event)
-    db.session.commit()
 
 
+@use_case
 def change_role(event: Event, session_id: int, role_id: int, role) -> None:
     event = lock_event(event.id)
     sr = _role(event, session_id, role_id)
     sr.role = parse_role(role)
     bump(event)
-    db.session.commit()
 
 
 # ------------------------------------------------------------------ people
@@ -518,11 +528,12 @@ def _link_account(person: Person, email: str | None) -> None:
         raise ValidationFailed("No account uses that email address.",
                                fields={"account_email": [("No account uses this email. Ask the "
                                                           "speaker to sign up first.")]})
-    other = db.session.scalar(sa.select(Person).where(Person.user_id == user.id,
-                                                      Person.id != (person.id or -1)))
+    other = db.session.scalar(sa.select(Person.id).where(Person.user_id == user.id,
+                                                         Person.id != (person.id or -1)))
     if other is not None:
+        # The other profile may be another event's speaker: not named here.
         raise ValidationFailed("That account is already linked to another speaker profile.",
-                               fields={"account_email": [f"Already linked to {other.name}."]})
+                               fields={"account_email": ["Already linked to another profile."]})
     person.user_id = user.id
 
 
@@ -532,81 +543,72 @@ def create_person(user: User, values: dict, *, photo: bytes | None = None,
     (code ``duplicate_person``) unless ``allow_duplicate``."""
     if not can_create_events(user):
         raise Forbidden("Only organizers add people.")
-    begin_write()
-    attrs = _person_values(values, None)
-    if not allow_duplicate:
-        dups = duplicates_of(attrs["name"], attrs.get("organization", ""))
-        if dups:
-            raise Conflict(
-                f"{dups[0].name} ({dups[0].organization or 'no organization'}) already exists: "
-                "add that person instead, or confirm that this is someone else.",
-                code="duplicate_person",
-                fields={"name": [f"Same name and organization as person #{dups[0].id}."]})
-    person = Person(**attrs)
-    if "account_email" in values:
-        _link_account(person, values.get("account_email"))
-    stored = None
-    if photo is not None:
-        stored = photos.store(photos.clean_image(photo))
-        person.photo_filename = stored
-    db.session.add(person)
-    _commit_person(stored)
+    stored = photos.store(photos.clean_image(photo)) if photo is not None else None
+    try:
+        with transaction():
+            attrs = _person_values(values, None)
+            if not allow_duplicate:
+                dups = duplicates_of(attrs["name"], attrs.get("organization", ""), user=user)
+                if dups:
+                    raise Conflict(
+                        f"{dups[0].name} ({dups[0].organization or 'no organization'}) already "
+                        "exists: add that person instead, or confirm that this is someone else.",
+                        code="duplicate_person",
+                        fields={"name": [f"Same name and organization as person #{dups[0].id}."]})
+            person = Person(created_by_id=user.id, photo_filename=stored, **attrs)
+            if "account_email" in values:
+                _link_account(person, values.get("account_email"))
+            db.session.add(person)
+            _flush_person()
+    except Exception:
+        photos.remove(stored)  # the profile was not saved: neither is its photo
+        raise
     return person
 
 
-def _commit_person(stored: str | None) -> None:
-    """Commit; on failure the new photo file is removed again."""
+def _flush_person() -> None:
+    """Write the profile now, inside the use case: an account linked in parallel to
+    another profile fails here with a clear message."""
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as exc:
-        db.session.rollback()
-        photos.remove(stored)
         raise Conflict("That account was just linked to another speaker profile.",
                        fields={"account_email": ["Already linked."]}) from exc
-    except Exception:
-        db.session.rollback()
-        photos.remove(stored)
-        raise
 
 
 def update_person(user: User, person_id: int, values: dict, *, photo: bytes | None = None,
                   remove_photo: bool = False) -> Person:
-    begin_write()
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("No such person.")
-    if not can_edit_person(user, person):
-        raise Forbidden("You may not edit this person.")
-    for key, value in _person_values({k: v for k, v in values.items() if k in PERSON_FIELDS},
-                                     person).items():
-        setattr(person, key, value)
-    if "account_email" in values:
-        _link_account(person, values.get("account_email"))
-    old = person.photo_filename
-    stored = None
-    if photo is not None:
-        stored = photos.store(photos.clean_image(photo))
-        person.photo_filename = stored
-    elif remove_photo:
-        person.photo_filename = None
-    _bump_events_of_person(person.id)
-    _commit_person(stored)
-    if old and old != person.photo_filename:
-        photos.remove(old)
+    stored = photos.store(photos.clean_image(photo)) if photo is not None else None
+    try:
+        with transaction():
+            person = load_person(user, person_id, PersonNeed.EDIT)
+            for key, value in _person_values(
+                    {k: v for k, v in values.items() if k in PERSON_FIELDS}, person).items():
+                setattr(person, key, value)
+            if "account_email" in values:
+                _link_account(person, values.get("account_email"))
+            old = person.photo_filename
+            if stored is not None:
+                person.photo_filename = stored
+            elif remove_photo:
+                person.photo_filename = None
+            new = person.photo_filename
+            _bump_events_of_person(person.id)
+            _flush_person()
+    except Exception:
+        photos.remove(stored)
+        raise
+    if old and old != new:
+        photos.remove(old)  # only once the new state is committed
     return person
 
 
 def delete_person(user: User, person_id: int) -> None:
-    begin_write()
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("No such person.")
-    if not can_edit_person(user, person):
-        raise Forbidden("You may not delete this person.")
-    _bump_events_of_person(person.id)
-    old = person.photo_filename
-    db.session.delete(person)
-    db.session.commit()
+    with transaction():
+        person = load_person(user, person_id, PersonNeed.EDIT)
+        _bump_events_of_person(person.id)
+        old = person.photo_filename
+        db.session.delete(person)
     photos.remove(old)
 
 

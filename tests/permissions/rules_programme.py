@@ -20,6 +20,8 @@ from .base import (
 # Administrators and organizers of at least one event create events and people.
 CREATORS = expect(LOGIN, DENY, DENY, OK, OK, OK)
 API_MANAGE = expect(LOGIN, DENY, DENY, DENY, OK, OK)
+# A person's id is not revealed to those who may not use it (permissions.load_person).
+PERSON_MANAGE = expect(LOGIN, HIDDEN, HIDDEN, HIDDEN, OK, OK)
 
 
 def _ev(w):
@@ -156,9 +158,10 @@ RULES = {
     ("api_programme.PersonDetail", "GET"): api_rule(
         lambda w: f"/api/v1/people/{w.objects['person'].id}", PUBLIC),
     ("api_programme.PersonDetail", "PATCH"): api_rule(
-        lambda w: f"/api/v1/people/{w.objects['person'].id}", API_MANAGE, data=lambda w: {}),
+        lambda w: f"/api/v1/people/{w.objects['person'].id}", PERSON_MANAGE,
+        data=lambda w: {}),
     ("api_programme.PersonDetail", "DELETE"): api_rule(
-        lambda w: f"/api/v1/people/{w.objects['new_person']()}", API_MANAGE),
+        lambda w: f"/api/v1/people/{w.objects['new_person']()}", PERSON_MANAGE),
 }
 
 
@@ -193,8 +196,9 @@ def extend_world(world) -> None:
     Image.new("RGB", (8, 8), "red").save(buf, "PNG")
     with current_app.app_context():
         name = photos.store(photos.clean_image(buf.getvalue()))
+    # A photo is public once its person speaks on a published session of a published event.
     p = Person(name="Photo Person", organization="Org", photo_filename=name)
-    db.session.add(p)
+    db.session.add(SessionRole(session_id=session.id, person=p, role="speaker", position=1))
     db.session.commit()
     world.objects["photo_person_id"] = p.id
 
