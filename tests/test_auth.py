@@ -389,3 +389,51 @@ def test_roles_of_each_kind(app, make_user, make_event, make_person, make_sessio
     # A speaker is a user linked to a person on the programme.
     db.session.expire_all()
     assert db.session.get(User, speaker_user.id).person.name == "Sam Speaker"
+
+
+# ------------------------------------------------------------------ password strength
+
+WEAK = ["aaaaaaaaaa", "1234567890", "password123", "ada.lovelace@example.org", "AdaLovelace1"]
+
+
+@pytest.mark.parametrize("weak", WEAK)
+def test_sign_up_refuses_common_trivial_and_personal_passwords(client, db, weak):
+    resp, _ = _signup(client, email="ada.lovelace@example.org", name="Ada Lovelace",
+                      password=weak, confirm=weak)
+    assert resp.status_code == 422
+    html = resp.data.decode()
+    # zxcvbn's feedback is shown with the field.
+    assert re.search(r"(guess|common|Repeats|word|name or email)", html), html[:2000]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("weak", WEAK)
+def test_change_password_refuses_weak_passwords(login_as, make_user, db, weak):
+    user = make_user("ada.lovelace@example.org", name="Ada Lovelace")
+    old_hash = user.password_hash
+    resp = login_as(user).post("/account/password", data={
+        "current_password": PASSWORD, "password": weak, "confirm": weak})
+    assert resp.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == old_hash
+
+
+def test_set_password_refuses_weak_passwords(make_user):
+    from eventsapp.auth.services import set_password
+    from eventsapp.errors import ValidationFailed
+
+    user = make_user("grace@example.org", name="Grace Hopper")
+    for weak in ("password123", "gracehopper1", "grace@example.org"):
+        with pytest.raises(ValidationFailed) as exc:
+            set_password(user, weak)
+        assert exc.value.fields["password"]
+    set_password(user, "velvet-kettle-orbit-42")
+
+
+@pytest.mark.parametrize("password, ok", [("password123", False), ("1234567890", False),
+                                          ("velvet-kettle-orbit-42", True)])
+def test_create_admin_command_checks_the_password(app, db, monkeypatch, password, ok):
+    monkeypatch.setenv("ADMIN_PASSWORD", password)
+    result = app.test_cli_runner().invoke(args=["create-admin", "root@example.org"])
+    assert (result.exit_code == 0) is ok, result.output
+    assert (_user(db, "root@example.org") is not None) is ok
