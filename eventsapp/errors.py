@@ -164,8 +164,9 @@ def handle_domain_error(exc: DomainError):
 
 def handle_unexpected(exc: Exception):
     from .extensions import db
+    from .logmask import mask
 
-    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    log.exception("unhandled error on %s %s", request.method, mask(request.path), exc_info=exc)
     db.session.rollback()
     return respond(500, "internal_error", _MESSAGES[500])
 
