@@ -36,6 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
     level = app.config.get("LOG_LEVEL", "INFO")
     logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else "INFO")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up chatter
+    from .logmask import install_werkzeug_filter
+
+    install_werkzeug_filter()  # the dev server's request log: no manage/join/feed secrets
     register_extensions(app)
     from .guards import register_guards
 

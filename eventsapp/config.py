@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -68,6 +69,10 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
+        # "Keep me signed in" lasts this long; the server-side login session ends with it.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=max(1, _int("REMEMBER_COOKIE_DAYS", 30))),
+        # A login session without "keep me signed in" ends after this long unused.
+        "LOGIN_IDLE_HOURS": max(1, _int("LOGIN_IDLE_HOURS", 12)),
         "PREFERRED_URL_SCHEME": "https" if base_url.startswith("https://") else "http",
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, not a wall clock
@@ -77,8 +82,19 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Multiplies every limit; the benchmark raises it, nothing switches limits off.
         "RATELIMIT_MULTIPLIER": max(1, _int("RATELIMIT_MULTIPLIER", 1)),
+        # Flask-Limiter writes its own Retry-After on every limited response, truncated
+        # to whole seconds (0 in the last second of a window); ours is set on 429 only,
+        # rounded up (errors.handle_http_exception), so its header goes under this name.
+        "RATELIMIT_HEADER_RETRY_AFTER": "X-RateLimit-Retry-After",
+        # Sign-in POSTs per client address (any outcome).
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Failed sign-ins per account (the email submitted), from any address: slows
+        # guessing spread over many addresses; a success never counts.
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT",
+                                                   "5 per minute; 30 per hour"),
         "SIGNUP_RATE_LIMIT": os.environ.get("SIGNUP_RATE_LIMIT", "10 per hour"),
+        # Sign-ups per email address: each one mails that address.
+        "SIGNUP_EMAIL_RATE_LIMIT": os.environ.get("SIGNUP_EMAIL_RATE_LIMIT", "3 per hour"),
         # Per address: the registration form, the "lost link" form and the API share it.
         "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "10 per minute"),
         # Failed badge scans per user (or address); successful scans never count.

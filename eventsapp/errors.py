@@ -6,6 +6,8 @@ Services raise these; views let them propagate. The API format is
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -114,11 +116,29 @@ def handle_http_exception(exc: HTTPException):
     headers = {}
     if status == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(exc.valid_methods)
-    if status == 429 and getattr(exc, "retry_after", None):
-        headers["Retry-After"] = str(exc.retry_after)
+    if status == 429:
+        headers["Retry-After"] = str(_retry_after_seconds(exc))
     if status == 401 and request.path.startswith("/api/"):
         headers["WWW-Authenticate"] = 'Bearer realm="eventsapp"'
     return respond(status, _HTTP_CODES.get(status, "error"), message, fields, headers)
+
+
+def _retry_after_seconds(exc: HTTPException) -> int:
+    """Whole seconds until a refused request may succeed, rounded up, at least 1.
+
+    Flask-Limiter's RateLimitExceeded has no ``retry_after``: the wait is read from the
+    limits it breached in this request (the latest reset among them).
+    """
+    given = getattr(exc, "retry_after", None)  # werkzeug's TooManyRequests(retry_after=...)
+    if isinstance(given, (int, float)) and given > 0:
+        return max(1, math.ceil(given))
+    from .extensions import limiter
+
+    # window.reset_time is the exact moment (RequestLimit.reset_at adds a second).
+    resets = [lim.window.reset_time for lim in (limiter.current_limits or []) if lim.breached]
+    if not resets:
+        return 60
+    return max(1, math.ceil(max(resets) - time.time()))
 
 
 def _flatten_messages(messages: dict) -> dict:
@@ -148,8 +168,9 @@ def handle_domain_error(exc: DomainError):
 
 def handle_unexpected(exc: Exception):
     from .extensions import db
+    from .logmask import mask
 
-    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    log.exception("unhandled error on %s %s", request.method, mask(request.path), exc_info=exc)
     db.session.rollback()
     return respond(500, "internal_error", _MESSAGES[500])
 

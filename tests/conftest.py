@@ -271,8 +271,11 @@ def make_session(app):
 
 def login(client, user) -> None:
     """Sign a user in on a test client without the password round trip."""
+    from eventsapp.auth.services import start_login_session
+
+    key = start_login_session(user, remember=False)  # a server-side login session
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+        sess["_user_id"] = key
         sess["_fresh"] = True
 
 

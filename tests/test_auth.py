@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from eventsapp.models import ApiToken, User
+from eventsapp.models import ApiToken, OutboxMessage, User
 
 from .conftest import login
 
@@ -34,24 +34,48 @@ def _signed_in(client) -> bool:
 
 # ------------------------------------------------------------------ sign up
 
-def test_sign_up_creates_account_signs_in_and_hashes_password(client, db):
+def _outbox(db, to=None):
+    db.session.expire_all()
+    q = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if to:
+        q = q.where(OutboxMessage.to_address == to)
+    return list(db.session.scalars(q))
+
+
+def test_sign_up_creates_account_mails_welcome_then_user_signs_in(client, db):
     resp, data = _signup(client, email="New.Person@Example.org")
-    assert resp.status_code == 302
+    assert resp.status_code == 200
+    assert b"Check your mailbox" in resp.data
     user = _user(db, "new.person@example.org")
     assert user is not None and user.name == "Ada Lovelace"
     assert user.password_hash != data["password"] and data["password"] not in user.password_hash
     assert not user.is_admin
-    assert _signed_in(client)
+    # Not signed in by the sign-up itself: a known address could not be, and the two
+    # answers must not differ.
+    assert not _signed_in(client)
+    [welcome] = _outbox(db, "new.person@example.org")
+    assert welcome.kind == "account_welcome" and "/login" in welcome.body_text
+    resp = client.post("/login", data={"email": "new.person@example.org", "password": data["password"]})
+    assert resp.status_code == 302 and _signed_in(client)
 
 
-def test_sign_up_with_registered_email_gives_clear_message(client, db, make_user):
-    make_user("taken@example.org")
-    resp, _ = _signup(client, email="TAKEN@example.org")
-    assert resp.status_code == 422
-    assert b"An account with this email already exists" in resp.data
+def test_sign_up_with_a_known_address_answers_the_same_and_mails_the_owner(app, db, make_user):
+    owner = make_user("taken@example.org", name="Owner Name")
+    old_hash = owner.password_hash
+    new_page, _ = _signup(app.test_client(), email="fresh@example.org")
+    known_page, _ = _signup(app.test_client(), email="TAKEN@example.org")
+    assert known_page.status_code == new_page.status_code == 200
+    assert b"already exists" not in known_page.data
+    # The same page, but for the address shown.
+    assert known_page.data.replace(b"TAKEN@example.org", b"X") == \
+        new_page.data.replace(b"fresh@example.org", b"X")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)
                              .where(User.email == "taken@example.org")) == 1
-    assert not _signed_in(client)
+    assert _user(db, "taken@example.org").password_hash == old_hash
+    assert _user(db, "taken@example.org").name == "Owner Name"
+    [mail] = _outbox(db, "taken@example.org")
+    assert mail.kind == "account_exists"
+    assert "tried to create" in mail.body_text and "/login" in mail.body_text
 
 
 @pytest.mark.parametrize("over, message", [
@@ -115,20 +139,77 @@ def test_inactive_account_cannot_sign_in(client, make_user, db):
     assert resp.status_code == 422
 
 
-def test_too_many_sign_in_attempts_get_429(client, make_user, app):
+def _retry_after(resp) -> int:
+    value = int(resp.headers["Retry-After"])
+    assert 1 <= value <= 3600, value
+    return value
+
+
+def test_too_many_sign_in_attempts_from_one_address_get_429(client, make_user, app):
     make_user("target@example.org")
     limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
-    for _ in range(limit):
-        resp = client.post("/login", data={"email": "target@example.org", "password": "nope-nope-nope"})
+    # Different accounts each time: only the per-address limit is at work.
+    for i in range(limit):
+        resp = client.post("/login", data={"email": f"u{i}@example.org", "password": "nope-nope-nope"})
         assert resp.status_code == 422
     resp = client.post("/login", data={"email": "target@example.org", "password": PASSWORD})
     assert resp.status_code == 429
     assert b"Too many requests" in resp.data
-    assert "Retry-After" in resp.headers
+    assert 1 <= _retry_after(resp) <= 60
     # Even the right password is refused until the window passes.
     assert not _signed_in(client)
     # Reading the form is not limited.
     assert client.get("/login").status_code == 200
+
+
+def _from(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_failed_sign_ins_for_one_account_are_limited_across_addresses(app, make_user):
+    make_user("victim@example.org")
+    make_user("bystander@example.org")
+    limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])
+    for i in range(limit):
+        resp = _from(app, f"10.0.0.{i + 1}").post(
+            "/login", data={"email": "victim@example.org", "password": f"guess-{i}-guess"})
+        assert resp.status_code == 422
+    # The submitted email is normalized: case and spaces do not make a new account key.
+    resp = _from(app, "10.0.1.1").post("/login", data={"email": " VICTIM@example.org ",
+                                                       "password": PASSWORD})
+    assert resp.status_code == 429
+    assert 1 <= _retry_after(resp) <= 60
+    # Other accounts from the same addresses are not affected.
+    assert _from(app, "10.0.0.1").post("/login", data={"email": "bystander@example.org",
+                                                       "password": PASSWORD}).status_code == 302
+
+
+def test_successful_sign_ins_do_not_count_against_the_account(app, make_user):
+    make_user("often@example.org")
+    limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])
+    for i in range(limit + 2):
+        resp = _from(app, f"10.0.2.{i + 1}").post(
+            "/login", data={"email": "often@example.org", "password": PASSWORD})
+        assert resp.status_code == 302
+
+
+def test_retry_after_is_never_zero_in_the_last_second_of_a_window(app_config):
+    from eventsapp import create_app
+    from tests.conftest import FreshContextClient
+
+    app_config.update(LOGIN_RATE_LIMIT="1 per second")
+    app = create_app(app_config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        client = app.test_client()
+        seen = []
+        for _ in range(30):
+            resp = client.post("/login", data={"email": "x@example.org", "password": "y"})
+            if resp.status_code == 429:
+                seen.append(int(resp.headers["Retry-After"]))
+    assert seen and all(v == 1 for v in seen), seen
 
 
 @pytest.mark.parametrize("evil", [
@@ -308,3 +389,51 @@ def test_roles_of_each_kind(app, make_user, make_event, make_person, make_sessio
     # A speaker is a user linked to a person on the programme.
     db.session.expire_all()
     assert db.session.get(User, speaker_user.id).person.name == "Sam Speaker"
+
+
+# ------------------------------------------------------------------ password strength
+
+WEAK = ["aaaaaaaaaa", "1234567890", "password123", "ada.lovelace@example.org", "AdaLovelace1"]
+
+
+@pytest.mark.parametrize("weak", WEAK)
+def test_sign_up_refuses_common_trivial_and_personal_passwords(client, db, weak):
+    resp, _ = _signup(client, email="ada.lovelace@example.org", name="Ada Lovelace",
+                      password=weak, confirm=weak)
+    assert resp.status_code == 422
+    html = resp.data.decode()
+    # zxcvbn's feedback is shown with the field.
+    assert re.search(r"(guess|common|Repeats|word|name or email)", html), html[:2000]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("weak", WEAK)
+def test_change_password_refuses_weak_passwords(login_as, make_user, db, weak):
+    user = make_user("ada.lovelace@example.org", name="Ada Lovelace")
+    old_hash = user.password_hash
+    resp = login_as(user).post("/account/password", data={
+        "current_password": PASSWORD, "password": weak, "confirm": weak})
+    assert resp.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == old_hash
+
+
+def test_set_password_refuses_weak_passwords(make_user):
+    from eventsapp.auth.services import set_password
+    from eventsapp.errors import ValidationFailed
+
+    user = make_user("grace@example.org", name="Grace Hopper")
+    for weak in ("password123", "gracehopper1", "grace@example.org"):
+        with pytest.raises(ValidationFailed) as exc:
+            set_password(user, weak)
+        assert exc.value.fields["password"]
+    set_password(user, "velvet-kettle-orbit-42")
+
+
+@pytest.mark.parametrize("password, ok", [("password123", False), ("1234567890", False),
+                                          ("velvet-kettle-orbit-42", True)])
+def test_create_admin_command_checks_the_password(app, db, monkeypatch, password, ok):
+    monkeypatch.setenv("ADMIN_PASSWORD", password)
+    result = app.test_cli_runner().invoke(args=["create-admin", "root@example.org"])
+    assert (result.exit_code == 0) is ok, result.output
+    assert (_user(db, "root@example.org") is not None) is ok

@@ -128,12 +128,54 @@ def test_one_bad_message_does_not_block_the_others(app, db, smtp_server):
     assert smtp_server.to("one@example.org") and smtp_server.to("two@example.org")
 
 
-def test_without_mail_server_mail_is_printed_to_the_log(app, db, caplog):
+def test_without_mail_server_the_log_shows_recipient_subject_and_kind_never_the_body(
+        app, db, caplog):
     app.config["MAIL_SERVER"] = ""
-    mid = queue(db, subject="Logged subject")
-    with caplog.at_level(logging.INFO, logger="eventsapp.mail"):
-        assert delivery.deliver().sent == [mid]
-    assert "Logged subject" in caplog.text and "Plain body" in caplog.text
+    secret_link = "https://events.example.org/r/Zq3vX9bT2mK7pL4wR8nY1cF6"
+    msg = queue_mail(to="ada@example.org", subject="Logged subject",
+                     text=f"Manage your registration: {secret_link}",
+                     html=f'<a href="{secret_link}">manage</a>', kind="registration_confirmed")
+    db.session.commit()
+    with caplog.at_level(logging.DEBUG):
+        assert delivery.deliver().sent == [msg.id]
+    assert "Logged subject" in caplog.text and "ada@example.org" in caplog.text
+    assert "registration_confirmed" in caplog.text
+    assert "Zq3vX9bT2mK7pL4wR8nY1cF6" not in caplog.text
+    assert "Manage your registration" not in caplog.text and "/r/" not in caplog.text
+
+
+def test_subject_with_line_breaks_is_delivered_on_one_line(app, db, smtp_server):
+    app.config.update(smtp_server.config)
+    msg = queue_mail(to="ada@example.org",
+                     subject="High-Level Panel 3:\r\nBcc: eve@example.org\n\tAccess\x00 for all\u2028",
+                     text="Body", kind="test")
+    db.session.commit()
+    assert delivery.deliver().sent == [msg.id]
+    [received] = smtp_server.to("ada@example.org")
+    assert received["Subject"] == "High-Level Panel 3: Bcc: eve@example.org Access for all"
+    assert received["Bcc"] is None
+    assert smtp_server.envelopes[0][1] == ["ada@example.org"]
+    raw = received.as_string()
+    subject_line = next(line for line in raw.splitlines() if line.startswith("Subject:"))
+    assert subject_line == "Subject: High-Level Panel 3: Bcc: eve@example.org Access for all"
+
+
+def test_recipient_with_a_line_break_is_one_line(db):
+    msg = queue_mail(to="ada@example.org\r\nBcc: eve@example.org", subject="x", text="y",
+                     kind="test")
+    assert "\r" not in msg.to_address and "\n" not in msg.to_address
+
+
+def test_a_stored_message_with_a_broken_subject_is_still_delivered(app, db, smtp_server):
+    """Rows written before queue_mail cleaned headers must not fail on every retry."""
+    app.config.update(smtp_server.config)
+    row = OutboxMessage(to_address="old@example.org", subject="Old\r\nsubject",
+                        body_text="Body", kind="test")
+    db.session.add(row)
+    db.session.commit()
+    assert delivery.deliver().sent == [row.id]
+    [received] = smtp_server.to("old@example.org")
+    assert received["Subject"] == "Old subject"
 
 
 def test_two_workers_never_send_the_same_message_twice(app, db, smtp_server):

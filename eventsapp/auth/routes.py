@@ -1,7 +1,15 @@
 """Sign up, sign in, sign out, account page (password, API tokens)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from ..errors import DomainError
@@ -9,34 +17,54 @@ from ..extensions import limiter
 from ..forms_util import apply_errors
 from ..permissions import login_required
 from ..ratelimits import configured
-from ..security import safe_next
+from ..security import hash_token, safe_next
 from . import services
 from .forms import ChangePasswordForm, EmptyForm, NewTokenForm, SignInForm, SignUpForm
 
 bp = Blueprint("auth", __name__)
 
 
+def _submitted_email_key() -> str:
+    """Rate-limit key of the account a form names: the email as typed, normalized, hashed
+    (no addresses in the limiter's storage). Same key whether or not the account exists."""
+    email = (request.form.get("email") or "").strip().lower()
+    return "email:" + hash_token(email)[:32]
+
+
+def _failed(response) -> bool:
+    # A refused sign-in re-renders the form with 422; a success redirects.
+    return response.status_code == 422
+
+
+def _mail_sent(response) -> bool:
+    return response.status_code == 200
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(configured("SIGNUP_RATE_LIMIT", "10 per hour"), methods=["POST"])
+@limiter.limit(configured("SIGNUP_EMAIL_RATE_LIMIT", "3 per hour"), methods=["POST"],
+               key_func=_submitted_email_key, deduct_when=_mail_sent)
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("events.home"))
     form = SignUpForm()
     if form.validate_on_submit():
+        login_url = current_app.config.get("BASE_URL", "").rstrip("/") + url_for("auth.login")
         try:
-            user = services.create_user(form.email.data, form.name.data, form.password.data,
-                                        organization=form.organization.data or None)
+            # New or known address: the same page either way (see services.sign_up).
+            services.sign_up(form.email.data, form.name.data, form.password.data,
+                             organization=form.organization.data or None, login_url=login_url)
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            login_user(user)
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(url_for("events.home"))
+            return render_template("auth/check_mail.html", email=form.email.data.strip())
     return render_template("auth/signup.html", form=form), (422 if form.errors else 200)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(configured("LOGIN_RATE_LIMIT", "10 per minute"), methods=["POST"])
+@limiter.limit(configured("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute; 30 per hour"),
+               methods=["POST"], key_func=_submitted_email_key, deduct_when=_failed)
 def login():
     form = SignInForm()
     target = safe_next(request.values.get("next"), url_for("events.home"))
@@ -47,7 +75,9 @@ def login():
         if user is None:
             form.form_errors.append("Wrong email or password.")
         else:
-            login_user(user, remember=form.remember.data)
+            remember = bool(form.remember.data)
+            services.start_login_session(user, remember=remember)
+            login_user(user, remember=remember)
             return redirect(safe_next(form.next.data, url_for("events.home")))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
@@ -57,9 +87,26 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            # Ends it on the server: a copy of either cookie no longer signs anyone in.
+            services.end_login_session(current_user.get_id())
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("events.home"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """Every login session of the account ends, this browser's too: after a lost phone or
+    a shared computer, nothing signed in before this click stays signed in."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.end_all_login_sessions(current_user)
+        logout_user()
+        flash("You are signed out on every device, this one included.", "info")
+        return redirect(url_for("events.home"))
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account", methods=["GET"])
@@ -74,6 +121,8 @@ def _account_page(password_form=None, token_form=None, new_token=None, status=20
         password_form=password_form or ChangePasswordForm(),
         token_form=token_form or NewTokenForm(),
         tokens=services.active_tokens(current_user),
+        login_sessions=services.active_login_sessions(current_user),
+        this_session=services.session_key_hash(current_user.get_id()),
         new_token=new_token,
         revoke_form=EmptyForm(),
     ), status
@@ -85,11 +134,11 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
+            services.change_password(current_user, form.current_password.data, form.password.data,
+                                     keep_session_key=current_user.get_id())
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            login_user(current_user)  # re-issue this session with the new version
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("auth.account"))
     return _account_page(password_form=form, status=422)

@@ -1,19 +1,26 @@
 """Accounts, sign-in, passwords, event roles and API tokens."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ApiToken, Event, EventRole, EventRoleKind, User, utcnow
+from ..models.users import LoginSession
 from ..security import hash_token, new_token
 
 MIN_PASSWORD = 10
+# zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses and more) against
+# online attacks, which the sign-in rate limits slow further.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn's time grows with the length; nothing past this adds to a decision.
+_ZXCVBN_MAX_CHARS = 100
 # A hash to compare against when the email is unknown, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
@@ -27,11 +34,39 @@ def normalize_email(email: str) -> str:
     return info.normalized.lower()
 
 
-def check_password_strength(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
+def _personal_words(email: str | None, name: str | None, organization: str | None) -> list[str]:
+    """What the account says about its owner: a password built from it is guessed first."""
+    words: list[str] = ["eventsapp"]
+    if email:
+        local, _, domain = email.strip().lower().partition("@")
+        words += [email.strip().lower(), local, domain.split(".")[0]]
+        words += [p for p in local.replace("_", ".").replace("-", ".").split(".") if len(p) > 2]
+    for text in (name, organization):
+        if text and text.strip():
+            words.append(text.strip().lower())
+            words.append("".join(text.lower().split()))
+            words += [p for p in text.lower().split() if len(p) > 2]
+    return [w for w in words if w]
+
+
+def check_password_strength(password: str, *, email: str | None = None, name: str | None = None,
+                            organization: str | None = None) -> None:
+    """Refuse short, common and guessable passwords (zxcvbn); its feedback is the message."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
         raise ValidationFailed(
             f"Use at least {MIN_PASSWORD} characters.",
             fields={"password": [f"Use at least {MIN_PASSWORD} characters."]})
+    result = zxcvbn(password[:_ZXCVBN_MAX_CHARS],
+                    user_inputs=_personal_words(email, name, organization))
+    if result["score"] < MIN_PASSWORD_SCORE:
+        feedback = result.get("feedback") or {}
+        parts = [feedback.get("warning") or "This password is too easy to guess."]
+        parts += feedback.get("suggestions") or []
+        if (email or name) and not feedback.get("warning"):
+            parts.append("Do not use your name or email address.")
+        message = " ".join(p.strip() for p in parts if p and p.strip())
+        raise ValidationFailed(message, fields={"password": [message]})
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -40,9 +75,12 @@ def find_user_by_email(email: str) -> User | None:
 
 def create_user(email: str, name: str, password: str, *, is_admin: bool = False,
                 organization: str | None = None) -> User:
-    """Sign up; raises Conflict when the email already has an account."""
+    """Create an account (command line, tests); raises Conflict when the email has one.
+
+    The public sign-up page uses ``sign_up``, which never tells.
+    """
     email = normalize_email(email)
-    check_password_strength(password)
+    check_password_strength(password, email=email, name=name, organization=organization)
     if not (name or "").strip():
         raise ValidationFailed("Enter your name.", fields={"name": ["Enter your name."]})
     if find_user_by_email(email):
@@ -60,6 +98,47 @@ def create_user(email: str, name: str, password: str, *, is_admin: bool = False,
     return user
 
 
+def sign_up(email: str, name: str, password: str, *, organization: str | None = None,
+            login_url: str) -> User | None:
+    """Public sign-up that answers the same whether or not the address has an account.
+
+    A new address gets its account and a welcome mail; a known one gets a mail telling
+    its owner that someone tried (nothing changes). Returns the new user or None; the
+    caller shows the same "check your mail" page either way. Input errors (the same for
+    both) raise ValidationFailed before anything is decided.
+    """
+    from ..mail.outbox import queue_mail
+
+    email = normalize_email(email)
+    if not (name or "").strip():
+        raise ValidationFailed("Enter your name.", fields={"name": ["Enter your name."]})
+    check_password_strength(password, email=email, name=name, organization=organization)
+    # Hashed in both branches, so the time taken does not tell them apart either.
+    password_hash = generate_password_hash(password)
+    if find_user_by_email(email) is None:
+        user = User(email=email, name=name.strip(), password_hash=password_hash,
+                    organization=organization)
+        db.session.add(user)
+        queue_mail(to=email, subject="Your eventsapp account is ready", kind="account_welcome",
+                   text=(f"Hello {name.strip()},\n\nYour eventsapp account for {email} is ready."
+                         f"\nSign in here: {login_url}\n\nIf you did not create it, ignore this"
+                         " message: nobody can sign in without the password that was chosen.\n"))
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # a sign-up for the same address won the race
+            db.session.rollback()
+        else:
+            return user
+    queue_mail(to=email, subject="Someone tried to sign up with your address",
+               kind="account_exists",
+               text=("Hello,\n\nSomeone (perhaps you) tried to create an eventsapp account with "
+                     f"{email}, which already has one. Nothing was changed.\n\nSign in here: "
+                     f"{login_url}\nIf you forgot your password, ask the event organizers to "
+                     "reset it.\nIf it was not you, you can ignore this message.\n"))
+    db.session.commit()
+    return None
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The user if the password matches and the account is active, else None."""
     user = find_user_by_email(email or "")
@@ -73,33 +152,151 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, keep_session_key: str | None) -> None:
+    """Change the password; every login session but ``keep_session_key`` ends."""
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationFailed("Your current password is not right.",
                                fields={"current_password": ["Your current password is not right."]})
-    check_password_strength(new)
+    check_password_strength(new, email=user.email, name=user.name,
+                            organization=user.organization)
     user.password_hash = generate_password_hash(new)
-    user.session_version += 1  # other signed-in sessions end
+    _revoke_sessions(user, keep_key=keep_session_key)
     db.session.commit()
 
 
 def set_password(user: User, new: str) -> None:
-    check_password_strength(new)
+    """Set a password without the old one (administrators); every login session ends."""
+    check_password_strength(new, email=user.email, name=user.name,
+                            organization=user.organization)
     user.password_hash = generate_password_hash(new)
-    user.session_version += 1
+    _revoke_sessions(user, keep_key=None)
     db.session.commit()
 
 
+# ------------------------------------------------------------------ login sessions
+#
+# Flask-Login stores ``User.get_id()`` in the signed session cookie and in the remember
+# cookie. That value is the random key of a row in user_sessions (128+ bits, stored as
+# its SHA-256), so the server decides whether a cookie still signs anyone in: sign-out,
+# "sign out everywhere" and a password change revoke rows, and replayed cookies load no one.
+
+# Writing last_seen_at on every request would make each page a write; this is precise
+# enough for an idle timeout counted in hours.
+_TOUCH_EVERY = timedelta(minutes=5)
+
+
+def start_login_session(user: User, *, remember: bool, now: datetime | None = None) -> str:
+    """Open a login session for ``user``; returns its key, also set as ``user.get_id()``."""
+    now = now or utcnow()
+    key = new_token(24)  # 192 bits
+    _prune_sessions(user, now)
+    db.session.add(LoginSession(user_id=user.id, key_hash=hash_token(key), remember=remember,
+                                created_at=now, last_seen_at=now))
+    db.session.commit()
+    user.login_session_key = key
+    return key
+
+
+def end_login_session(key: str | None) -> None:
+    """Sign-out: the session's cookies (session and remember) stop working."""
+    if not key:
+        return
+    db.session.execute(sa.update(LoginSession)
+                       .where(LoginSession.key_hash == hash_token(key),
+                              LoginSession.revoked_at.is_(None))
+                       .values(revoked_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def end_all_login_sessions(user: User) -> int:
+    """"Sign out everywhere": every login session of the account ends, this one included."""
+    count = _revoke_sessions(user, keep_key=None)
+    db.session.commit()
+    return count
+
+
+def _revoke_sessions(user: User, *, keep_key: str | None) -> int:
+    q = sa.update(LoginSession).where(LoginSession.user_id == user.id,
+                                      LoginSession.revoked_at.is_(None))
+    if keep_key:
+        q = q.where(LoginSession.key_hash != hash_token(keep_key))
+    res = db.session.execute(q.values(revoked_at=utcnow())
+                             .execution_options(synchronize_session=False))
+    return res.rowcount or 0
+
+
+def _limits(cfg=None) -> tuple[timedelta, timedelta]:
+    from flask import current_app
+
+    cfg = cfg if cfg is not None else current_app.config
+    remember_for = cfg.get("REMEMBER_COOKIE_DURATION") or timedelta(days=30)
+    if not isinstance(remember_for, timedelta):
+        remember_for = timedelta(seconds=int(remember_for))
+    idle = timedelta(hours=int(cfg.get("LOGIN_IDLE_HOURS") or 12))
+    return remember_for, idle
+
+
+def _prune_sessions(user: User, now: datetime) -> None:
+    """Forget this account's ended sessions (they load no one anyway); keeps the table small."""
+    remember_for, idle = _limits()
+    db.session.execute(sa.delete(LoginSession).where(
+        LoginSession.user_id == user.id,
+        sa.or_(LoginSession.revoked_at.is_not(None),
+               LoginSession.created_at < now - remember_for,
+               sa.and_(LoginSession.remember.is_(False), LoginSession.last_seen_at < now - idle)))
+        .execution_options(synchronize_session=False))
+
+
+def _session_live(row: LoginSession, now: datetime, remember_for: timedelta, idle: timedelta) -> bool:
+    if row.revoked_at is not None or row.created_at <= now - remember_for:
+        return False
+    return row.remember or row.last_seen_at > now - idle
+
+
 def load_user_from_session_id(session_id: str) -> User | None:
-    """Flask-Login loader: '<id>:<version>', so a password change ends old sessions."""
-    try:
-        uid, version = (int(p) for p in session_id.split(":", 1))
-    except (ValueError, AttributeError):
+    """Flask-Login loader: the user of a live login session with this key, else None."""
+    if not session_id or len(session_id) > 200:
         return None
-    user = db.session.get(User, uid)
-    if user is None or user.session_version != version or not user.active:
+    fresh = not db.session().in_transaction()
+    row = db.session.execute(
+        sa.select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.key_hash == hash_token(session_id), User.active)).first()
+    if row is None:
         return None
+    user, login_session = row
+    now = utcnow()
+    remember_for, idle = _limits()
+    if not _session_live(login_session, now, remember_for, idle):
+        return None
+    user.login_session_key = session_id
+    # Only when nothing else ran in this transaction yet: the commit must not carry
+    # anybody else's work (the loader runs wherever current_user is first read).
+    if fresh and now - login_session.last_seen_at > _TOUCH_EVERY:
+        from ..db_tx import begin_write
+
+        session_pk = login_session.id
+        begin_write()
+        db.session.execute(sa.update(LoginSession).where(LoginSession.id == session_pk)
+                           .values(last_seen_at=now)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
     return user
+
+
+def session_key_hash(key: str | None) -> str:
+    """The stored form of a login-session key (to mark "this browser" in a list)."""
+    return hash_token(key) if key else ""
+
+
+def active_login_sessions(user: User, *, now: datetime | None = None) -> list[LoginSession]:
+    """The account's live login sessions, most recently used first (account page)."""
+    now = now or utcnow()
+    remember_for, idle = _limits()
+    rows = db.session.scalars(sa.select(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .order_by(LoginSession.last_seen_at.desc()))
+    return [r for r in rows if _session_live(r, now, remember_for, idle)]
 
 
 def grant_event_role(event: Event, email: str, role: EventRoleKind) -> EventRole:

@@ -10,7 +10,8 @@ Several processes may deliver at once (the request threads, one or more
 ``next_attempt_at`` forward in a conditional UPDATE; only the worker whose UPDATE
 matched sends it. If that worker dies, the claim expires and another one retries.
 
-Without MAIL_SERVER the message is written to the log and marked SENT (development).
+Without MAIL_SERVER the message's recipient, subject and kind (never its body: it holds
+private links) are logged and it is marked SENT (development); the outbox keeps the body.
 """
 from __future__ import annotations
 
@@ -54,10 +55,14 @@ def backoff(attempts: int, cfg: dict | None = None) -> timedelta:
 
 
 def build_message(msg: OutboxMessage, sender: str) -> EmailMessage:
+    from .outbox import one_line
+
     em = EmailMessage()
-    em["From"] = sender
-    em["To"] = msg.to_address
-    em["Subject"] = msg.subject
+    # Again here: rows queued before queue_mail cleaned headers may hold line breaks,
+    # and EmailMessage refuses them (the message would fail on every retry).
+    em["From"] = one_line(sender)
+    em["To"] = one_line(msg.to_address)
+    em["Subject"] = one_line(msg.subject)
     em["Date"] = formatdate(localtime=False)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     em["Message-ID"] = make_msgid(idstring=f"outbox{msg.id}", domain=domain)
@@ -173,7 +178,9 @@ def deliver(ids: list[int] | None = None, *, limit: int = 100,
             try:
                 em = build_message(msg, cfg.get("MAIL_FROM") or "eventsapp <no-reply@localhost>")
                 if conn is None:
-                    log.info("mail (no MAIL_SERVER set, printed instead of sent):\n%s", em.as_string())
+                    # Never the body: it holds manage, join and pledge update links.
+                    log.info("mail %s (no MAIL_SERVER set, not sent): kind=%s to=%s subject=%r",
+                             msg.id, msg.kind, msg.to_address, em["Subject"])
                 else:
                     conn.send(em)
             except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is fatal

@@ -35,8 +35,6 @@ class User(UserMixin, db.Model):
     country: Mapped[str | None] = mapped_column(sa.String(100))
     # Secret of the personal calendar feed (starred sessions); shown to its owner.
     feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    # Bumped on password change so other sessions signed in before it end.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -48,14 +46,22 @@ class User(UserMixin, db.Model):
     )
     person: Mapped[Person | None] = relationship(back_populates="user", uselist=False,
                                                  foreign_keys="Person.user_id")
+    login_sessions: Mapped[list[LoginSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # The key of the login session this object was loaded for (or just signed in with);
+    # not a column: one account has a key per signed-in browser.
+    login_session_key = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this
         return self.active
 
     def get_id(self) -> str:
-        # The version makes a password change sign out every other session.
-        return f"{self.id}:{self.session_version}"
+        # Flask-Login stores this in the session and the remember cookie: the key of a
+        # server-side login session, so revoking that row ends both cookies.
+        return self.login_session_key or ""
 
 
 class EventRole(db.Model):
@@ -91,3 +97,22 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="api_tokens")
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. Flask-Login keeps its key; only the key's SHA-256 is stored.
+
+    Sign-out sets ``revoked_at``: a replayed session or remember cookie then loads no one.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")

@@ -17,6 +17,8 @@ RULES = {
     ("auth.account", "GET"): Rule(lambda w: "/account", SIGNED_IN),
     ("auth.change_password", "POST"): Rule(lambda w: "/account/password", SIGNED_IN,
                                            data=lambda w: {}),
+    ("auth.sign_out_everywhere", "POST"): Rule(lambda w: "/account/sign-out-everywhere",
+                                               SIGNED_IN, data=lambda w: {}),
     ("auth.create_token", "POST"): Rule(lambda w: "/account/tokens", SIGNED_IN,
                                         data=lambda w: {}),
     # Revoking someone else's token is hidden; the world's token belongs to the organizer.
