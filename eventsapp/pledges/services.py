@@ -15,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..db_tx import begin_write
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -400,22 +401,22 @@ def resolve_entities(items: Iterable[EntityInput]) -> dict[str, PledgingEntity]:
         return {}
     found = {ent.name.lower(): ent for ent in db.session.scalars(
         sa.select(PledgingEntity).where(sa.func.lower(PledgingEntity.name).in_(list(wanted))))}
+    new_rows = []
     for key, e in wanted.items():
         ent = found.get(key)
-        if ent is not None:
-            if not ent.country and e.country:
-                ent.country = e.country
-            continue
-        try:
-            # A savepoint: a concurrent request creating the same entity wins, we reuse it.
-            with db.session.begin_nested():
-                ent = PledgingEntity(name=e.name, sector=Sector(e.sector or "other"),
-                                     country=e.country)
-                db.session.add(ent)
-        except IntegrityError:
-            ent = db.session.scalar(sa.select(PledgingEntity).where(
-                sa.func.lower(PledgingEntity.name) == key))
-        found[key] = ent
+        if ent is None:
+            new_rows.append({"name": e.name, "sector": Sector(e.sector or "other").value,
+                             "country": e.country, "is_sample": False, "created_at": utcnow()})
+        elif not ent.country and e.country:
+            ent.country = e.country
+    if new_rows:
+        # ON CONFLICT DO NOTHING (not a savepoint, which the use-case commit guard refuses):
+        # an entity a concurrent request just created is simply reused below.
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(insert(PledgingEntity).values(new_rows).on_conflict_do_nothing())
+        found.update({ent.name.lower(): ent for ent in db.session.scalars(
+            sa.select(PledgingEntity).where(sa.func.lower(PledgingEntity.name).in_(
+                [r["name"].lower() for r in new_rows])))})
     return found
 
 
