@@ -329,7 +329,9 @@ def _check_row(raw: dict, line: int, ctx: _Context) -> tuple[ImportRow | None, l
     """One line checked by every rule the import applies; (row or None, errors)."""
     errors: list[str] = []
     row = _cells(raw, errors)
-    if not any(row.values()) and not errors:
+    if errors:  # a value that cannot be stored is the one thing to fix on this line
+        return None, errors
+    if not any(row.values()):
         return None, []
     data = _clean(row, errors)
     item = ImportRow(line, data, PledgeState.PUBLISHED)

@@ -10,7 +10,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..db_tx import begin_write
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..instants import InvalidInstant, naive_local_to_utc, parse_iso
 from ..mail.outbox import queue_mail
 from ..models import (
     Event,
@@ -582,7 +583,7 @@ def _as_int(value, key: str, what: str) -> int | None:
         return None
     try:
         if isinstance(value, bool):
-            raise ValueError
+            raise TypeError
         return int(value)
     except (TypeError, ValueError):
         raise ValidationFailed("Some fields are not valid.",
@@ -590,20 +591,18 @@ def _as_int(value, key: str, what: str) -> int | None:
 
 
 def _announced_at(value, event: Event) -> datetime:
+    """When it was announced, in UTC: through eventsapp.instants (the one year range and
+    DST rule); without an offset it is the event's local time."""
     if value in (None, ""):
         return utcnow()
-    if isinstance(value, datetime):
-        when = value
-    else:
-        try:
-            when = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValidationFailed("Some fields are not valid.", fields={
-                "announced_at": ["Give a date and time like 2022-06-07T15:30 (event time)."]},
-            ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=event.tz)
-    return when.astimezone(UTC)
+    try:
+        if isinstance(value, datetime):
+            return naive_local_to_utc(value, event.timezone)
+        if not isinstance(value, str):
+            raise InvalidInstant("Give a date and time like 2022-06-07T15:30 (event time).")
+        return parse_iso(value, event.timezone)
+    except InvalidInstant as exc:
+        raise ValidationFailed(str(exc), fields={"announced_at": [str(exc)]}) from None
 
 
 def check_announcement(event: Event, session_id, announcer_id) -> tuple[ProgrammeSession, Person | None]:
