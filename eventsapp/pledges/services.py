@@ -6,7 +6,6 @@ data, run one use case in one transaction, and raise domain errors.
 """
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..db_tx import begin_write
+from ..db_tx import begin_write, use_case
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..instants import InvalidInstant, naive_local_to_utc, parse_iso
@@ -46,22 +45,6 @@ from ..models import (
 from ..permissions import can_manage_pledge, can_report_on_pledge, can_view_pledge
 from ..security import hash_token, new_token
 from . import vocab
-
-
-def transactional(fn):
-    """Roll the session back when a use case fails, so a view that catches the error
-    and re-renders its form never leaves a half-made pledge in the session."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except Exception:
-            db.session.rollback()
-            raise
-
-    return wrapper
-
 
 MAX_AMOUNT = Decimal("9999999999999999.99")  # Numeric(18, 2)
 MAX_ENTITIES = 30
@@ -520,7 +503,7 @@ def _event_for_submission(value) -> Event | None:
     return event
 
 
-@transactional
+@use_case
 def submit_pledge(user: User, raw: Mapping) -> Pledge:
     """Any signed-in user submits a pledge; organizers moderate it before it shows."""
     if user is None:
@@ -532,11 +515,10 @@ def submit_pledge(user: User, raw: Mapping) -> Pledge:
                     event_id=event.id if event else None)
     db.session.add(pledge)
     apply_input(pledge, data)
-    db.session.commit()
     return pledge
 
 
-@transactional
+@use_case
 def create_pledge(actor: User, event: Event | None, raw: Mapping, *, publish: bool = False,
                   announcement: Mapping | None = None) -> Pledge:
     """An organizer records a pledge for their event (published at once when asked)."""
@@ -556,11 +538,10 @@ def create_pledge(actor: User, event: Event | None, raw: Mapping, *, publish: bo
                   announcement.get("announced_by_id"), announcement.get("announced_at"))
     elif publish:
         _publish(pledge, actor)
-    db.session.commit()
     return pledge
 
 
-@transactional
+@use_case
 def update_pledge(actor: User, pledge_id: int, raw: Mapping, *, partial: bool = True) -> Pledge:
     """Change a pledge's content (its organizers); with ``partial`` only the keys given."""
     pledge = managed_pledge(actor, pledge_id)
@@ -572,7 +553,6 @@ def update_pledge(actor: User, pledge_id: int, raw: Mapping, *, partial: bool = 
     data = clean_pledge(merged)
     pledge = _lock_pledge(pledge_id)
     apply_input(pledge, data)
-    db.session.commit()
     return pledge
 
 
@@ -649,7 +629,7 @@ def _announce(pledge: Pledge, actor: User, event: Event, session_id, announcer_i
     _publish(pledge, actor)
 
 
-@transactional
+@use_case
 def announce_pledge(actor: User, pledge_id: int, event: Event, session_id, announcer_id,
                     announced_at=None) -> Pledge:
     """Announce = publish and link to the session (and person) where it was made."""
@@ -666,13 +646,12 @@ def announce_pledge(actor: User, pledge_id: int, event: Event, session_id, annou
                    text=f"Your pledge \"{pledge.title}\" was announced at {event.title} and "
                         "now counts on the pledge dashboard.\n",
                    kind="pledge_published", event_id=event.id)
-    db.session.commit()
     return pledge
 
 
 # ---------------------------------------------------------------- moderation
 
-@transactional
+@use_case
 def moderate(actor: User, pledge_id: int, action: str, reason: str = "") -> Pledge:
     """Publish or decline (with a reason) a pledge; the submitter is told by mail."""
     pledge = managed_pledge(actor, pledge_id)
@@ -707,7 +686,6 @@ def moderate(actor: User, pledge_id: int, action: str, reason: str = "") -> Pled
         queue_mail(to=pledge.submitted_by.email, subject=subject, text=text,
                    kind=f"pledge_{action}d" if action == "decline" else "pledge_published",
                    event_id=pledge.event_id)
-    db.session.commit()
     return pledge
 
 
@@ -774,7 +752,7 @@ def _add_report(pledge: Pledge, data: ReportInput, user: User | None, via_link: 
     return report
 
 
-@transactional
+@use_case
 def file_report(user: User, pledge_id: int, raw: Mapping) -> PledgeReport:
     """The submitting account (or an organizer) reports progress."""
     pledge = visible_pledge(user, pledge_id)
@@ -783,7 +761,6 @@ def file_report(user: User, pledge_id: int, raw: Mapping) -> PledgeReport:
     data = clean_report(raw)
     pledge = _lock_pledge(pledge_id)
     report = _add_report(pledge, data, user, via_link=False)
-    db.session.commit()
     return report
 
 
@@ -798,7 +775,7 @@ def pledge_for_update_token(token: str | None) -> Pledge | None:
     return pledge
 
 
-@transactional
+@use_case
 def file_report_with_link(token: str, raw: Mapping) -> PledgeReport:
     pledge = pledge_for_update_token(token)
     if pledge is None:
@@ -809,7 +786,6 @@ def file_report_with_link(token: str, raw: Mapping) -> PledgeReport:
     if locked.update_token_hash != hash_token(token):  # rotated meanwhile
         raise NotFound("This update link is no longer valid.")
     report = _add_report(locked, data, None, via_link=True)
-    db.session.commit()
     return report
 
 
@@ -830,7 +806,7 @@ def rotate_update_token(pledge: Pledge) -> str:
     return token
 
 
-@transactional
+@use_case
 def send_update_link(actor: User, pledge_id: int, email: str, base_url: str) -> None:
     """Mail a private update link (a new secret: earlier links are revoked)."""
     pledge = managed_pledge(actor, pledge_id)
@@ -848,13 +824,11 @@ def send_update_link(actor: User, pledge_id: int, email: str, base_url: str) -> 
                event_id=pledge.event_id)
     if not pledge.contact_email:
         pledge.contact_email = email
-    db.session.commit()
 
 
-@transactional
+@use_case
 def revoke_update_link(actor: User, pledge_id: int) -> None:
     managed_pledge(actor, pledge_id)
     pledge = _lock_pledge(pledge_id)
     pledge.update_token_hash = None
     pledge.updated_at = utcnow()
-    db.session.commit()
