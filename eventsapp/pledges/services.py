@@ -44,7 +44,7 @@ from ..models import (
 )
 from ..permissions import can_manage_pledge, can_report_on_pledge, can_view_pledge
 from ..security import hash_token, new_token
-from . import vocab
+from . import mails, vocab
 
 MAX_AMOUNT = Decimal("9999999999999999.99")  # Numeric(18, 2)
 MAX_ENTITIES = 30
@@ -642,9 +642,8 @@ def announce_pledge(actor: User, pledge_id: int, event: Event, session_id, annou
         raise Conflict("This pledge was declined; publish it from moderation first.")
     _announce(pledge, actor, event, session_id, announcer_id, announced_at)
     if pledge.submitted_by is not None:
-        queue_mail(to=pledge.submitted_by.email, subject=f"Your pledge was announced: {pledge.title}",
-                   text=f"Your pledge \"{pledge.title}\" was announced at {event.title} and "
-                        "now counts on the pledge dashboard.\n",
+        subject, text = mails.render("announced", pledge, event=event)
+        queue_mail(to=pledge.submitted_by.email, subject=subject, text=text,
                    kind="pledge_published", event_id=event.id)
     return pledge
 
@@ -669,9 +668,7 @@ def moderate(actor: User, pledge_id: int, action: str, reason: str = "") -> Pled
     pledge = _lock_pledge(pledge_id)
     if action == "publish":
         _publish(pledge, actor)
-        subject = f"Your pledge is published: {pledge.title}"
-        text = (f"Your pledge \"{pledge.title}\" is published and counts on the "
-                "pledge dashboard. Thank you.\n")
+        subject, text = mails.render("published", pledge)
     else:
         now = utcnow()
         pledge.state = PledgeState.DECLINED
@@ -679,9 +676,7 @@ def moderate(actor: User, pledge_id: int, action: str, reason: str = "") -> Pled
         pledge.moderated_by_id = actor.id
         pledge.moderated_at = now
         pledge.updated_at = now
-        subject = f"Your pledge was declined: {pledge.title}"
-        text = (f"Your pledge \"{pledge.title}\" was not published.\n\nReason: {reason}\n\n"
-                "You can submit it again with the changes asked for.\n")
+        subject, text = mails.render("declined", pledge)
     if pledge.submitted_by is not None:
         queue_mail(to=pledge.submitted_by.email, subject=subject, text=text,
                    kind=f"pledge_{action}d" if action == "decline" else "pledge_published",
@@ -789,13 +784,8 @@ def file_report_with_link(token: str, raw: Mapping) -> PledgeReport:
     return report
 
 
-def update_link_mail(pledge: Pledge, link: str) -> tuple[str, str]:
-    subject = f"Report progress on your pledge: {pledge.title}"
-    text = (f"Please tell us how your pledge \"{pledge.title}\" is going: status, percent "
-            f"complete, amount disbursed and a few words.\n\nYour private update link:\n{link}\n\n"
-            "Anyone with this link can file progress reports on this pledge; do not share it. "
-            "It stops working when the organizers send a new one.\n")
-    return subject, text
+def update_link_mail(pledge: Pledge, link: str, *, reminder: bool = False) -> tuple[str, str]:
+    return mails.render("update_link_reminder" if reminder else "update_link", pledge, link=link)
 
 
 def rotate_update_token(pledge: Pledge) -> str:
