@@ -64,43 +64,49 @@ def _entity_cell(pe: PledgeEntity) -> str:
     return f"{e.name} | {e.sector.value} | {e.country}".rstrip(" |")
 
 
+def _get(obj, *path: str):
+    """``obj.a.b`` or None when any step is None (csvout.guard writes None as "")."""
+    for name in path:
+        if obj is None:
+            return None
+        obj = getattr(obj, name)
+    return obj
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def pledge_row(p: Pledge, private: bool = False) -> list:
-    """The export's cells of one pledge, unguarded (``csv_text`` guards them)."""
+    """The export's cells of one pledge, unguarded (``csv_text`` guards them; None is an
+    empty cell, a boolean yes/no)."""
     lead = next((pe for pe in p.entities if pe.is_lead), p.entities[0] if p.entities else None)
-    partners = [pe for pe in p.entities if pe is not lead]
     latest = p.reports[-1] if p.reports else None
-    countries = [pl.name for pl in p.places if pl.name in vocab.COUNTRY_REGION]
-    regions = [pl.region for pl in p.places if pl.name not in vocab.COUNTRY_REGION]
     values = {
         "id": p.id, "title": p.title, "description": p.description, "type": p.type.value,
-        "amount_usd": p.amount_usd if p.amount_usd is not None else "",
-        "focus_area": p.focus_area.value, "pillar": p.pillar,
-        "entity_name": lead.entity.name if lead else "",
-        "entity_sector": lead.entity.sector.value if lead else "",
-        "entity_country": lead.entity.country if lead else "",
-        "partners": "; ".join(_entity_cell(pe) for pe in partners),
-        "countries": "; ".join(countries), "regions": "; ".join(regions),
-        "targets_ldc": "yes" if p.targets_ldc else "no",
+        "amount_usd": p.amount_usd, "focus_area": p.focus_area.value, "pillar": p.pillar,
+        "entity_name": _get(lead, "entity", "name"),
+        "entity_sector": _get(lead, "entity", "sector", "value"),
+        "entity_country": _get(lead, "entity", "country"),
+        "partners": "; ".join(_entity_cell(pe) for pe in p.entities if pe is not lead),
+        "countries": "; ".join(pl.name for pl in p.places if pl.name in vocab.COUNTRY_REGION),
+        "regions": "; ".join(pl.region for pl in p.places if pl.name not in vocab.COUNTRY_REGION),
+        "targets_ldc": p.targets_ldc,
         "beneficiaries": "; ".join(b.group for b in p.beneficiaries),
-        "sdgs": "; ".join(str(s.sdg) for s in sorted(p.sdgs, key=lambda s: s.sdg)),
-        "target_year": p.target_year or "", "indicator": p.indicator,
-        "event": p.event.slug if p.event else "",
-        "session_id": p.session_id or "", "session": p.session.title if p.session else "",
-        "announced_by": p.announced_by.name if p.announced_by else "",
-        "announced_at": p.announced_at.isoformat() if p.announced_at else "",
-        "published_at": p.published_at.isoformat() if p.published_at else "",
-        "progress_status": p.progress_status.value if p.progress_status else "",
-        "last_report_on": p.last_report_on.isoformat() if p.last_report_on else "",
-        "latest_percent_complete": latest.percent_complete if latest else "",
-        "latest_amount_disbursed_usd": (latest.amount_disbursed_usd
-                                        if latest and latest.amount_disbursed_usd is not None else ""),
+        "sdgs": "; ".join(str(n) for n in sorted(s.sdg for s in p.sdgs)),
+        "target_year": p.target_year, "indicator": p.indicator,
+        "event": _get(p, "event", "slug"), "session_id": p.session_id,
+        "session": _get(p, "session", "title"), "announced_by": _get(p, "announced_by", "name"),
+        "announced_at": _iso(p.announced_at), "published_at": _iso(p.published_at),
+        "progress_status": _get(p, "progress_status", "value"),
+        "last_report_on": _iso(p.last_report_on),
+        "latest_percent_complete": _get(latest, "percent_complete"),
+        "latest_amount_disbursed_usd": _get(latest, "amount_disbursed_usd"),
         "activity": activity_of(p) if p.state == PledgeState.PUBLISHED else "",
-        "is_sample": "yes" if p.is_sample else "no",
-        "state": p.state.value, "decline_reason": p.decline_reason,
-        "submitted_by_email": p.submitted_by.email if p.submitted_by else "",
+        "is_sample": p.is_sample, "state": p.state.value, "decline_reason": p.decline_reason,
+        "submitted_by_email": _get(p, "submitted_by", "email"),
         "contact_email": p.contact_email,
-        "created_at": p.created_at.isoformat() if p.created_at else "",
-        "updated_at": p.updated_at.isoformat() if p.updated_at else "",
+        "created_at": _iso(p.created_at), "updated_at": _iso(p.updated_at),
     }
     return [values[c] for c in (PRIVATE_COLUMNS if private else PUBLIC_COLUMNS)]
 
