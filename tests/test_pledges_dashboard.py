@@ -156,7 +156,7 @@ def test_csv_export_has_every_field_and_is_formula_safe(client, db, make_event):
     resp = client.get(f"/events/{event.slug}/pledges/export.csv")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert "attachment" in resp.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(resp.data.decode())))
+    rows = list(csv.DictReader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert len(rows) == 1
     row = rows[0]
     assert row["title"] == "'=HYPERLINK(\"http://evil\")" and row["description"] == "'-2+3"

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 
 from ..errors import Unauthorized
 from ..extensions import db
+from ..inputs import Id, Instant
 from ..models import Pledge, PledgeState
 from ..permissions import Need, can_manage_pledge, load_event
 from ..pledges import cache as pledge_cache
@@ -109,6 +110,14 @@ class SummaryArgsSchema(Schema):
     event = fields.String(metadata={"description": "event slug; without it: all events"})
 
 
+class AnnouncementInSchema(Schema):
+    session_id = Id(required=True)
+    announced_by_id = Id(allow_none=True)
+    # The year range and DST gaps are eventsapp.instants' (through inputs.Instant).
+    announced_at = Instant(allow_none=True, metadata={
+        "description": "ISO 8601; without an offset, the event's local time; default now"})
+
+
 class PledgeInSchema(Schema):
     """Values are checked by the same rules as the forms (clear messages per field)."""
 
@@ -128,14 +137,11 @@ class PledgeInSchema(Schema):
     indicator = fields.Raw()
     contact_email = fields.Raw()
     publish = fields.Boolean(metadata={"description": "create: publish at once"})
-    announcement = fields.Raw(metadata={"description": "create: {session_id, announced_by_id, "
-                                                       "announced_at} to announce at once"})
+    announcement = fields.Nested(AnnouncementInSchema,
+                                 metadata={"description": "create: announce at once"})
 
 
-class AnnounceInSchema(Schema):
-    session_id = fields.Raw(required=True)
-    announced_by_id = fields.Raw(allow_none=True)
-    announced_at = fields.Raw(allow_none=True, metadata={"description": "ISO 8601; default now"})
+class AnnounceInSchema(AnnouncementInSchema):
     event = fields.String(metadata={"description": "event slug, for a pledge not yet tied to one"})
 
 

@@ -1,9 +1,13 @@
 """Pledges to and from CSV.
 
-Export writes every field, one pledge a row, safe against spreadsheet formula injection.
-Import reads the same columns (unknown ones are ignored), validates every row with the
-same rules as the forms, reports errors by line, and imports nothing until the whole
-file is clean.
+Export writes every field, one pledge a row, through the one CSV writer
+(``eventsapp.csvout``: BOM, formula guard). Import reads the same columns back (unknown
+ones are ignored): everything the export writes except what the target database assigns
+itself (``id``, ``created_at``, ``updated_at``), what names another database's rows
+(``event`` is the event imported into; ``session`` is the title of ``session_id``;
+``submitted_by_email`` names an account) and what is derived (``activity``). It
+validates every row with the same rules as the forms, reports errors by line, and
+imports nothing until the whole file is clean.
 """
 from __future__ import annotations
 
@@ -14,21 +18,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
-from ..db_tx import begin_write
+from ..csvout import csv_text, read_text, unguard
+from ..db_tx import transaction
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
+from ..guards import bad_text
+from ..instants import InvalidInstant, parse_iso
 from ..models import (
     Event,
     Person,
     Pledge,
     PledgeEntity,
+    PledgeReport,
     PledgeState,
     PledgingEntity,
     ProgrammeSession,
+    ProgressStatus,
     SessionRole,
     User,
+    utcnow,
 )
 from . import services, vocab
 from .reporting import activity_of
@@ -46,68 +57,58 @@ PRIVATE_COLUMNS = PUBLIC_COLUMNS + [
 ]
 REQUIRED_COLUMNS = ["title", "type", "focus_area", "entity_name"]
 MAX_ROWS = 10000
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(_DANGEROUS):
-        return "'" + text
-    return text
-
-
-def _unescape(text: str) -> str:
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
-        return text[1:]
-    return text
 
 
 def _entity_cell(pe: PledgeEntity) -> str:
     e = pe.entity
-    return " | ".join([e.name, e.sector.value, e.country]).rstrip(" |")
+    return f"{e.name} | {e.sector.value} | {e.country}".rstrip(" |")
 
 
-def pledge_row(p: Pledge, private: bool = False) -> list[str]:
+def _get(obj, *path: str):
+    """``obj.a.b`` or None when any step is None (csvout.guard writes None as "")."""
+    for name in path:
+        if obj is None:
+            return None
+        obj = getattr(obj, name)
+    return obj
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def pledge_row(p: Pledge, private: bool = False) -> list:
+    """The export's cells of one pledge, unguarded (``csv_text`` guards them; None is an
+    empty cell, a boolean yes/no)."""
     lead = next((pe for pe in p.entities if pe.is_lead), p.entities[0] if p.entities else None)
-    partners = [pe for pe in p.entities if pe is not lead]
     latest = p.reports[-1] if p.reports else None
-    countries = [pl.name for pl in p.places if pl.name in vocab.COUNTRY_REGION]
-    regions = [pl.region for pl in p.places if pl.name not in vocab.COUNTRY_REGION]
     values = {
         "id": p.id, "title": p.title, "description": p.description, "type": p.type.value,
-        "amount_usd": p.amount_usd if p.amount_usd is not None else "",
-        "focus_area": p.focus_area.value, "pillar": p.pillar,
-        "entity_name": lead.entity.name if lead else "",
-        "entity_sector": lead.entity.sector.value if lead else "",
-        "entity_country": lead.entity.country if lead else "",
-        "partners": "; ".join(_entity_cell(pe) for pe in partners),
-        "countries": "; ".join(countries), "regions": "; ".join(regions),
-        "targets_ldc": "yes" if p.targets_ldc else "no",
+        "amount_usd": p.amount_usd, "focus_area": p.focus_area.value, "pillar": p.pillar,
+        "entity_name": _get(lead, "entity", "name"),
+        "entity_sector": _get(lead, "entity", "sector", "value"),
+        "entity_country": _get(lead, "entity", "country"),
+        "partners": "; ".join(_entity_cell(pe) for pe in p.entities if pe is not lead),
+        "countries": "; ".join(pl.name for pl in p.places if pl.name in vocab.COUNTRY_REGION),
+        "regions": "; ".join(pl.region for pl in p.places if pl.name not in vocab.COUNTRY_REGION),
+        "targets_ldc": p.targets_ldc,
         "beneficiaries": "; ".join(b.group for b in p.beneficiaries),
-        "sdgs": "; ".join(str(s.sdg) for s in sorted(p.sdgs, key=lambda s: s.sdg)),
-        "target_year": p.target_year or "", "indicator": p.indicator,
-        "event": p.event.slug if p.event else "",
-        "session_id": p.session_id or "", "session": p.session.title if p.session else "",
-        "announced_by": p.announced_by.name if p.announced_by else "",
-        "announced_at": p.announced_at.isoformat() if p.announced_at else "",
-        "published_at": p.published_at.isoformat() if p.published_at else "",
-        "progress_status": p.progress_status.value if p.progress_status else "",
-        "last_report_on": p.last_report_on.isoformat() if p.last_report_on else "",
-        "latest_percent_complete": latest.percent_complete if latest else "",
-        "latest_amount_disbursed_usd": (latest.amount_disbursed_usd
-                                        if latest and latest.amount_disbursed_usd is not None else ""),
+        "sdgs": "; ".join(str(n) for n in sorted(s.sdg for s in p.sdgs)),
+        "target_year": p.target_year, "indicator": p.indicator,
+        "event": _get(p, "event", "slug"), "session_id": p.session_id,
+        "session": _get(p, "session", "title"), "announced_by": _get(p, "announced_by", "name"),
+        "announced_at": _iso(p.announced_at), "published_at": _iso(p.published_at),
+        "progress_status": _get(p, "progress_status", "value"),
+        "last_report_on": _iso(p.last_report_on),
+        "latest_percent_complete": _get(latest, "percent_complete"),
+        "latest_amount_disbursed_usd": _get(latest, "amount_disbursed_usd"),
         "activity": activity_of(p) if p.state == PledgeState.PUBLISHED else "",
-        "is_sample": "yes" if p.is_sample else "no",
-        "state": p.state.value, "decline_reason": p.decline_reason,
-        "submitted_by_email": p.submitted_by.email if p.submitted_by else "",
+        "is_sample": p.is_sample, "state": p.state.value, "decline_reason": p.decline_reason,
+        "submitted_by_email": _get(p, "submitted_by", "email"),
         "contact_email": p.contact_email,
-        "created_at": p.created_at.isoformat() if p.created_at else "",
-        "updated_at": p.updated_at.isoformat() if p.updated_at else "",
+        "created_at": _iso(p.created_at), "updated_at": _iso(p.updated_at),
     }
-    return [safe_cell(values[c]) for c in (PRIVATE_COLUMNS if private else PUBLIC_COLUMNS)]
+    return [values[c] for c in (PRIVATE_COLUMNS if private else PUBLIC_COLUMNS)]
 
 
 def export_options():
@@ -120,24 +121,32 @@ def export_options():
 
 
 def export_csv(pledges: Iterable[Pledge], private: bool = False) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(PRIVATE_COLUMNS if private else PUBLIC_COLUMNS)
-    for p in pledges:
-        writer.writerow(pledge_row(p, private))
-    return out.getvalue()
+    """CSV text of the pledges (with a BOM, formula-guarded) through eventsapp.csvout."""
+    return csv_text(PRIVATE_COLUMNS if private else PUBLIC_COLUMNS,
+                    (pledge_row(p, private) for p in pledges))
 
 
 # ---------------------------------------------------------------- import
+#
+# The dry run IS the import: ``import_pledges(..., dry_run=True)`` runs every step,
+# writes included (flushed row by row), inside one transaction that is then rolled back.
+# So a file that passes the dry run cannot fail the import on a check the dry run skipped.
+
+_STATES = {s.value: s for s in PledgeState}
+
 
 @dataclass
 class ImportRow:
     line: int
     data: services.PledgeInput
     state: PledgeState
+    decline_reason: str = ""
     session_id: int | None = None
     announced_by_id: int | None = None
     announced_at: datetime | None = None
+    published_at: datetime | None = None
+    is_sample: bool = False
+    report: services.ReportInput | None = None
 
 
 @dataclass
@@ -151,53 +160,208 @@ class ImportResult:
         return not self.errors and bool(self.rows)
 
 
-def parse_import(data: bytes, event: Event | None) -> ImportResult:
-    """Validate a CSV file; nothing is written."""
-    result = ImportResult()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+@dataclass
+class _Context:
+    """What every row is checked against: the event's sessions and people, and the
+    pledges already recorded for it (title + lead entity, case-insensitive)."""
+
+    event: Event | None
+    sessions: set[int] = field(default_factory=set)
+    people: dict[int, dict[str, int]] = field(default_factory=dict)
+    existing: set[tuple[str, str]] = field(default_factory=set)
+    seen: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def _read_header(data: bytes | str, result: ImportResult) -> csv.DictReader | None:
+    text = read_text(data)
+    if text is None:
         result.errors.append((1, "The file is not UTF-8 text: save it as 'CSV UTF-8' and try again."))
-        return result
-    if "\x00" in text:
-        result.errors.append((1, "The file is not a CSV text file."))
-        return result
+        return None
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
     except csv.Error as exc:
         result.errors.append((1, f"The file cannot be read as CSV: {exc}."))
-        return result
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        return None
     if not header:
         result.errors.append((1, "The file is empty."))
-        return result
+        return None
+    bad = next((why for h in header if (why := bad_text(h))), None)
+    if bad:
+        result.errors.append((1, f"Header: {bad}"))
+        return None
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         result.errors.append((1, "Missing columns: " + ", ".join(missing)
                               + ". Download the export for the expected columns."))
-        return result
+        return None
     reader.fieldnames = header
+    return reader
 
-    sessions: dict[int, ProgrammeSession] = {}
-    people: dict[int, dict[str, int]] = {}  # session -> lower name / str id -> person id
-    if event is not None:
-        sessions = {s.id: s for s in db.session.scalars(
-            sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id))}
-        for sid, pid, name in db.session.execute(
-                sa.select(SessionRole.session_id, Person.id, Person.name)
-                .join(Person, Person.id == SessionRole.person_id)
-                .where(SessionRole.session_id.in_(list(sessions) or [-1]))):
-            people.setdefault(sid, {}).update({name.strip().lower(): pid, str(pid): pid})
-    existing = set()
-    if event is not None:
-        existing = {(t.lower(), n.lower()) for t, n in db.session.execute(
-            sa.select(Pledge.title, PledgingEntity.name)
-            .join(PledgeEntity, sa.and_(PledgeEntity.pledge_id == Pledge.id,
-                                        PledgeEntity.is_lead.is_(True)))
-            .join(PledgingEntity, PledgingEntity.id == PledgeEntity.entity_id)
-            .where(Pledge.event_id == event.id))}
-    seen: dict[tuple[str, str], int] = {}
 
+def _context(event: Event | None) -> _Context:
+    ctx = _Context(event)
+    if event is None:
+        return ctx
+    ctx.sessions = set(db.session.scalars(
+        sa.select(ProgrammeSession.id).where(ProgrammeSession.event_id == event.id)))
+    for sid, pid, name in db.session.execute(
+            sa.select(SessionRole.session_id, Person.id, Person.name)
+            .join(Person, Person.id == SessionRole.person_id)
+            .where(SessionRole.session_id.in_(list(ctx.sessions) or [-1]))):
+        ctx.people.setdefault(sid, {}).update({name.strip().lower(): pid, str(pid): pid})
+    ctx.existing = {(t.lower(), n.lower()) for t, n in db.session.execute(
+        sa.select(Pledge.title, PledgingEntity.name)
+        .join(PledgeEntity, sa.and_(PledgeEntity.pledge_id == Pledge.id,
+                                    PledgeEntity.is_lead.is_(True)))
+        .join(PledgingEntity, PledgingEntity.id == PledgeEntity.entity_id)
+        .where(Pledge.event_id == event.id))}
+    return ctx
+
+
+def _cells(raw: dict, errors: list[str]) -> dict[str, str]:
+    """The row's cells, formula guards undone; a cell that cannot be stored is an error."""
+    row: dict[str, str] = {}
+    for key, value in raw.items():
+        if not key:
+            continue
+        text = (value or "").strip()
+        why = bad_text(text)
+        if why:
+            errors.append(f"{key}: {why}")
+            text = ""
+        row[key] = unguard(text)
+    return row
+
+
+def _clean(row: dict[str, str], errors: list[str]) -> services.PledgeInput | None:
+    try:
+        return services.clean_pledge(row)
+    except ValidationFailed as exc:
+        for key, messages in exc.fields.items():
+            errors.extend(f"{key}: {m}" for m in messages)
+        return None
+
+
+def _instant(row: dict[str, str], key: str, event: Event | None,
+             errors: list[str]) -> datetime | None:
+    """An instant cell through eventsapp.instants (the one range and DST rule); without
+    an offset it is the event's local time (UTC when not importing into an event)."""
+    text = row.get(key, "")
+    if not text:
+        return None
+    try:
+        return parse_iso(text, event.timezone if event else "UTC")
+    except InvalidInstant as exc:
+        errors.append(f"{key}: {exc}")
+        return None
+
+
+def _state(row: dict[str, str], item: ImportRow, errors: list[str]) -> None:
+    state = _STATES.get((row.get("state") or "published").lower())
+    if state is None:
+        errors.append("state: Use published, submitted or declined.")
+        return
+    item.state = state
+    if state == PledgeState.DECLINED:
+        item.decline_reason = row.get("decline_reason", "")
+        if not item.decline_reason:
+            errors.append("decline_reason: Say why the pledge was declined.")
+        elif len(item.decline_reason) > 2000:
+            errors.append("decline_reason: At most 2000 characters.")
+
+
+def _announcement(row: dict[str, str], item: ImportRow, ctx: _Context,
+                  errors: list[str]) -> None:
+    sid_text = row.get("session_id", "")
+    if not sid_text:
+        if row.get("announced_by"):
+            errors.append("announced_by: Give the session_id where it was announced.")
+        return
+    if ctx.event is None:
+        errors.append("session_id: Import into an event to link sessions.")
+        return
+    if not (sid_text.isdigit() and len(sid_text) < 12 and int(sid_text) in ctx.sessions):
+        errors.append(f"session_id: Session {sid_text!s:.20} is not part of this event.")
+        return
+    item.session_id = int(sid_text)
+    who = (row.get("announced_by") or "").strip().lower()
+    session_people = ctx.people.get(item.session_id, {})
+    if who:
+        if who not in session_people:
+            errors.append("announced_by: The announcer must be one of the session's people.")
+        else:
+            item.announced_by_id = session_people[who]
+    if item.state != PledgeState.PUBLISHED:
+        errors.append("state: An announced pledge is published.")
+
+
+_REPORT_COLUMNS = {"progress_status": "status", "last_report_on": "reported_on",
+                   "latest_percent_complete": "percent_complete",
+                   "latest_amount_disbursed_usd": "amount_disbursed_usd"}
+
+
+def _report(row: dict[str, str], item: ImportRow, errors: list[str]) -> None:
+    """The export's latest-report columns become one progress report."""
+    given = {field_: row[col] for col, field_ in _REPORT_COLUMNS.items() if row.get(col)}
+    if not given:
+        return
+    if item.state != PledgeState.PUBLISHED:
+        errors.append("progress_status: Progress is reported on published pledges only.")
+        return
+    if "reported_on" not in given:
+        errors.append("last_report_on: Give the date of the latest progress report.")
+        return
+    try:
+        item.report = services.clean_report(given)
+    except ValidationFailed as exc:
+        back = {v: k for k, v in _REPORT_COLUMNS.items()}
+        for key, messages in exc.fields.items():
+            errors.extend(f"{back.get(key, key)}: {m}" for m in messages)
+
+
+def _unique(data: services.PledgeInput, line: int, ctx: _Context, errors: list[str]) -> None:
+    lead = next((e for e in data.entities if e.is_lead), None)
+    key = (data.title.lower(), lead.name.lower() if lead else "")
+    if key in ctx.existing:
+        errors.append("title: This entity's pledge with this title is already recorded "
+                      "for this event.")
+    elif key in ctx.seen:
+        errors.append(f"title: The same pledge is on line {ctx.seen[key]}.")
+    ctx.seen[key] = line
+
+
+def _check_row(raw: dict, line: int, ctx: _Context) -> tuple[ImportRow | None, list[str]]:
+    """One line checked by every rule the import applies; (row or None, errors)."""
+    errors: list[str] = []
+    row = _cells(raw, errors)
+    if errors:  # a value that cannot be stored is the one thing to fix on this line
+        return None, errors
+    if not any(row.values()):
+        return None, []
+    data = _clean(row, errors)
+    item = ImportRow(line, data, PledgeState.PUBLISHED)
+    _state(row, item, errors)
+    _announcement(row, item, ctx, errors)
+    item.announced_at = _instant(row, "announced_at", ctx.event, errors)
+    item.published_at = _instant(row, "published_at", ctx.event, errors)
+    sample = services.parse_bool(row.get("is_sample"))
+    if sample is None:
+        errors.append("is_sample: Answer yes or no.")
+    item.is_sample = bool(sample)
+    _report(row, item, errors)
+    if data is not None:
+        _unique(data, line, ctx, errors)
+    return item, errors
+
+
+def parse_import(data: bytes | str, event: Event | None) -> ImportResult:
+    """Check a CSV file line by line; nothing is written (the import's first step)."""
+    result = ImportResult()
+    reader = _read_header(data, result)
+    if reader is None:
+        return result
+    ctx = _context(event)
     try:
         for raw in reader:
             line = reader.line_num
@@ -207,65 +371,10 @@ def parse_import(data: bytes, event: Event | None) -> ImportResult:
             if None in raw:
                 result.errors.append((line, "This line has more cells than the header."))
                 continue
-            row = {k: _unescape((v or "").strip()) for k, v in raw.items() if k}
-            if not any(row.values()):
-                continue
-            row_errors: list[str] = []
-            try:
-                data = services.clean_pledge(row)
-            except ValidationFailed as exc:
-                for key, messages in exc.fields.items():
-                    row_errors.extend(f"{key}: {m}" for m in messages)
-                data = None
-            state_text = (row.get("state") or "published").lower()
-            state = {"published": PledgeState.PUBLISHED,
-                     "submitted": PledgeState.SUBMITTED}.get(state_text)
-            if state is None:
-                row_errors.append("state: Use published or submitted.")
-            item = ImportRow(line, data, state or PledgeState.PUBLISHED)
-            sid_text = row.get("session_id", "")
-            if sid_text:
-                if event is None:
-                    row_errors.append("session_id: Import into an event to link sessions.")
-                elif not sid_text.isdigit() or int(sid_text) not in sessions:
-                    row_errors.append(f"session_id: Session {sid_text!s:.20} is not part of this event.")
-                else:
-                    item.session_id = int(sid_text)
-                    who = (row.get("announced_by") or "").strip().lower()
-                    session_people = people.get(item.session_id, {})
-                    if who:
-                        if who not in session_people:
-                            row_errors.append("announced_by: The announcer must be one of the "
-                                              "session's people.")
-                        else:
-                            item.announced_by_id = session_people[who]
-                    if item.state != PledgeState.PUBLISHED:
-                        row_errors.append("state: An announced pledge is published.")
-            elif row.get("announced_by"):
-                row_errors.append("announced_by: Give the session_id where it was announced.")
-            if row.get("announced_at"):
-                try:
-                    when = datetime.fromisoformat(row["announced_at"])
-                    if when.tzinfo is None:
-                        when = when.replace(tzinfo=event.tz) if event else None
-                    if when is None:
-                        row_errors.append("announced_at: Give the time zone offset, "
-                                          "e.g. 2022-06-07T15:30+02:00.")
-                    item.announced_at = when
-                except ValueError:
-                    row_errors.append("announced_at: Give a date and time like 2022-06-07T15:30.")
-            if data is not None:
-                lead = next((e for e in data.entities if e.is_lead), None)
-                key = (data.title.lower(), lead.name.lower() if lead else "")
-                if key in existing:
-                    row_errors.append("title: This entity's pledge with this title is already "
-                                      "recorded for this event.")
-                elif key in seen:
-                    row_errors.append(f"title: The same pledge is on line {seen[key]}.")
-                seen[key] = line
-            if row_errors:
-                result.errors.extend((line, m) for m in row_errors)
-            else:
+            item, errors = _check_row(raw, line, ctx)
+            if errors:
+                result.errors.extend((line, m) for m in errors)
+            elif item is not None:
                 result.rows.append(item)
     except csv.Error as exc:
         result.errors.append((reader.line_num, f"The file cannot be read as CSV: {exc}."))
@@ -274,31 +383,65 @@ def parse_import(data: bytes, event: Event | None) -> ImportResult:
     return result
 
 
-@services.transactional
-def import_pledges(actor: User, data: bytes, event: Event | None) -> ImportResult:
-    """Validate, then (only if every line is clean) import every pledge in one transaction."""
-    if event is None and not actor.is_admin:
-        raise Forbidden("Only administrators import pledges not tied to an event.")
-    result = parse_import(data, event)
-    if not result.ok:
-        return result
-    begin_write()
-    entities = services.resolve_entities(e for r in result.rows for e in r.data.entities)
-    from ..models import utcnow
+def _write_row(r: ImportRow, actor: User, event: Event | None,
+               entities: dict[str, PledgingEntity], now: datetime) -> None:
+    pledge = Pledge(state=r.state, event_id=event.id if event else None,
+                    is_sample=r.is_sample, decline_reason=r.decline_reason)
+    db.session.add(pledge)
+    services.apply_input(pledge, r.data, entities)
+    if r.state != PledgeState.SUBMITTED:
+        pledge.moderated_by_id = actor.id
+        pledge.moderated_at = now
+    if r.state == PledgeState.PUBLISHED:
+        pledge.published_at = r.published_at or r.announced_at or now
+    if r.session_id:
+        pledge.session_id = r.session_id
+        pledge.announced_by_id = r.announced_by_id
+        pledge.announced_at = r.announced_at or now
+    if r.report is not None:
+        pledge.reports.append(PledgeReport(
+            reported_on=r.report.reported_on, status=ProgressStatus(r.report.status),
+            percent_complete=r.report.percent_complete,
+            amount_disbursed_usd=r.report.amount_disbursed_usd, narrative=r.report.narrative,
+            submitted_by_id=actor.id))
+        pledge.last_report_on = r.report.reported_on
+        pledge.progress_status = ProgressStatus(r.report.status)
 
+
+def _write(result: ImportResult, actor: User, event: Event | None) -> None:
+    """Insert the checked rows, flushing each: whatever the database still refuses
+    becomes an error on that row's line (and ends the run) instead of a failed request."""
+    entities = services.resolve_entities(e for r in result.rows for e in r.data.entities)
     now = utcnow()
     for r in result.rows:
-        pledge = Pledge(state=r.state, event_id=event.id if event else None)
-        db.session.add(pledge)
-        services.apply_input(pledge, r.data, entities)
-        if r.state == PledgeState.PUBLISHED:
-            pledge.published_at = r.announced_at or now
-            pledge.moderated_by_id = actor.id
-            pledge.moderated_at = now
-        if r.session_id:
-            pledge.session_id = r.session_id
-            pledge.announced_by_id = r.announced_by_id
-            pledge.announced_at = r.announced_at or now
-    db.session.commit()
+        try:
+            _write_row(r, actor, event, entities, now)
+            db.session.flush()
+        except (DBAPIError, OverflowError, UnicodeError) as exc:
+            reason = type(getattr(exc, "orig", exc)).__name__
+            result.errors.append((r.line, f"This pledge cannot be saved ({reason})."))
+            return  # the transaction is spoilt (PostgreSQL): it is rolled back
+
+
+class _RollBack(Exception):
+    """Ends a dry run (or a file with errors) so that the transaction is rolled back."""
+
+
+def import_pledges(actor: User, data: bytes | str, event: Event | None, *,
+                   dry_run: bool = False) -> ImportResult:
+    """Check every line, then write every pledge in one transaction; with ``dry_run``
+    (or any error) that transaction is rolled back, so nothing is imported."""
+    if event is None and not actor.is_admin:
+        raise Forbidden("Only administrators import pledges not tied to an event.")
+    result = ImportResult()
+    try:
+        with transaction():
+            result = parse_import(data, event)
+            if result.ok:
+                _write(result, actor, event)
+            if dry_run or not result.ok:
+                raise _RollBack
+    except _RollBack:
+        return result
     result.imported = len(result.rows)
     return result

@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..db_tx import begin_write
+from ..db_tx import begin_write, use_case
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..mail.outbox import queue_mail
 from ..models import Event, Pledge, PledgeEntity, PledgeState, User, utcnow
 from ..permissions import can_manage_pledge
-from . import queries
-from .services import rotate_update_token, transactional, update_link_mail
+from . import mails, queries
+from .services import rotate_update_token, update_link_mail
 
 
 def activity_of(pledge: Pledge, today: date | None = None) -> str:
@@ -62,7 +62,7 @@ class ReminderResult:
     skipped: list[Pledge] = field(default_factory=list)  # no address to write to
 
 
-@transactional
+@use_case
 def send_reminders(actor: User, pledge_ids: list[int], base_url: str,
                    today: date | None = None) -> ReminderResult:
     """Remind the pledgers of overdue pledges to report; each mail carries the way to
@@ -88,17 +88,14 @@ def send_reminders(actor: User, pledge_ids: list[int], base_url: str,
             result.skipped.append(pledge)
             continue
         if pledge.submitted_by is not None:
-            subject = f"Reminder: report progress on your pledge: {pledge.title}"
-            text = (f"It has been over a year since the last progress report on your pledge "
-                    f"\"{pledge.title}\". Please sign in and file a short report:\n"
-                    f"{base}/pledges/{pledge.id}/report\n")
+            subject, text = mails.render("reminder", pledge,
+                                         link=f"{base}/pledges/{pledge.id}/report")
         else:
             token = rotate_update_token(pledge)
-            subject, text = update_link_mail(pledge, f"{base}/pledges/update/{token}")
-            subject = "Reminder: " + subject
+            subject, text = update_link_mail(pledge, f"{base}/pledges/update/{token}",
+                                             reminder=True)
         queue_mail(to=to, subject=subject, text=text, kind="pledge_reminder",
                    event_id=pledge.event_id)
         pledge.last_reminded_at = now
         result.sent.append(pledge)
-    db.session.commit()
     return result

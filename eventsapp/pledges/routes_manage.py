@@ -17,6 +17,7 @@ from flask import (
 from sqlalchemy.orm import selectinload
 
 from ..console.panels import register_panel
+from ..csvout import csv_response, read_text
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms_util import apply_errors
@@ -45,7 +46,7 @@ from .forms import (
     ReminderForm,
     UpdateLinkForm,
 )
-from .routes_public import _csv_response, _place_entity_errors
+from .routes_public import _place_entity_errors
 
 bp = Blueprint("pledges_manage", __name__)
 
@@ -335,10 +336,9 @@ def _import(event: Event | None):
                 status = 422
             else:
                 try:
-                    if form.action.data == "import":
-                        result = csv_io.import_pledges(acting_user(), data, event)
-                    else:
-                        result = csv_io.parse_import(data, event)
+                    # The dry run is the import rolled back: the same checks, line by line.
+                    result = csv_io.import_pledges(acting_user(), data, event,
+                                                   dry_run=form.action.data != "import")
                 except DomainError as exc:
                     apply_errors(form, exc)
                     status = 422
@@ -348,7 +348,7 @@ def _import(event: Event | None):
                         return redirect(url_for("pledges_manage.manage", slug=event.slug)
                                         if event else url_for("pledges_manage.manage_unattached"))
                     status = 200 if result.ok else 422
-                    csv_text = data.decode("utf-8-sig", errors="replace") if result.ok else ""
+                    csv_text = (read_text(data) or "") if result.ok else ""
     return render_template("pledges/import.html", event=event, form=form, result=result,
                            csv_text=csv_text, columns=csv_io.PUBLIC_COLUMNS,
                            required=csv_io.REQUIRED_COLUMNS), status
@@ -373,5 +373,5 @@ def export_all(event):
     pledges = db.session.scalars(
         sa.select(Pledge).where(Pledge.event_id == event.id)
         .options(*csv_io.export_options()).order_by(Pledge.id))
-    return _csv_response(csv_io.export_csv(pledges, private=True),
+    return csv_response(csv_io.export_csv(pledges, private=True),
                          f"pledges-{event.slug}-all-{date.today().isoformat()}.csv")

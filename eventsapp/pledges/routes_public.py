@@ -18,6 +18,7 @@ from flask import (
 )
 from markupsafe import Markup
 
+from ..csvout import csv_response
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms_util import apply_errors
@@ -147,17 +148,11 @@ def event_dashboard(event):
     return _dashboard_page(event)
 
 
-def _csv_response(text: str, filename: str) -> Response:
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
-
-
 def _export(event: Event | None):
     f = queries.parse_filters(request.args, event)
     pledges = db.session.scalars(queries.pledge_list_query(f).options(*csv_io.export_options()))
     name = f"pledges-{event.slug if event else 'all'}-{date.today().isoformat()}.csv"
-    return _csv_response(csv_io.export_csv(pledges), name)
+    return csv_response(csv_io.export_csv(pledges), name)
 
 
 @bp.route("/pledges/export.csv")

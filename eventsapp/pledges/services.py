@@ -6,20 +6,21 @@ data, run one use case in one transaction, and raise domain errors.
 """
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..db_tx import begin_write
+from ..db_tx import begin_write, use_case
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..instants import InvalidInstant, naive_local_to_utc, parse_iso
 from ..mail.outbox import queue_mail
 from ..models import (
     Event,
@@ -43,23 +44,7 @@ from ..models import (
 )
 from ..permissions import can_manage_pledge, can_report_on_pledge, can_view_pledge
 from ..security import hash_token, new_token
-from . import vocab
-
-
-def transactional(fn):
-    """Roll the session back when a use case fails, so a view that catches the error
-    and re-renders its form never leaves a half-made pledge in the session."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except Exception:
-            db.session.rollback()
-            raise
-
-    return wrapper
-
+from . import mails, vocab
 
 MAX_AMOUNT = Decimal("9999999999999999.99")  # Numeric(18, 2)
 MAX_ENTITIES = 30
@@ -400,22 +385,22 @@ def resolve_entities(items: Iterable[EntityInput]) -> dict[str, PledgingEntity]:
         return {}
     found = {ent.name.lower(): ent for ent in db.session.scalars(
         sa.select(PledgingEntity).where(sa.func.lower(PledgingEntity.name).in_(list(wanted))))}
+    new_rows = []
     for key, e in wanted.items():
         ent = found.get(key)
-        if ent is not None:
-            if not ent.country and e.country:
-                ent.country = e.country
-            continue
-        try:
-            # A savepoint: a concurrent request creating the same entity wins, we reuse it.
-            with db.session.begin_nested():
-                ent = PledgingEntity(name=e.name, sector=Sector(e.sector or "other"),
-                                     country=e.country)
-                db.session.add(ent)
-        except IntegrityError:
-            ent = db.session.scalar(sa.select(PledgingEntity).where(
-                sa.func.lower(PledgingEntity.name) == key))
-        found[key] = ent
+        if ent is None:
+            new_rows.append({"name": e.name, "sector": Sector(e.sector or "other").value,
+                             "country": e.country, "is_sample": False, "created_at": utcnow()})
+        elif not ent.country and e.country:
+            ent.country = e.country
+    if new_rows:
+        # ON CONFLICT DO NOTHING (not a savepoint, which the use-case commit guard refuses):
+        # an entity a concurrent request just created is simply reused below.
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(insert(PledgingEntity).values(new_rows).on_conflict_do_nothing())
+        found.update({ent.name.lower(): ent for ent in db.session.scalars(
+            sa.select(PledgingEntity).where(sa.func.lower(PledgingEntity.name).in_(
+                [r["name"].lower() for r in new_rows])))})
     return found
 
 
@@ -518,7 +503,7 @@ def _event_for_submission(value) -> Event | None:
     return event
 
 
-@transactional
+@use_case
 def submit_pledge(user: User, raw: Mapping) -> Pledge:
     """Any signed-in user submits a pledge; organizers moderate it before it shows."""
     if user is None:
@@ -530,11 +515,10 @@ def submit_pledge(user: User, raw: Mapping) -> Pledge:
                     event_id=event.id if event else None)
     db.session.add(pledge)
     apply_input(pledge, data)
-    db.session.commit()
     return pledge
 
 
-@transactional
+@use_case
 def create_pledge(actor: User, event: Event | None, raw: Mapping, *, publish: bool = False,
                   announcement: Mapping | None = None) -> Pledge:
     """An organizer records a pledge for their event (published at once when asked)."""
@@ -554,11 +538,10 @@ def create_pledge(actor: User, event: Event | None, raw: Mapping, *, publish: bo
                   announcement.get("announced_by_id"), announcement.get("announced_at"))
     elif publish:
         _publish(pledge, actor)
-    db.session.commit()
     return pledge
 
 
-@transactional
+@use_case
 def update_pledge(actor: User, pledge_id: int, raw: Mapping, *, partial: bool = True) -> Pledge:
     """Change a pledge's content (its organizers); with ``partial`` only the keys given."""
     pledge = managed_pledge(actor, pledge_id)
@@ -570,7 +553,6 @@ def update_pledge(actor: User, pledge_id: int, raw: Mapping, *, partial: bool = 
     data = clean_pledge(merged)
     pledge = _lock_pledge(pledge_id)
     apply_input(pledge, data)
-    db.session.commit()
     return pledge
 
 
@@ -581,7 +563,7 @@ def _as_int(value, key: str, what: str) -> int | None:
         return None
     try:
         if isinstance(value, bool):
-            raise ValueError
+            raise TypeError
         return int(value)
     except (TypeError, ValueError):
         raise ValidationFailed("Some fields are not valid.",
@@ -589,20 +571,18 @@ def _as_int(value, key: str, what: str) -> int | None:
 
 
 def _announced_at(value, event: Event) -> datetime:
+    """When it was announced, in UTC: through eventsapp.instants (the one year range and
+    DST rule); without an offset it is the event's local time."""
     if value in (None, ""):
         return utcnow()
-    if isinstance(value, datetime):
-        when = value
-    else:
-        try:
-            when = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValidationFailed("Some fields are not valid.", fields={
-                "announced_at": ["Give a date and time like 2022-06-07T15:30 (event time)."]},
-            ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=event.tz)
-    return when.astimezone(UTC)
+    try:
+        if isinstance(value, datetime):
+            return naive_local_to_utc(value, event.timezone)
+        if not isinstance(value, str):
+            raise InvalidInstant("Give a date and time like 2022-06-07T15:30 (event time).")
+        return parse_iso(value, event.timezone)
+    except InvalidInstant as exc:
+        raise ValidationFailed(str(exc), fields={"announced_at": [str(exc)]}) from None
 
 
 def check_announcement(event: Event, session_id, announcer_id) -> tuple[ProgrammeSession, Person | None]:
@@ -649,7 +629,7 @@ def _announce(pledge: Pledge, actor: User, event: Event, session_id, announcer_i
     _publish(pledge, actor)
 
 
-@transactional
+@use_case
 def announce_pledge(actor: User, pledge_id: int, event: Event, session_id, announcer_id,
                     announced_at=None) -> Pledge:
     """Announce = publish and link to the session (and person) where it was made."""
@@ -662,17 +642,15 @@ def announce_pledge(actor: User, pledge_id: int, event: Event, session_id, annou
         raise Conflict("This pledge was declined; publish it from moderation first.")
     _announce(pledge, actor, event, session_id, announcer_id, announced_at)
     if pledge.submitted_by is not None:
-        queue_mail(to=pledge.submitted_by.email, subject=f"Your pledge was announced: {pledge.title}",
-                   text=f"Your pledge \"{pledge.title}\" was announced at {event.title} and "
-                        "now counts on the pledge dashboard.\n",
+        subject, text = mails.render("announced", pledge, event=event)
+        queue_mail(to=pledge.submitted_by.email, subject=subject, text=text,
                    kind="pledge_published", event_id=event.id)
-    db.session.commit()
     return pledge
 
 
 # ---------------------------------------------------------------- moderation
 
-@transactional
+@use_case
 def moderate(actor: User, pledge_id: int, action: str, reason: str = "") -> Pledge:
     """Publish or decline (with a reason) a pledge; the submitter is told by mail."""
     pledge = managed_pledge(actor, pledge_id)
@@ -690,9 +668,7 @@ def moderate(actor: User, pledge_id: int, action: str, reason: str = "") -> Pled
     pledge = _lock_pledge(pledge_id)
     if action == "publish":
         _publish(pledge, actor)
-        subject = f"Your pledge is published: {pledge.title}"
-        text = (f"Your pledge \"{pledge.title}\" is published and counts on the "
-                "pledge dashboard. Thank you.\n")
+        subject, text = mails.render("published", pledge)
     else:
         now = utcnow()
         pledge.state = PledgeState.DECLINED
@@ -700,14 +676,11 @@ def moderate(actor: User, pledge_id: int, action: str, reason: str = "") -> Pled
         pledge.moderated_by_id = actor.id
         pledge.moderated_at = now
         pledge.updated_at = now
-        subject = f"Your pledge was declined: {pledge.title}"
-        text = (f"Your pledge \"{pledge.title}\" was not published.\n\nReason: {reason}\n\n"
-                "You can submit it again with the changes asked for.\n")
+        subject, text = mails.render("declined", pledge)
     if pledge.submitted_by is not None:
         queue_mail(to=pledge.submitted_by.email, subject=subject, text=text,
                    kind=f"pledge_{action}d" if action == "decline" else "pledge_published",
                    event_id=pledge.event_id)
-    db.session.commit()
     return pledge
 
 
@@ -774,7 +747,7 @@ def _add_report(pledge: Pledge, data: ReportInput, user: User | None, via_link: 
     return report
 
 
-@transactional
+@use_case
 def file_report(user: User, pledge_id: int, raw: Mapping) -> PledgeReport:
     """The submitting account (or an organizer) reports progress."""
     pledge = visible_pledge(user, pledge_id)
@@ -783,7 +756,6 @@ def file_report(user: User, pledge_id: int, raw: Mapping) -> PledgeReport:
     data = clean_report(raw)
     pledge = _lock_pledge(pledge_id)
     report = _add_report(pledge, data, user, via_link=False)
-    db.session.commit()
     return report
 
 
@@ -798,7 +770,7 @@ def pledge_for_update_token(token: str | None) -> Pledge | None:
     return pledge
 
 
-@transactional
+@use_case
 def file_report_with_link(token: str, raw: Mapping) -> PledgeReport:
     pledge = pledge_for_update_token(token)
     if pledge is None:
@@ -809,17 +781,11 @@ def file_report_with_link(token: str, raw: Mapping) -> PledgeReport:
     if locked.update_token_hash != hash_token(token):  # rotated meanwhile
         raise NotFound("This update link is no longer valid.")
     report = _add_report(locked, data, None, via_link=True)
-    db.session.commit()
     return report
 
 
-def update_link_mail(pledge: Pledge, link: str) -> tuple[str, str]:
-    subject = f"Report progress on your pledge: {pledge.title}"
-    text = (f"Please tell us how your pledge \"{pledge.title}\" is going: status, percent "
-            f"complete, amount disbursed and a few words.\n\nYour private update link:\n{link}\n\n"
-            "Anyone with this link can file progress reports on this pledge; do not share it. "
-            "It stops working when the organizers send a new one.\n")
-    return subject, text
+def update_link_mail(pledge: Pledge, link: str, *, reminder: bool = False) -> tuple[str, str]:
+    return mails.render("update_link_reminder" if reminder else "update_link", pledge, link=link)
 
 
 def rotate_update_token(pledge: Pledge) -> str:
@@ -830,7 +796,7 @@ def rotate_update_token(pledge: Pledge) -> str:
     return token
 
 
-@transactional
+@use_case
 def send_update_link(actor: User, pledge_id: int, email: str, base_url: str) -> None:
     """Mail a private update link (a new secret: earlier links are revoked)."""
     pledge = managed_pledge(actor, pledge_id)
@@ -848,13 +814,11 @@ def send_update_link(actor: User, pledge_id: int, email: str, base_url: str) -> 
                event_id=pledge.event_id)
     if not pledge.contact_email:
         pledge.contact_email = email
-    db.session.commit()
 
 
-@transactional
+@use_case
 def revoke_update_link(actor: User, pledge_id: int) -> None:
     managed_pledge(actor, pledge_id)
     pledge = _lock_pledge(pledge_id)
     pledge.update_token_hash = None
     pledge.updated_at = utcnow()
-    db.session.commit()
