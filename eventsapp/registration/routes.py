@@ -43,6 +43,7 @@ from .forms import (
     CancelForm,
     CategoryForm,
     ConfirmForm,
+    LeakForm,
     LostLinkForm,
     ManualRegistrationForm,
     MessageForm,
@@ -169,7 +170,8 @@ def _created_message(reg: Registration) -> str:
 def check_mail(event: Event):
     return render_template("registration/check_mail.html", event=event,
                            message=services.NEUTRAL_MESSAGE,
-                           replayed=request.args.get("replayed") == "1")
+                           replayed=request.args.get("replayed") == "1",
+                           replaced=request.args.get("replaced") == "1")
 
 
 @bp.route("/events/<slug>/register/link", methods=["GET", "POST"])
@@ -206,7 +208,7 @@ def _by_token(token: str) -> Registration:
 
 
 def _render_manage(reg: Registration, token: str, status: int = 200, cancel_form=None,
-                   again_form=None):
+                   again_form=None, leak_form=None):
     event = reg.event
     report = capacity_report(event)
     other = other_modality(reg.modality)
@@ -221,6 +223,7 @@ def _render_manage(reg: Registration, token: str, status: int = 200, cancel_form
         window=services.window(event),
         switch_form=SwitchModalityForm(modality=other.value),
         cancel_form=cancel_form or CancelForm(), again_form=again_form or RegisterAgainForm(),
+        leak_form=leak_form or LeakForm(),
         calendar_url=f"/events/{event.slug}/programme.ics",
         just_registered=request.args.get("new") == "1"), status)
     return _no_store(resp)
@@ -277,6 +280,22 @@ def manage_register_again(token: str):
     flash(_created_message(reg) + " Your manage link has changed: this page is the new one.",
           "success")
     return _no_store(redirect(url_for("registration.manage", token=new)))
+
+
+@bp.route("/r/<token>/leaked", methods=["POST"])
+def manage_leaked(token: str):
+    reg = _by_token(token)
+    form = LeakForm()
+    if not form.validate_on_submit():
+        return _render_manage(reg, token, 422, leak_form=form)
+    try:
+        reg = services.report_leak(reg.id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _no_store(redirect(url_for("registration.manage", token=token)))
+    # The new link went to the registered address only: this page's link is dead now.
+    return _no_store(redirect(url_for("registration.check_mail", slug=reg.event.slug,
+                                      replaced=1)))
 
 
 # ------------------------------------------------------------------ organizer pages

@@ -38,7 +38,7 @@ from ..models import (
     utcnow,
 )
 from ..security import hash_token, new_token
-from . import mails
+from . import links, mails
 from .capacity import (
     capacity_of,
     has_room,
@@ -289,9 +289,9 @@ def registration_by_email(event_id: int, email: str) -> Registration | None:
 
 
 def _send_fresh_link(event: Event, reg: Registration) -> None:
-    """Rotate the manage secret and mail the new link to the registered address."""
-    token = new_token()
-    reg.manage_token_hash = hash_token(token)
+    """Mail one more manage link to the registered address. It never revokes the link
+    the holder has: whoever knows the address may ask (see ``links``)."""
+    token = links.add_link(reg)
     mails.send("manage_link", reg, event, token=token)
 
 
@@ -563,7 +563,8 @@ def _register_pg(event_id: int, reg: Registration, token: str, *, if_full: IfFul
     reg.created_at = reg.updated_at = created
     reg.confirmed_at = now_utc if status is RegistrationStatus.CONFIRMED else None
     reg.waitlisted_at = now_utc if status is RegistrationStatus.WAITLISTED else None
-    for attr in ("badge_printed_at", "cancelled_at", "decided_by_id", "erased_at"):
+    for attr in ("badge_printed_at", "cancelled_at", "decided_by_id", "erased_at",
+                 "secrets_rotated_at"):
         setattr(reg, attr, None)
     make_transient_to_detached(reg)
     db.session.add(reg)
@@ -627,12 +628,25 @@ def send_manage_link(event_id: int, email: str) -> None:
     db.session.commit()
 
 
-def registration_for_manage_token(token: str | None) -> Registration | None:
-    """The registration whose manage link holds ``token``, or None (one query)."""
-    if not token or len(token) > 200:
-        return None
-    return db.session.scalar(sa.select(Registration).where(
-        Registration.manage_token_hash == hash_token(token)))
+registration_for_manage_token = links.registration_for_manage_token
+
+
+def report_leak(registration_id: int, *, now: datetime | None = None) -> Registration:
+    """"My link leaked": the holder (from the manage page) replaces every secret of the
+    registration (manage links, join secret, badge code). The new manage link is only
+    mailed to the registered address, never shown: whoever pressed the button may be
+    the one who found the leaked link."""
+    now = now or utcnow()
+    begin_write()
+    reg = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
+                            .execution_options(populate_existing=True))
+    if reg is None or reg.erased_at is not None:
+        raise NotFound("No such registration.")
+    event = db.session.get(Event, reg.event_id)
+    token = links.rotate(reg, event, now=now)
+    mails.send("links_replaced", reg, event, token=token)
+    db.session.commit()
+    return reg
 
 
 # ------------------------------------------------------------------ manage
@@ -735,6 +749,7 @@ def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
         _apply_status(reg, status, now)
     reg.cancelled_at = None
     token = _new_secrets(reg)  # the page that asked gets the new link
+    links.drop_links(reg)  # and the extra links die with the old first one
     db.session.flush()
     _mail_promoted(event, promoted)
     mails.send(_status_mail(reg.status), reg, event, token=token)
@@ -856,7 +871,7 @@ def erase(event: Event, registration_id: int, actor: User, *,
     reg.user_id = None
     reg.form_nonce = None
     reg.erased_at = now
-    reg.manage_token_hash = hash_token(new_token())  # nobody knows it: the link is dead
+    links.kill_manage_links(reg)
     _kill_secrets(reg)
     # Mail to the address (sent or not) is personal data too.
     db.session.execute(sa.delete(OutboxMessage).where(
