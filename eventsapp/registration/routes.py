@@ -19,7 +19,7 @@ from flask import (
 
 from ..console.panels import register_panel
 from ..demo import register_demo_loader
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..forms_util import apply_errors
 from ..mail import delivery
@@ -149,7 +149,8 @@ def register(event: Event):
         return _render_form(event, form, 409, full=True)
     except DomainError as exc:
         apply_errors(form, exc)
-        return _render_form(event, form, exc.status if exc.status in (409, 422) else 422)
+        return _render_form(event, form, exc.status if exc.status in (409, 422) else 422,
+                            full="if_full" in exc.fields)  # show the field with its error
     if result.outcome is Outcome.CREATED:
         flash(_created_message(result.registration), "success")
         return redirect(url_for("registration.manage", token=result.manage_token, new=1))
@@ -274,6 +275,9 @@ def manage_register_again(token: str):
         return _render_manage(reg, token, 422, again_form=form)
     try:
         reg, new = services.register_again(reg.id, if_full=form.if_full.data or None)
+    except ValidationFailed as exc:
+        apply_errors(form, exc)
+        return _render_manage(reg, token, 422, again_form=form)
     except DomainError as exc:
         flash(exc.message, "error")
         return _no_store(redirect(url_for("registration.manage", token=token)))

@@ -64,6 +64,36 @@ class IfFull(str, Enum):
     SWITCH = "switch"      # take the other modality instead (in person full -> online)
 
 
+IF_FULL_ERROR = "Choose the waiting list or the other way to take part."
+
+
+def parse_if_full(value: IfFull | str | None) -> IfFull | None:
+    """The choice for a full modality (None: not made); an unknown value, which only a
+    hand-made request can send, is a field error, never a 500."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, IfFull):
+        return value
+    try:
+        return IfFull(str(value))
+    except ValueError:
+        raise ValidationFailed("Unknown choice for when places are full.",
+                               fields={"if_full": [IF_FULL_ERROR]}) from None
+
+
+def clean_with_if_full(raw: dict, if_full: IfFull | str | None) -> tuple[RegistrationData, IfFull | None]:
+    """``clean`` and ``parse_if_full`` together, so every field error shows at once."""
+    try:
+        choice = parse_if_full(if_full)
+    except ValidationFailed as exc:
+        try:
+            clean(raw)
+        except ValidationFailed as other:
+            raise ValidationFailed(other.message, fields={**other.fields, **exc.fields}) from None
+        raise
+    return clean(raw), choice
+
+
 @dataclass
 class RegistrationData:
     """Validated input of a registration."""
@@ -303,8 +333,7 @@ def register(event_id: int, raw: dict, *, user: User | None = None, source: str 
     A known address gets the neutral answer and a fresh manage link by mail; the
     registration itself is never returned for it.
     """
-    data = clean(raw)
-    if_full = IfFull(if_full) if if_full else None
+    data, if_full = clean_with_if_full(raw, if_full)
     now = now or utcnow()
     # Read before the lock: taking it commits, which expires the user.
     user_id = (user.id if user is not None and getattr(user, "is_authenticated", False)
@@ -734,7 +763,7 @@ def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
                    now: datetime | None = None) -> tuple[Registration, str]:
     """A cancelled registration taken up again from its manage page (window open)."""
     now = now or utcnow()
-    if_full = IfFull(if_full) if if_full else None
+    if_full = parse_if_full(if_full)
     event, reg = _locked(registration_id)
     if reg.status is not RegistrationStatus.CANCELLED or reg.erased_at:
         raise Conflict("Only a cancelled registration can be taken up again.", code="not_cancelled")
@@ -825,8 +854,7 @@ def add_by_hand(event: Event, raw: dict, actor: User, *, over_capacity: bool = F
                 if_full: IfFull | str | None = None, now: datetime | None = None) -> Registration:
     """An organizer registers someone (a VIP, a speaker): no moderation; over capacity
     only when ``over_capacity`` is set. The person gets the confirmation and the link."""
-    data = clean(raw)
-    if_full = IfFull(if_full) if if_full else None
+    data, if_full = clean_with_if_full(raw, if_full)
     now = now or utcnow()
     event = lock_event(event.id)
     _require_offered(event, data.modality)
