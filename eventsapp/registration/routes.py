@@ -18,6 +18,7 @@ from flask import (
 )
 
 from ..console.panels import register_panel
+from ..csvout import csv_response
 from ..demo import register_demo_loader
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
@@ -338,11 +339,7 @@ def registrants(event: Event):
 def export_csv(event: Event):
     filters = Filters.from_args(request.args)
     rows = db.session.execute(services.registrant_query(event, filters)).all()
-    body = registrants_csv(event, rows)
-    resp = Response("\ufeff" + body, mimetype="text/csv")  # BOM: Excel reads UTF-8 right
-    resp.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-registrations.csv"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return csv_response(registrants_csv(event, rows), f"{event.slug}-registrations.csv")
 
 
 @bp.route("/events/<slug>/registrations/new", methods=["GET", "POST"])
