@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db_tx import begin_write, is_sqlite, lock_event
+from ..db_tx import begin_write, in_use_case, is_sqlite, lock_event, use_case
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..mail.delivery import note_queued
@@ -332,10 +332,17 @@ def register(event_id: int, raw: dict, *, user: User | None = None, source: str 
 
     A known address gets the neutral answer and a fresh manage link by mail; the
     registration itself is never returned for it.
+
+    Each pass is one use case (``_register_pass``), except the PostgreSQL rush path,
+    which commits inside its psycopg pipeline on purpose (the event lock must not wait
+    for this process): so ``register`` runs its own transactions and must not be called
+    inside a use case.
     """
+    if in_use_case():
+        raise RuntimeError("register() runs its own transactions: not inside a use case")
     data, if_full = clean_with_if_full(raw, if_full)
     now = now or utcnow()
-    # Read before the lock: taking it commits, which expires the user.
+    # Read before any transaction: ending the request's one expires the user.
     user_id = (user.id if user is not None and getattr(user, "is_authenticated", False)
                and user.email == data.email else None)
     # A new address is the usual case: it is inserted without being looked up, and the
@@ -344,32 +351,54 @@ def register(event_id: int, raw: dict, *, user: User | None = None, source: str 
     # address costs a second pass, which looks it up first.
     args = {"user_id": user_id, "source": source, "if_full": if_full,
             "form_nonce": form_nonce, "now": now}
-    result = _register(event_id, data, look_up=False, **args)
-    if result is None:
-        db.session.rollback()
-        result = _register(event_id, data, look_up=True, **args)
-    return result
+    if not is_sqlite():
+        reg, token = _new_registration(event_id, data, user_id=user_id, source=source,
+                                       form_nonce=form_nonce)
+        result = _register_pg(event_id, reg, token, if_full=if_full, now=now)
+        if isinstance(result, RegisterResult):
+            return result
+        db.session.rollback()  # known address, or an uncommon case the general path decides
+        if result is None:
+            return _look_up_pass(event_id, data, args)
+    try:
+        return _finish(_register_pass(event_id, data, look_up=False, **args))
+    except _KnownAddress:
+        return _look_up_pass(event_id, data, args)
 
 
-def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: int | None,
-              source: str, if_full: IfFull | None, form_nonce: str | None,
-              now: datetime) -> RegisterResult | None:
-    """One pass of ``register`` in one transaction under the event lock.
+def _look_up_pass(event_id: int, data: RegistrationData, args: dict) -> RegisterResult:
+    try:
+        return _finish(_register_pass(event_id, data, look_up=True, **args))
+    except _KnownAddress:
+        return RegisterResult(Outcome.DUPLICATE)
 
-    ``look_up``: look the address up before placing it (else None means it is known,
-    and the transaction must be rolled back).
-    """
+
+class _KnownAddress(Exception):
+    """The first pass met a known address: roll it back, look the address up."""
+
+
+def _new_registration(event_id: int, data: RegistrationData, *, user_id: int | None,
+                      source: str, form_nonce: str | None) -> tuple[Registration, str]:
     reg = Registration(event_id=event_id, category=Category.PARTICIPANT, source=source,
                        form_nonce=(form_nonce or None) and form_nonce[:64])
     _fill(reg, data)
     reg.category = Category.PARTICIPANT  # only organizers choose another category
     reg.user_id = user_id
-    token = _new_secrets(reg)
-    if not look_up and not is_sqlite():
-        result = _register_pg(event_id, reg, token, if_full=if_full, now=now)
-        if result is not _SLOW:
-            return result
-        db.session.rollback()  # an uncommon case: the general path below decides it
+    return reg, _new_secrets(reg)
+
+
+@use_case
+def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
+                   user_id: int | None, source: str, if_full: IfFull | None,
+                   form_nonce: str | None, now: datetime) -> tuple[RegisterResult, dict]:
+    """One pass of ``register``, one use case under the event lock: the result and the
+    values it wrote (see ``_finish``).
+
+    ``look_up``: look the address up before placing it (else a known address raises
+    ``_KnownAddress``, which rolls the pass back).
+    """
+    reg, token = _new_registration(event_id, data, user_id=user_id, source=source,
+                                   form_nonce=form_nonce)
     event = lock_event(event_id)
     _require_open(event, now)
     _require_offered(event, data.modality)
@@ -378,11 +407,9 @@ def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: 
         existing = registration_by_email(event.id, data.email)
         if existing is not None:
             if form_nonce and existing.form_nonce == form_nonce:
-                db.session.rollback()
-                return RegisterResult(Outcome.REPLAYED)
+                return RegisterResult(Outcome.REPLAYED), {}
             _send_fresh_link(event, existing)
-            db.session.commit()
-            return RegisterResult(Outcome.DUPLICATE)
+            return RegisterResult(Outcome.DUPLICATE), {}
 
     promoted: list[Registration] = []
     if event.registration_requires_approval:
@@ -393,7 +420,7 @@ def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: 
             status, modality, _, promoted = _place(event, data.modality, if_full, now=now)
         except Full:
             if not look_up and _email_taken(event.id, data.email):
-                return None  # a known address gets the neutral answer, never "full"
+                raise _KnownAddress from None  # the neutral answer, never "full"
             raise
         reg.modality = modality
         _apply_status(reg, status, now)
@@ -405,13 +432,20 @@ def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: 
     try:
         db.session.flush()
     except IntegrityError:
-        if not look_up:
-            return None  # the address is known
-        # Only possible if a write bypassed the lock; answer as for a known address.
-        db.session.rollback()
-        return RegisterResult(Outcome.DUPLICATE)
-    _commit_keeping(reg)
-    return RegisterResult(Outcome.CREATED, reg, token, promoted)
+        # The address is known (on the look-up pass, only possible if a write bypassed
+        # the lock: answered as for a known address too).
+        raise _KnownAddress from None
+    return RegisterResult(Outcome.CREATED, reg, token, promoted), _written(reg)
+
+
+def _finish(outcome: tuple[RegisterResult, dict]) -> RegisterResult:
+    """The pass's result, its registration keeping the values it wrote loaded: reading
+    them back after the commit would cost one more query."""
+    result, written = outcome
+    if result.registration is not None:
+        for key, value in written.items():
+            set_committed_value(result.registration, key, value)
+    return result
 
 
 # ------------------------------------------------------------------ register: PostgreSQL rush path
@@ -614,15 +648,11 @@ def _email_taken(event_id: int, email: str) -> bool:
         Registration.event_id == event_id, Registration.email == email)) is not None
 
 
-def _commit_keeping(reg: Registration) -> None:
-    """Commit, keeping ``reg``'s column values loaded: they are what this transaction
-    wrote, and reading them back after the commit would cost one more query."""
+def _written(reg: Registration) -> dict:
+    """``reg``'s loaded column values (flushed: what this transaction writes)."""
     state = sa.inspect(reg)
-    written = {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs
-               if attr.key in state.dict}
-    db.session.commit()
-    for key, value in written.items():
-        set_committed_value(reg, key, value)
+    return {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs
+            if attr.key in state.dict}
 
 
 def _status_mail(status: RegistrationStatus) -> str:
@@ -646,27 +676,27 @@ def _fill(reg: Registration, data: RegistrationData) -> None:
 
 def send_manage_link(event_id: int, email: str) -> None:
     """"Lost your link?": mail a fresh one if the address is registered; say nothing."""
-    email = normalize_email(email)
-    begin_write()
+    _send_manage_link(event_id, normalize_email(email))
+
+
+@use_case
+def _send_manage_link(event_id: int, email: str) -> None:
     reg = registration_by_email(event_id, email)
     event = db.session.get(Event, event_id)
-    if reg is None or event is None:
-        db.session.rollback()
-        return
-    _send_fresh_link(event, reg)
-    db.session.commit()
+    if reg is not None and event is not None:
+        _send_fresh_link(event, reg)
 
 
 registration_for_manage_token = links.registration_for_manage_token
 
 
+@use_case
 def report_leak(registration_id: int, *, now: datetime | None = None) -> Registration:
     """"My link leaked": the holder (from the manage page) replaces every secret of the
     registration (manage links, join secret, badge code). The new manage link is only
     mailed to the registered address, never shown: whoever pressed the button may be
     the one who found the leaked link."""
     now = now or utcnow()
-    begin_write()
     reg = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
                             .execution_options(populate_existing=True))
     if reg is None or reg.erased_at is not None:
@@ -674,7 +704,6 @@ def report_leak(registration_id: int, *, now: datetime | None = None) -> Registr
     event = db.session.get(Event, reg.event_id)
     token = links.rotate(reg, event, now=now)
     mails.send("links_replaced", reg, event, token=token)
-    db.session.commit()
     return reg
 
 
@@ -698,6 +727,7 @@ def _locked(registration_id: int) -> tuple[Event, Registration]:
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING)
 
 
+@use_case
 def cancel(registration_id: int, *, now: datetime | None = None) -> Registration:
     """Cancel; a freed place goes to the first on that modality's waiting list."""
     now = now or utcnow()
@@ -714,7 +744,6 @@ def cancel(registration_id: int, *, now: datetime | None = None) -> Registration
     mails.send("cancelled", reg, event)
     if was_confirmed:
         _mail_promoted(event, promote_waitlisted(event, reg.modality, now))
-    db.session.commit()
     return reg
 
 
@@ -727,6 +756,15 @@ def switch_modality(registration_id: int, modality: Modality | str, *,
     except ValueError:
         raise ValidationFailed("Unknown way to take part.",
                                fields={"modality": ["Choose in person or online."]}) from None
+    reg, full = _switch_modality(registration_id, new, now)
+    if full is not None:
+        raise full  # after the commit: the promotions it made stand
+    return reg
+
+
+@use_case
+def _switch_modality(registration_id: int, new: Modality,
+                     now: datetime) -> tuple[Registration, Full | None]:
     event, reg = _locked(registration_id)
     if reg.status not in ACTIVE:
         raise Conflict(f"This registration is {reg.status.label.lower()}.", code="not_active")
@@ -734,8 +772,7 @@ def switch_modality(registration_id: int, modality: Modality | str, *,
         raise Conflict("The event is over.", code="event_over")
     _require_offered(event, new)
     if new is reg.modality:
-        db.session.rollback()
-        return reg
+        return reg, None
     old = reg.modality
     if reg.status is RegistrationStatus.PENDING:
         reg.modality = new
@@ -744,9 +781,10 @@ def switch_modality(registration_id: int, modality: Modality | str, *,
         promoted = promote_waitlisted(event, new, now)
         if not has_room(event, new):
             _mail_promoted(event, promoted)
-            db.session.commit()  # the promotions stand even though this switch failed
-            raise Full("In-person places are full." if new is Modality.IN_PERSON
-                       else "Online places are full.", fields={"modality": ["No place is free."]})
+            # The promotions stand even though this switch fails: commit, then raise.
+            return reg, Full("In-person places are full." if new is Modality.IN_PERSON
+                             else "Online places are full.",
+                             fields={"modality": ["No place is free."]})
         was_confirmed = reg.status is RegistrationStatus.CONFIRMED
         reg.modality = new
         _apply_status(reg, RegistrationStatus.CONFIRMED, now)
@@ -755,10 +793,10 @@ def switch_modality(registration_id: int, modality: Modality | str, *,
             promoted += promote_waitlisted(event, old, now)
         _mail_promoted(event, promoted)
     mails.send("modality_changed", reg, event)
-    db.session.commit()
-    return reg
+    return reg, None
 
 
+@use_case
 def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
                    now: datetime | None = None) -> tuple[Registration, str]:
     """A cancelled registration taken up again from its manage page (window open)."""
@@ -782,7 +820,6 @@ def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
     db.session.flush()
     _mail_promoted(event, promoted)
     mails.send(_status_mail(reg.status), reg, event, token=token)
-    db.session.commit()
     return reg, token
 
 
@@ -797,6 +834,7 @@ def _in_event(event: Event, registration_id: int) -> int:
     return found
 
 
+@use_case
 def approve(event: Event, registration_id: int, actor: User, *,
             now: datetime | None = None) -> Registration:
     """Approve a pending registration: confirmed if a place is free, else waiting list."""
@@ -812,10 +850,10 @@ def approve(event: Event, registration_id: int, actor: User, *,
     db.session.flush()
     _mail_promoted(event, promoted)
     mails.send("approved", reg, event)
-    db.session.commit()
     return reg
 
 
+@use_case
 def decline(event: Event, registration_id: int, actor: User, *,
             now: datetime | None = None) -> Registration:
     """Decline a pending (or waitlisted, or confirmed) registration."""
@@ -834,10 +872,10 @@ def decline(event: Event, registration_id: int, actor: User, *,
     mails.send("declined", reg, event)
     if was_confirmed:
         _mail_promoted(event, promote_waitlisted(event, reg.modality, now))
-    db.session.commit()
     return reg
 
 
+@use_case
 def change_category(event: Event, registration_id: int, category: Category | str) -> Registration:
     try:
         category = Category(category)
@@ -846,10 +884,10 @@ def change_category(event: Event, registration_id: int, category: Category | str
     _in_event(event, registration_id)
     reg = db.session.get(Registration, registration_id)
     reg.category = category
-    db.session.commit()
     return reg
 
 
+@use_case
 def add_by_hand(event: Event, raw: dict, actor: User, *, over_capacity: bool = False,
                 if_full: IfFull | str | None = None, now: datetime | None = None) -> Registration:
     """An organizer registers someone (a VIP, a speaker): no moderation; over capacity
@@ -876,16 +914,15 @@ def add_by_hand(event: Event, raw: dict, actor: User, *, over_capacity: bool = F
     db.session.flush()
     _mail_promoted(event, promoted)
     mails.send(_status_mail(reg.status), reg, event, token=token)
-    db.session.commit()
     return reg
 
 
+@use_case
 def erase(event: Event, registration_id: int, actor: User, *,
           now: datetime | None = None) -> Registration:
     """Remove a person's personal data; the row stays (anonymized) and keeps counting."""
     now = now or utcnow()
     _in_event(event, registration_id)
-    begin_write()
     reg = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
                             .execution_options(populate_existing=True))
     if reg.erased_at:
@@ -904,7 +941,6 @@ def erase(event: Event, registration_id: int, actor: User, *,
     # Mail to the address (sent or not) is personal data too.
     db.session.execute(sa.delete(OutboxMessage).where(
         OutboxMessage.event_id == event.id, OutboxMessage.to_address == old_email))
-    db.session.commit()
     return reg
 
 
@@ -945,6 +981,7 @@ class SpeakerReport:
     skipped: list[str] = field(default_factory=list)  # no address given
 
 
+@use_case
 def register_speakers(event: Event, emails: dict[int, str], actor: User, *,
                       over_capacity: bool = True, now: datetime | None = None) -> SpeakerReport:
     """Register every programme speaker in one step (one transaction), as category
@@ -1004,7 +1041,6 @@ def register_speakers(event: Event, emails: dict[int, str], actor: User, *,
         report.registered.append(row.person.name)
     report.skipped = [r.person.name for r in rows if r.registration is None
                       and not ((emails.get(r.person.id) or "").strip() or r.email)]
-    db.session.commit()
     return report
 
 
@@ -1077,6 +1113,7 @@ def participants(event: Event) -> list[Registration]:
         .order_by(sa.func.lower(Registration.name), Registration.id)))
 
 
+@use_case
 def write_to_group(event: Event, filters: Filters, subject: str, body: str) -> int:
     """Queue one mail per registrant matching ``filters`` (erased people excluded);
     returns how many. Cancelled and declined people are written to only when the
@@ -1102,7 +1139,6 @@ def write_to_group(event: Event, filters: Filters, subject: str, body: str) -> i
         queue_mail(to=address, subject=f"{event.title}: {subject}", text=body + footer,
                    html=mails.text_to_html(body + footer), kind="organizer_message",
                    event_id=event.id)
-    db.session.commit()
     return len(set(addresses))
 
 
