@@ -10,8 +10,10 @@ from eventsapp.models import Registration
 from eventsapp.registration.services import _PLACE_AND_INSERT
 
 # Columns the fast path deliberately leaves to the database (id) or NULL: a new
-# registration has never been printed, cancelled, decided or erased.
-LEFT_OUT = {"id", "badge_printed_at", "cancelled_at", "decided_by_id", "erased_at"}
+# registration has never been printed, cancelled, decided, erased or had its secrets
+# rotated.
+LEFT_OUT = {"id", "badge_printed_at", "cancelled_at", "decided_by_id", "erased_at",
+            "secrets_rotated_at"}
 
 
 def test_rush_insert_names_every_registration_column():

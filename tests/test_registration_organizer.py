@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from eventsapp.csvout import guard, unguard
 from eventsapp.models import (
     Category,
     CheckIn,
@@ -19,7 +20,6 @@ from eventsapp.models import (
     Registration,
     RegistrationStatus,
 )
-from eventsapp.registration.export import safe_cell
 from eventsapp.security import hash_token, new_token
 
 
@@ -236,8 +236,24 @@ def test_csv_export_uses_the_filters_and_defuses_formulas(organizer_client, db, 
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"),
     ("\rx", "'\rx"), ("plain", "plain"), ("a=b", "a=b"), (None, ""), (True, "yes"), (3, "3"),
 ])
-def test_safe_cell(value, expected):
-    assert safe_cell(value) == expected
+def test_export_cells_go_through_the_one_guard(value, expected):
+    assert guard(value) == expected
+
+
+def test_csv_export_is_the_one_writers_output_and_guards_a_dde_payload(organizer_client, db,
+                                                                        add_reg):
+    event, client, _ = organizer_client()
+    payload = "=cmd|' /C calc'!A0"
+    add_reg(event, name=payload, organization="Ümlaut Org")
+    resp = client.get(f"/events/{event.slug}/registrations/export.csv")
+    raw = resp.get_data()
+    assert raw.startswith("\ufeff".encode()) and raw.count("\ufeff".encode()) == 1
+    assert b"\r\n" in raw and resp.headers["Cache-Control"] == "private, no-store"
+    assert f'filename="{event.slug}-registrations.csv"' in resp.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    row = dict(zip(rows[0], rows[1]))
+    assert row["name"] == "'" + payload and unguard(row["name"]) == payload
+    assert row["organization"] == "Ümlaut Org"
 
 
 # ------------------------------------------------------------------ speakers

@@ -390,6 +390,14 @@ def _registration_in(event: Event, registration_id: int) -> Registration:
     return reg
 
 
+def replace_badge_code(reg: Registration) -> None:
+    """A new badge code (to print again); the old one answers "replaced" at the door
+    (``_remember_revoked_code`` keeps its hash). Also used when the holder rotates every
+    secret of a leaked registration, inside that use case: it does not commit."""
+    reg.badge_code = new_token()
+    reg.badge_printed_at = None
+
+
 def reissue_badge(event: Event, registration_id: int, actor: User,
                   now: datetime | None = None) -> Registration:
     """A new badge code for a registration (lost or misused badge); the old code stops
@@ -401,8 +409,7 @@ def reissue_badge(event: Event, registration_id: int, actor: User,
         db.session.rollback()
         raise Conflict("Only confirmed in-person registrations have a badge.",
                        code="no_badge")
-    reg.badge_code = new_token()
-    reg.badge_printed_at = None
+    replace_badge_code(reg)
     queue_mail(
         to=reg.email, kind="badge_reissued", event_id=event.id,
         subject=f"Your new badge for {event.title}",

@@ -51,6 +51,9 @@ class Registration(db.Model):
     """One person's registration for one event.
 
     Secrets: the manage link is stored as a SHA-256 only (it is only ever looked up).
+    ``manage_token_hash`` is the link issued with the registration (or by the last
+    rotation of its secrets); links asked for again later are extra rows in
+    ``registration_links``, so asking never disables the link the holder has.
     The badge code and the join secret are printed on badges and put in calendar feeds
     again and again, so they are kept as issued; both are 128+ bit random tokens.
     """
@@ -87,6 +90,9 @@ class Registration(db.Model):
     # Random value of the form that created it: a replay of that same form (double
     # click, back + resubmit) is recognised and neither rotates the link nor mails again.
     form_nonce: Mapped[str | None] = mapped_column(sa.String(64))
+    # When the holder reported a leak and every secret (manage links, join secret, badge
+    # code) was replaced: organizers see that the badge was re-issued, and why.
+    secrets_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -103,6 +109,22 @@ class Registration(db.Model):
         back_populates="registration", cascade="all, delete-orphan",
         order_by="CheckIn.checked_in_at",
     )
+
+
+class RegistrationLink(db.Model):
+    """An extra live manage link of a registration ("send me my link again"), as a
+    SHA-256 only. At most ``registration.links.LIVE_LINKS`` per registration: adding one
+    deletes the oldest beyond that, so nobody can flood the table, and rotating the
+    registration's secrets deletes them all."""
+
+    __tablename__ = "registration_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CheckIn(db.Model):

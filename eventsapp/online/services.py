@@ -38,7 +38,6 @@ from ..permissions import (
     confirmed_registration,
     is_session_speaker,
 )
-from ..security import hash_token
 
 BEFORE, OPEN, ENDED = "before", "open", "ended"
 MAX_JOIN_OPENS_MINUTES = 24 * 60
@@ -129,10 +128,10 @@ def registration_for_join_secret(secret: str) -> Registration | None:
 
 def registration_for_manage_token(token: str) -> Registration | None:
     """The registration of a manage link (same lookup as the registration feature's)."""
-    if not valid_secret(token):
-        return None
-    return db.session.scalar(sa.select(Registration).where(
-        Registration.manage_token_hash == hash_token(token)))
+    from ..registration.links import registration_for_manage_token as lookup
+
+    # The same lookup, so every live link (the first and the extra ones) works here too.
+    return lookup(token) if valid_secret(token) else None
 
 
 def check_entitled(registration: Registration | None) -> Registration:

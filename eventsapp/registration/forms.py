@@ -82,6 +82,13 @@ class RegisterAgainForm(FlaskForm):
                          validate_choice=False, validators=[Optional()])
 
 
+class LeakForm(FlaskForm):
+    """"My link leaked": replaces every secret of the registration (see the page)."""
+
+    confirm = BooleanField("Yes, replace all my links and my badge",
+                           validators=[DataRequired("Tick the box to confirm.")])
+
+
 class LostLinkForm(FlaskForm):
     email = EmailField("Email you registered with",
                        validators=[DataRequired("Enter your email address."), Length(max=254)],

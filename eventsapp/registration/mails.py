@@ -23,6 +23,7 @@ SUBJECTS = {
     "cancelled": "Your registration for {title} is cancelled",
     "modality_changed": "Your registration for {title} has changed",
     "manage_link": "Your link to manage your registration for {title}",
+    "links_replaced": "Your new links for {title}: the old ones no longer work",
 }
 
 

@@ -18,8 +18,9 @@ from flask import (
 )
 
 from ..console.panels import register_panel
+from ..csvout import csv_response
 from ..demo import register_demo_loader
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..forms_util import apply_errors
 from ..mail import delivery
@@ -43,6 +44,7 @@ from .forms import (
     CancelForm,
     CategoryForm,
     ConfirmForm,
+    LeakForm,
     LostLinkForm,
     ManualRegistrationForm,
     MessageForm,
@@ -148,7 +150,8 @@ def register(event: Event):
         return _render_form(event, form, 409, full=True)
     except DomainError as exc:
         apply_errors(form, exc)
-        return _render_form(event, form, exc.status if exc.status in (409, 422) else 422)
+        return _render_form(event, form, exc.status if exc.status in (409, 422) else 422,
+                            full="if_full" in exc.fields)  # show the field with its error
     if result.outcome is Outcome.CREATED:
         flash(_created_message(result.registration), "success")
         return redirect(url_for("registration.manage", token=result.manage_token, new=1))
@@ -169,7 +172,8 @@ def _created_message(reg: Registration) -> str:
 def check_mail(event: Event):
     return render_template("registration/check_mail.html", event=event,
                            message=services.NEUTRAL_MESSAGE,
-                           replayed=request.args.get("replayed") == "1")
+                           replayed=request.args.get("replayed") == "1",
+                           replaced=request.args.get("replaced") == "1")
 
 
 @bp.route("/events/<slug>/register/link", methods=["GET", "POST"])
@@ -206,7 +210,7 @@ def _by_token(token: str) -> Registration:
 
 
 def _render_manage(reg: Registration, token: str, status: int = 200, cancel_form=None,
-                   again_form=None):
+                   again_form=None, leak_form=None):
     event = reg.event
     report = capacity_report(event)
     other = other_modality(reg.modality)
@@ -221,6 +225,7 @@ def _render_manage(reg: Registration, token: str, status: int = 200, cancel_form
         window=services.window(event),
         switch_form=SwitchModalityForm(modality=other.value),
         cancel_form=cancel_form or CancelForm(), again_form=again_form or RegisterAgainForm(),
+        leak_form=leak_form or LeakForm(),
         calendar_url=f"/events/{event.slug}/programme.ics",
         just_registered=request.args.get("new") == "1"), status)
     return _no_store(resp)
@@ -271,12 +276,31 @@ def manage_register_again(token: str):
         return _render_manage(reg, token, 422, again_form=form)
     try:
         reg, new = services.register_again(reg.id, if_full=form.if_full.data or None)
+    except ValidationFailed as exc:
+        apply_errors(form, exc)
+        return _render_manage(reg, token, 422, again_form=form)
     except DomainError as exc:
         flash(exc.message, "error")
         return _no_store(redirect(url_for("registration.manage", token=token)))
     flash(_created_message(reg) + " Your manage link has changed: this page is the new one.",
           "success")
     return _no_store(redirect(url_for("registration.manage", token=new)))
+
+
+@bp.route("/r/<token>/leaked", methods=["POST"])
+def manage_leaked(token: str):
+    reg = _by_token(token)
+    form = LeakForm()
+    if not form.validate_on_submit():
+        return _render_manage(reg, token, 422, leak_form=form)
+    try:
+        reg = services.report_leak(reg.id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _no_store(redirect(url_for("registration.manage", token=token)))
+    # The new link went to the registered address only: this page's link is dead now.
+    return _no_store(redirect(url_for("registration.check_mail", slug=reg.event.slug,
+                                      replaced=1)))
 
 
 # ------------------------------------------------------------------ organizer pages
@@ -315,11 +339,7 @@ def registrants(event: Event):
 def export_csv(event: Event):
     filters = Filters.from_args(request.args)
     rows = db.session.execute(services.registrant_query(event, filters)).all()
-    body = registrants_csv(event, rows)
-    resp = Response("\ufeff" + body, mimetype="text/csv")  # BOM: Excel reads UTF-8 right
-    resp.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-registrations.csv"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return csv_response(registrants_csv(event, rows), f"{event.slug}-registrations.csv")
 
 
 @bp.route("/events/<slug>/registrations/new", methods=["GET", "POST"])

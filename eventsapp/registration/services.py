@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db_tx import begin_write, is_sqlite, lock_event
+from ..db_tx import begin_write, in_use_case, is_sqlite, lock_event, use_case
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..mail.delivery import note_queued
@@ -38,7 +38,7 @@ from ..models import (
     utcnow,
 )
 from ..security import hash_token, new_token
-from . import mails
+from . import links, mails
 from .capacity import (
     capacity_of,
     has_room,
@@ -62,6 +62,36 @@ class IfFull(str, Enum):
 
     WAITLIST = "waitlist"  # join that modality's waiting list
     SWITCH = "switch"      # take the other modality instead (in person full -> online)
+
+
+IF_FULL_ERROR = "Choose the waiting list or the other way to take part."
+
+
+def parse_if_full(value: IfFull | str | None) -> IfFull | None:
+    """The choice for a full modality (None: not made); an unknown value, which only a
+    hand-made request can send, is a field error, never a 500."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, IfFull):
+        return value
+    try:
+        return IfFull(str(value))
+    except ValueError:
+        raise ValidationFailed("Unknown choice for when places are full.",
+                               fields={"if_full": [IF_FULL_ERROR]}) from None
+
+
+def clean_with_if_full(raw: dict, if_full: IfFull | str | None) -> tuple[RegistrationData, IfFull | None]:
+    """``clean`` and ``parse_if_full`` together, so every field error shows at once."""
+    try:
+        choice = parse_if_full(if_full)
+    except ValidationFailed as exc:
+        try:
+            clean(raw)
+        except ValidationFailed as other:
+            raise ValidationFailed(other.message, fields={**other.fields, **exc.fields}) from None
+        raise
+    return clean(raw), choice
 
 
 @dataclass
@@ -289,9 +319,9 @@ def registration_by_email(event_id: int, email: str) -> Registration | None:
 
 
 def _send_fresh_link(event: Event, reg: Registration) -> None:
-    """Rotate the manage secret and mail the new link to the registered address."""
-    token = new_token()
-    reg.manage_token_hash = hash_token(token)
+    """Mail one more manage link to the registered address. It never revokes the link
+    the holder has: whoever knows the address may ask (see ``links``)."""
+    token = links.add_link(reg)
     mails.send("manage_link", reg, event, token=token)
 
 
@@ -302,11 +332,17 @@ def register(event_id: int, raw: dict, *, user: User | None = None, source: str 
 
     A known address gets the neutral answer and a fresh manage link by mail; the
     registration itself is never returned for it.
+
+    Each pass is one use case (``_register_pass``), except the PostgreSQL rush path,
+    which commits inside its psycopg pipeline on purpose (the event lock must not wait
+    for this process): so ``register`` runs its own transactions and must not be called
+    inside a use case.
     """
-    data = clean(raw)
-    if_full = IfFull(if_full) if if_full else None
+    if in_use_case():
+        raise RuntimeError("register() runs its own transactions: not inside a use case")
+    data, if_full = clean_with_if_full(raw, if_full)
     now = now or utcnow()
-    # Read before the lock: taking it commits, which expires the user.
+    # Read before any transaction: ending the request's one expires the user.
     user_id = (user.id if user is not None and getattr(user, "is_authenticated", False)
                and user.email == data.email else None)
     # A new address is the usual case: it is inserted without being looked up, and the
@@ -315,32 +351,54 @@ def register(event_id: int, raw: dict, *, user: User | None = None, source: str 
     # address costs a second pass, which looks it up first.
     args = {"user_id": user_id, "source": source, "if_full": if_full,
             "form_nonce": form_nonce, "now": now}
-    result = _register(event_id, data, look_up=False, **args)
-    if result is None:
-        db.session.rollback()
-        result = _register(event_id, data, look_up=True, **args)
-    return result
+    if not is_sqlite():
+        reg, token = _new_registration(event_id, data, user_id=user_id, source=source,
+                                       form_nonce=form_nonce)
+        result = _register_pg(event_id, reg, token, if_full=if_full, now=now)
+        if isinstance(result, RegisterResult):
+            return result
+        db.session.rollback()  # known address, or an uncommon case the general path decides
+        if result is None:
+            return _look_up_pass(event_id, data, args)
+    try:
+        return _finish(_register_pass(event_id, data, look_up=False, **args))
+    except _KnownAddress:
+        return _look_up_pass(event_id, data, args)
 
 
-def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: int | None,
-              source: str, if_full: IfFull | None, form_nonce: str | None,
-              now: datetime) -> RegisterResult | None:
-    """One pass of ``register`` in one transaction under the event lock.
+def _look_up_pass(event_id: int, data: RegistrationData, args: dict) -> RegisterResult:
+    try:
+        return _finish(_register_pass(event_id, data, look_up=True, **args))
+    except _KnownAddress:
+        return RegisterResult(Outcome.DUPLICATE)
 
-    ``look_up``: look the address up before placing it (else None means it is known,
-    and the transaction must be rolled back).
-    """
+
+class _KnownAddress(Exception):
+    """The first pass met a known address: roll it back, look the address up."""
+
+
+def _new_registration(event_id: int, data: RegistrationData, *, user_id: int | None,
+                      source: str, form_nonce: str | None) -> tuple[Registration, str]:
     reg = Registration(event_id=event_id, category=Category.PARTICIPANT, source=source,
                        form_nonce=(form_nonce or None) and form_nonce[:64])
     _fill(reg, data)
     reg.category = Category.PARTICIPANT  # only organizers choose another category
     reg.user_id = user_id
-    token = _new_secrets(reg)
-    if not look_up and not is_sqlite():
-        result = _register_pg(event_id, reg, token, if_full=if_full, now=now)
-        if result is not _SLOW:
-            return result
-        db.session.rollback()  # an uncommon case: the general path below decides it
+    return reg, _new_secrets(reg)
+
+
+@use_case
+def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
+                   user_id: int | None, source: str, if_full: IfFull | None,
+                   form_nonce: str | None, now: datetime) -> tuple[RegisterResult, dict]:
+    """One pass of ``register``, one use case under the event lock: the result and the
+    values it wrote (see ``_finish``).
+
+    ``look_up``: look the address up before placing it (else a known address raises
+    ``_KnownAddress``, which rolls the pass back).
+    """
+    reg, token = _new_registration(event_id, data, user_id=user_id, source=source,
+                                   form_nonce=form_nonce)
     event = lock_event(event_id)
     _require_open(event, now)
     _require_offered(event, data.modality)
@@ -349,11 +407,9 @@ def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: 
         existing = registration_by_email(event.id, data.email)
         if existing is not None:
             if form_nonce and existing.form_nonce == form_nonce:
-                db.session.rollback()
-                return RegisterResult(Outcome.REPLAYED)
+                return RegisterResult(Outcome.REPLAYED), {}
             _send_fresh_link(event, existing)
-            db.session.commit()
-            return RegisterResult(Outcome.DUPLICATE)
+            return RegisterResult(Outcome.DUPLICATE), {}
 
     promoted: list[Registration] = []
     if event.registration_requires_approval:
@@ -364,7 +420,7 @@ def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: 
             status, modality, _, promoted = _place(event, data.modality, if_full, now=now)
         except Full:
             if not look_up and _email_taken(event.id, data.email):
-                return None  # a known address gets the neutral answer, never "full"
+                raise _KnownAddress from None  # the neutral answer, never "full"
             raise
         reg.modality = modality
         _apply_status(reg, status, now)
@@ -376,13 +432,20 @@ def _register(event_id: int, data: RegistrationData, *, look_up: bool, user_id: 
     try:
         db.session.flush()
     except IntegrityError:
-        if not look_up:
-            return None  # the address is known
-        # Only possible if a write bypassed the lock; answer as for a known address.
-        db.session.rollback()
-        return RegisterResult(Outcome.DUPLICATE)
-    _commit_keeping(reg)
-    return RegisterResult(Outcome.CREATED, reg, token, promoted)
+        # The address is known (on the look-up pass, only possible if a write bypassed
+        # the lock: answered as for a known address too).
+        raise _KnownAddress from None
+    return RegisterResult(Outcome.CREATED, reg, token, promoted), _written(reg)
+
+
+def _finish(outcome: tuple[RegisterResult, dict]) -> RegisterResult:
+    """The pass's result, its registration keeping the values it wrote loaded: reading
+    them back after the commit would cost one more query."""
+    result, written = outcome
+    if result.registration is not None:
+        for key, value in written.items():
+            set_committed_value(result.registration, key, value)
+    return result
 
 
 # ------------------------------------------------------------------ register: PostgreSQL rush path
@@ -563,7 +626,8 @@ def _register_pg(event_id: int, reg: Registration, token: str, *, if_full: IfFul
     reg.created_at = reg.updated_at = created
     reg.confirmed_at = now_utc if status is RegistrationStatus.CONFIRMED else None
     reg.waitlisted_at = now_utc if status is RegistrationStatus.WAITLISTED else None
-    for attr in ("badge_printed_at", "cancelled_at", "decided_by_id", "erased_at"):
+    for attr in ("badge_printed_at", "cancelled_at", "decided_by_id", "erased_at",
+                 "secrets_rotated_at"):
         setattr(reg, attr, None)
     make_transient_to_detached(reg)
     db.session.add(reg)
@@ -584,15 +648,11 @@ def _email_taken(event_id: int, email: str) -> bool:
         Registration.event_id == event_id, Registration.email == email)) is not None
 
 
-def _commit_keeping(reg: Registration) -> None:
-    """Commit, keeping ``reg``'s column values loaded: they are what this transaction
-    wrote, and reading them back after the commit would cost one more query."""
+def _written(reg: Registration) -> dict:
+    """``reg``'s loaded column values (flushed: what this transaction writes)."""
     state = sa.inspect(reg)
-    written = {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs
-               if attr.key in state.dict}
-    db.session.commit()
-    for key, value in written.items():
-        set_committed_value(reg, key, value)
+    return {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs
+            if attr.key in state.dict}
 
 
 def _status_mail(status: RegistrationStatus) -> str:
@@ -616,23 +676,35 @@ def _fill(reg: Registration, data: RegistrationData) -> None:
 
 def send_manage_link(event_id: int, email: str) -> None:
     """"Lost your link?": mail a fresh one if the address is registered; say nothing."""
-    email = normalize_email(email)
-    begin_write()
+    _send_manage_link(event_id, normalize_email(email))
+
+
+@use_case
+def _send_manage_link(event_id: int, email: str) -> None:
     reg = registration_by_email(event_id, email)
     event = db.session.get(Event, event_id)
-    if reg is None or event is None:
-        db.session.rollback()
-        return
-    _send_fresh_link(event, reg)
-    db.session.commit()
+    if reg is not None and event is not None:
+        _send_fresh_link(event, reg)
 
 
-def registration_for_manage_token(token: str | None) -> Registration | None:
-    """The registration whose manage link holds ``token``, or None (one query)."""
-    if not token or len(token) > 200:
-        return None
-    return db.session.scalar(sa.select(Registration).where(
-        Registration.manage_token_hash == hash_token(token)))
+registration_for_manage_token = links.registration_for_manage_token
+
+
+@use_case
+def report_leak(registration_id: int, *, now: datetime | None = None) -> Registration:
+    """"My link leaked": the holder (from the manage page) replaces every secret of the
+    registration (manage links, join secret, badge code). The new manage link is only
+    mailed to the registered address, never shown: whoever pressed the button may be
+    the one who found the leaked link."""
+    now = now or utcnow()
+    reg = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
+                            .execution_options(populate_existing=True))
+    if reg is None or reg.erased_at is not None:
+        raise NotFound("No such registration.")
+    event = db.session.get(Event, reg.event_id)
+    token = links.rotate(reg, event, now=now)
+    mails.send("links_replaced", reg, event, token=token)
+    return reg
 
 
 # ------------------------------------------------------------------ manage
@@ -655,6 +727,7 @@ def _locked(registration_id: int) -> tuple[Event, Registration]:
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING)
 
 
+@use_case
 def cancel(registration_id: int, *, now: datetime | None = None) -> Registration:
     """Cancel; a freed place goes to the first on that modality's waiting list."""
     now = now or utcnow()
@@ -671,7 +744,6 @@ def cancel(registration_id: int, *, now: datetime | None = None) -> Registration
     mails.send("cancelled", reg, event)
     if was_confirmed:
         _mail_promoted(event, promote_waitlisted(event, reg.modality, now))
-    db.session.commit()
     return reg
 
 
@@ -684,6 +756,15 @@ def switch_modality(registration_id: int, modality: Modality | str, *,
     except ValueError:
         raise ValidationFailed("Unknown way to take part.",
                                fields={"modality": ["Choose in person or online."]}) from None
+    reg, full = _switch_modality(registration_id, new, now)
+    if full is not None:
+        raise full  # after the commit: the promotions it made stand
+    return reg
+
+
+@use_case
+def _switch_modality(registration_id: int, new: Modality,
+                     now: datetime) -> tuple[Registration, Full | None]:
     event, reg = _locked(registration_id)
     if reg.status not in ACTIVE:
         raise Conflict(f"This registration is {reg.status.label.lower()}.", code="not_active")
@@ -691,8 +772,7 @@ def switch_modality(registration_id: int, modality: Modality | str, *,
         raise Conflict("The event is over.", code="event_over")
     _require_offered(event, new)
     if new is reg.modality:
-        db.session.rollback()
-        return reg
+        return reg, None
     old = reg.modality
     if reg.status is RegistrationStatus.PENDING:
         reg.modality = new
@@ -701,9 +781,10 @@ def switch_modality(registration_id: int, modality: Modality | str, *,
         promoted = promote_waitlisted(event, new, now)
         if not has_room(event, new):
             _mail_promoted(event, promoted)
-            db.session.commit()  # the promotions stand even though this switch failed
-            raise Full("In-person places are full." if new is Modality.IN_PERSON
-                       else "Online places are full.", fields={"modality": ["No place is free."]})
+            # The promotions stand even though this switch fails: commit, then raise.
+            return reg, Full("In-person places are full." if new is Modality.IN_PERSON
+                             else "Online places are full.",
+                             fields={"modality": ["No place is free."]})
         was_confirmed = reg.status is RegistrationStatus.CONFIRMED
         reg.modality = new
         _apply_status(reg, RegistrationStatus.CONFIRMED, now)
@@ -712,15 +793,15 @@ def switch_modality(registration_id: int, modality: Modality | str, *,
             promoted += promote_waitlisted(event, old, now)
         _mail_promoted(event, promoted)
     mails.send("modality_changed", reg, event)
-    db.session.commit()
-    return reg
+    return reg, None
 
 
+@use_case
 def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
                    now: datetime | None = None) -> tuple[Registration, str]:
     """A cancelled registration taken up again from its manage page (window open)."""
     now = now or utcnow()
-    if_full = IfFull(if_full) if if_full else None
+    if_full = parse_if_full(if_full)
     event, reg = _locked(registration_id)
     if reg.status is not RegistrationStatus.CANCELLED or reg.erased_at:
         raise Conflict("Only a cancelled registration can be taken up again.", code="not_cancelled")
@@ -735,10 +816,10 @@ def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
         _apply_status(reg, status, now)
     reg.cancelled_at = None
     token = _new_secrets(reg)  # the page that asked gets the new link
+    links.drop_links(reg)  # and the extra links die with the old first one
     db.session.flush()
     _mail_promoted(event, promoted)
     mails.send(_status_mail(reg.status), reg, event, token=token)
-    db.session.commit()
     return reg, token
 
 
@@ -753,6 +834,7 @@ def _in_event(event: Event, registration_id: int) -> int:
     return found
 
 
+@use_case
 def approve(event: Event, registration_id: int, actor: User, *,
             now: datetime | None = None) -> Registration:
     """Approve a pending registration: confirmed if a place is free, else waiting list."""
@@ -768,10 +850,10 @@ def approve(event: Event, registration_id: int, actor: User, *,
     db.session.flush()
     _mail_promoted(event, promoted)
     mails.send("approved", reg, event)
-    db.session.commit()
     return reg
 
 
+@use_case
 def decline(event: Event, registration_id: int, actor: User, *,
             now: datetime | None = None) -> Registration:
     """Decline a pending (or waitlisted, or confirmed) registration."""
@@ -790,10 +872,10 @@ def decline(event: Event, registration_id: int, actor: User, *,
     mails.send("declined", reg, event)
     if was_confirmed:
         _mail_promoted(event, promote_waitlisted(event, reg.modality, now))
-    db.session.commit()
     return reg
 
 
+@use_case
 def change_category(event: Event, registration_id: int, category: Category | str) -> Registration:
     try:
         category = Category(category)
@@ -802,16 +884,15 @@ def change_category(event: Event, registration_id: int, category: Category | str
     _in_event(event, registration_id)
     reg = db.session.get(Registration, registration_id)
     reg.category = category
-    db.session.commit()
     return reg
 
 
+@use_case
 def add_by_hand(event: Event, raw: dict, actor: User, *, over_capacity: bool = False,
                 if_full: IfFull | str | None = None, now: datetime | None = None) -> Registration:
     """An organizer registers someone (a VIP, a speaker): no moderation; over capacity
     only when ``over_capacity`` is set. The person gets the confirmation and the link."""
-    data = clean(raw)
-    if_full = IfFull(if_full) if if_full else None
+    data, if_full = clean_with_if_full(raw, if_full)
     now = now or utcnow()
     event = lock_event(event.id)
     _require_offered(event, data.modality)
@@ -833,16 +914,15 @@ def add_by_hand(event: Event, raw: dict, actor: User, *, over_capacity: bool = F
     db.session.flush()
     _mail_promoted(event, promoted)
     mails.send(_status_mail(reg.status), reg, event, token=token)
-    db.session.commit()
     return reg
 
 
+@use_case
 def erase(event: Event, registration_id: int, actor: User, *,
           now: datetime | None = None) -> Registration:
     """Remove a person's personal data; the row stays (anonymized) and keeps counting."""
     now = now or utcnow()
     _in_event(event, registration_id)
-    begin_write()
     reg = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
                             .execution_options(populate_existing=True))
     if reg.erased_at:
@@ -856,12 +936,11 @@ def erase(event: Event, registration_id: int, actor: User, *,
     reg.user_id = None
     reg.form_nonce = None
     reg.erased_at = now
-    reg.manage_token_hash = hash_token(new_token())  # nobody knows it: the link is dead
+    links.kill_manage_links(reg)
     _kill_secrets(reg)
     # Mail to the address (sent or not) is personal data too.
     db.session.execute(sa.delete(OutboxMessage).where(
         OutboxMessage.event_id == event.id, OutboxMessage.to_address == old_email))
-    db.session.commit()
     return reg
 
 
@@ -902,6 +981,7 @@ class SpeakerReport:
     skipped: list[str] = field(default_factory=list)  # no address given
 
 
+@use_case
 def register_speakers(event: Event, emails: dict[int, str], actor: User, *,
                       over_capacity: bool = True, now: datetime | None = None) -> SpeakerReport:
     """Register every programme speaker in one step (one transaction), as category
@@ -961,7 +1041,6 @@ def register_speakers(event: Event, emails: dict[int, str], actor: User, *,
         report.registered.append(row.person.name)
     report.skipped = [r.person.name for r in rows if r.registration is None
                       and not ((emails.get(r.person.id) or "").strip() or r.email)]
-    db.session.commit()
     return report
 
 
@@ -1034,6 +1113,7 @@ def participants(event: Event) -> list[Registration]:
         .order_by(sa.func.lower(Registration.name), Registration.id)))
 
 
+@use_case
 def write_to_group(event: Event, filters: Filters, subject: str, body: str) -> int:
     """Queue one mail per registrant matching ``filters`` (erased people excluded);
     returns how many. Cancelled and declined people are written to only when the
@@ -1059,7 +1139,6 @@ def write_to_group(event: Event, filters: Filters, subject: str, body: str) -> i
         queue_mail(to=address, subject=f"{event.title}: {subject}", text=body + footer,
                    html=mails.text_to_html(body + footer), kind="organizer_message",
                    event_id=event.id)
-    db.session.commit()
     return len(set(addresses))
 
 
