@@ -30,18 +30,19 @@ from .registration import (
     CheckIn,
     Modality,
     Registration,
+    RegistrationLink,
     RegistrationStatus,
     SessionJoin,
     StakeholderType,
 )
 from .types import utcnow
-from .users import ApiToken, EventRole, EventRoleKind, User
+from .users import ApiToken, EventRole, EventRoleKind, LoginSession, User
 
 __all__ = [
     "ApiToken", "Category", "CheckIn", "Event", "EventFormat", "EventKind", "EventRole",
-    "EventRoleKind", "FocusArea", "Modality", "OutboxMessage", "OutboxStatus", "Person",
+    "EventRoleKind", "FocusArea", "LoginSession", "Modality", "OutboxMessage", "OutboxStatus", "Person",
     "Pledge", "PledgeBeneficiary", "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
     "PledgeState", "PledgeType", "PledgingEntity", "ProgrammeSession", "ProgressStatus",
-    "Registration", "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",
+    "Registration", "RegistrationLink", "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",
     "SessionRole", "SessionStar", "SessionType", "StakeholderType", "User", "utcnow",
 ]
