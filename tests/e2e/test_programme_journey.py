@@ -29,8 +29,10 @@ def test_organizer_builds_panel_visitor_finds_it(app, db, live_url, page, browse
     # Already in the Auditorium at 14:30 on day one: the new panel will clash with it.
     make_session(event, type="spotlight", number=1, title="Spotlight on skills", room=room,
                  starts_at=datetime(2030, 6, 7, 14, 30, tzinfo=kz).astimezone(UTC))
-    make_person("Pat Panellist", "GSMA")
     organizer = make_user("olga@example.org", name="Olga Organizer", organizer_of=event)
+    # An existing profile the organizer may use: she created it (people shared with
+    # events she does not organize are not offered: see permissions.can_use_person).
+    make_person("Pat Panellist", "GSMA", created_by_id=organizer.id)
 
     browser_login(page, live_url, organizer.email)
     page.goto(f"{live_url}/events/{event.slug}/programme/manage")
