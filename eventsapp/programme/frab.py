@@ -15,8 +15,8 @@ from bisect import bisect_right
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from itertools import groupby
-from json.decoder import JSONObject
-from json.scanner import py_make_scanner
+from json.decoder import JSONObject  # type: ignore[attr-defined]  # public, not in typeshed
+from json.scanner import py_make_scanner  # type: ignore[attr-defined]
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -339,10 +339,11 @@ def _json_text(data: bytes | str, plan: ImportPlan) -> str | None:
         plan.problem(1, "The file is too large.")
         return None
     if isinstance(data, bytes):
+        raw = data
         try:
-            data = data.decode("utf-8-sig")
+            data = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            plan.problem(data.count(b"\n", 0, exc.start) + 1, "The file is not UTF-8 text.")
+            plan.problem(raw.count(b"\n", 0, exc.start) + 1, "The file is not UTF-8 text.")
             return None
     why = bad_text(data)
     if why:
@@ -525,7 +526,7 @@ def _json_event_plan(ev, where: str, room_key: str, day_date, zone: str, line: i
     title = _field(ev, "title", where, line, plan).strip()
     if title:
         where = f"{where} (“{title[:60]}”)"
-    if not title:
+    if not title and isinstance(ev.get("title"), str | None):  # else already "expected text"
         plan.problem(line, f"{where}: title: missing.")
     elif len(title) > 300:
         plan.problem(line, f"{where}: title: longer than 300 characters.")
@@ -553,7 +554,7 @@ def _json_event_plan(ev, where: str, room_key: str, day_date, zone: str, line: i
         why = bad_text(value)
         if why:  # an escaped \u0000 or lone surrogate passes the raw-text check
             plan.problem(line, f"{where}: {key}: {why}")
-    if len(plan.problems) == before:
+    if len(plan.problems) == before and stype and starts and ends:
         plan.sessions.append(PlannedSession(line, stype, number, title, description, room,
                                             starts, ends, people))
 
