@@ -109,7 +109,8 @@ def test_csv_export_then_import_gives_the_same_programme(app, db, login_as, make
     org = make_user(organizer_of=[source, target])
     c = login_as(org)
     csv_text = c.get(f"/events/{source.slug}/programme/export.csv").text
-    assert csv_text.splitlines()[0] == "\ufeffdate,start,end,room,type,number,title,description,people"
+    assert csv_text.splitlines()[0] == \
+        "\ufeffdate,start,end,room,type,number,title,description,people"
     people_before = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
     resp = c.post(f"/events/{target.slug}/programme/import", data={
         "file": (io.BytesIO(csv_text.encode()), "programme.csv"), "kind": "auto",
@@ -232,3 +233,91 @@ def test_import_is_one_transaction(app, db, source, monkeypatch):
     assert not db.session.scalar(sa.select(Room).where(Room.name == "New Room"))
     assert not db.session.scalar(sa.select(Person).where(Person.name == "Zed"))
     assert db.session.get(Event, source.id)
+
+
+# ------------------------------------------------------------------ export cache and ETags
+
+def _stub_event(n: int, version: int = 1):
+    from types import SimpleNamespace
+    return SimpleNamespace(id=n, created_at=None, programme_version=version)
+
+
+def test_export_cache_is_bounded_by_entries_and_bytes(app, monkeypatch):
+    from eventsapp.programme import exports
+
+    with app.test_request_context():
+        exports.clear_cache()
+        builds = []
+
+        def build(value):
+            def make():
+                builds.append(1)
+                return value
+            return make
+
+        assert exports.cached("k", _stub_event(1), build(b"a")) == b"a"
+        assert exports.cached("k", _stub_event(1), build(b"other")) == b"a"  # a hit
+        assert exports.cached("k", _stub_event(1, version=2), build(b"b")) == b"b"  # new version
+        assert len(builds) == 2
+        # At most CACHE_SIZE small entries: the least recently used goes first.
+        for i in range(exports.CACHE_SIZE + 5):
+            exports.cached("many", _stub_event(100 + i), build(b"x"))
+        assert len(exports._CACHE) == exports.CACHE_SIZE
+        # An entry larger than the whole budget is built, served, and not kept.
+        huge = b"h" * (exports.CACHE_BYTES + 1)
+        assert exports.cached("huge", _stub_event(1), build(huge)) is huge
+        assert exports.cached("huge", _stub_event(1), build(b"again")) == b"again"
+        # Big entries are bounded by bytes: two of 30 MB do not fit in 48 MB.
+        big = b"b" * (30 * 1024 * 1024)
+        exports.cached("big", _stub_event(1), build(big))
+        exports.cached("big", _stub_event(2), build(big))
+        assert exports._CACHE.currsize <= exports.CACHE_BYTES
+        assert sum(1 for k in exports._CACHE if k[0] == "big") == 1
+        exports.clear_cache()
+        assert len(exports._CACHE) == 0
+
+
+def test_concurrent_requests_build_a_missing_entry_once(app):
+    import threading
+
+    from eventsapp.programme import exports
+
+    exports.clear_cache()
+    started, release, calls, results = threading.Event(), threading.Event(), [], []
+
+    def build():
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return b"built"
+
+    def worker():
+        with app.test_request_context():
+            results.append(exports.cached("stampede", _stub_event(7), build))
+
+    threads = [threading.Thread(target=worker) for _ in range(5)]
+    threads[0].start()
+    assert started.wait(5)
+    for t in threads[1:]:
+        t.start()
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert results == [b"built"] * 5 and len(calls) == 1
+    exports.clear_cache()
+
+
+@pytest.mark.parametrize(("header", "status"), [
+    (None, None), ('"{tag}"', 304), ('W/"{tag}"', 304), ('"other", "{tag}"', 304),
+    ("*", 304), ('"other"', None)])
+def test_not_modified_compares_etags_as_werkzeug_does(app, header, status):
+    from eventsapp.programme import exports
+
+    event = _stub_event(3)
+    tag = exports.etag_for("ics", event)
+    headers = {"If-None-Match": header.format(tag=tag)} if header else {}
+    with app.test_request_context(headers=headers):
+        resp = exports.not_modified("ics", event)
+    assert (resp and resp.status_code) == status
+    if resp:
+        assert resp.get_etag() == (tag, False)

@@ -10,17 +10,14 @@ navigation) is never cached.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
-from threading import Lock
+from threading import Condition
 from urllib.parse import urlsplit
 
+import cachetools
 from flask import Response, current_app, request, url_for
+from werkzeug.http import is_resource_modified
 
-_CACHE: OrderedDict = OrderedDict()  # key -> (value, approximate size)
-_BUILDING: dict = {}  # key -> Lock held while one thread builds the entry
-_LOCK = Lock()
-_BYTES = 0
 CACHE_SIZE = 128
 CACHE_BYTES = 48 * 1024 * 1024  # page variants of a 1,000-session programme are ~1.4 MB
 
@@ -53,13 +50,15 @@ def etag_for(kind: str, event) -> str:
 
 
 def not_modified(kind: str, event) -> Response | None:
-    """A 304 when the client already holds this version of ``kind``."""
+    """A 304 when the client already holds this version of ``kind``, decided before
+    anything is built (``Response.make_conditional`` would need the body first);
+    werkzeug compares the tags (weakly, as RFC 9110 wants for If-None-Match, and ``*``)."""
     tag = etag_for(kind, event)
-    if request.if_none_match and tag in request.if_none_match:
-        resp = Response(status=304)
-        resp.set_etag(tag)
-        return resp
-    return None
+    if is_resource_modified(request.environ, etag=tag):
+        return None
+    resp = Response(status=304)
+    resp.set_etag(tag)
+    return resp
 
 
 def _size(value) -> int:
@@ -72,43 +71,33 @@ def _size(value) -> int:
     return 64
 
 
+def _cost(value) -> int:
+    """What an entry counts against ``CACHE_BYTES``: its approximate size, and at least
+    1/CACHE_SIZE of the budget, so that the cache also holds at most CACHE_SIZE entries
+    (LRUCache has one bound only)."""
+    return max(_size(value), CACHE_BYTES // CACHE_SIZE)
+
+
+# Least recently used entries go first; an entry larger than the whole budget is built
+# but not kept. The condition makes concurrent requests for a missing entry wait for one
+# build instead of all building it (a stampede at 1,000 sessions costs seconds of CPU per
+# build); it is also the lock around the cache, which is not thread-safe by itself.
+_CACHE: cachetools.LRUCache = cachetools.LRUCache(maxsize=CACHE_BYTES, getsizeof=_cost)
+
+
+@cachetools.cached(_CACHE, key=lambda key, build: key, condition=Condition())
+def _build(key: tuple, build: Callable[[], object]) -> object:
+    return build()
+
+
 def cached(kind: str, event, build: Callable[[], object], variant: object = None):
     """``build()`` once per (kind, event, programme version, base URL, variant) in this
-    process. Concurrent requests for a missing entry wait for one build instead of all
-    building it (a stampede at 1,000 sessions costs seconds of CPU per build)."""
-    global _BYTES
-    key = (kind, _stamp(event), base_url(), variant)
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key][0]
-        building = _BUILDING.setdefault(key, Lock())
-    with building:
-        with _LOCK:
-            if key in _CACHE:
-                _CACHE.move_to_end(key)
-                return _CACHE[key][0]
-        try:
-            data = build()
-            size = _size(data)
-            with _LOCK:
-                if size <= CACHE_BYTES:
-                    _CACHE[key] = (data, size)
-                    _BYTES += size
-                    while len(_CACHE) > CACHE_SIZE or _BYTES > CACHE_BYTES:
-                        _, (_, old) = _CACHE.popitem(last=False)
-                        _BYTES -= old
-        finally:
-            with _LOCK:
-                _BUILDING.pop(key, None)
-    return data
+    process."""
+    return _build((kind, _stamp(event), base_url(), variant), build)
 
 
 def clear_cache() -> None:
-    global _BYTES
-    with _LOCK:
-        _CACHE.clear()
-        _BYTES = 0
+    _build.cache_clear()
 
 
 def file_response(data: bytes, mimetype: str, filename: str, *, kind: str | None = None,

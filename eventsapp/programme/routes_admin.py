@@ -469,11 +469,24 @@ def edit_person(event, person_id: int):
 # ------------------------------------------------------------------ import / export / publish
 
 def _guess_kind(kind: str, filename: str, content: str) -> str:
-    if kind in ("csv", "frab"):
-        return kind
-    if filename.lower().endswith(".xml") or content.lstrip().startswith("<"):
+    """csv, frab (schedule.xml) or frab_json (schedule.json). "frab" covers both frab
+    files, told apart by their first character (the form offers no separate choice)."""
+    if kind == "csv":
+        return "csv"
+    head, name = content.lstrip()[:1], filename.lower()
+    if kind in ("frab", "frab_json", "auto") and (head == "{" or name.endswith(".json")):
+        return "frab_json"
+    if kind == "frab" or name.endswith(".xml") or head == "<":
         return "frab"
     return "csv"
+
+
+def _parse_import(kind: str, content: str, zone: str) -> importing.ImportPlan:
+    if kind == "frab_json":
+        return frab.parse_json(content, zone)
+    if kind == "frab":
+        return frab.parse_xml(content.encode("utf-8"), zone)
+    return csv_io.parse_csv(content, zone)
 
 
 @bp.route("/events/<slug>/programme/import", methods=["GET", "POST"])
@@ -496,8 +509,7 @@ def import_programme(event):
             form.form_errors.append("Choose a file to import.")
         else:
             kind = _guess_kind(form.kind.data, filename, content)
-            plan = (frab.parse_xml(content.encode("utf-8"), event.timezone) if kind == "frab"
-                    else csv_io.parse_csv(content, event.timezone))
+            plan = _parse_import(kind, content, event.timezone)
             importing.check_against_event(event, plan, create_rooms=form.create_rooms.data)
             form.content.data, form.filename.data = content, filename
             if request.form.get("action") == "import" and plan.ok:

@@ -192,8 +192,13 @@ def _event_values(values: dict, current: Event | None) -> dict:
 
 
 def slugify(text: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return s[:60].strip("-") or "event"
+    """An ASCII short name for a URL: accents folded ("Genève" gives "geneve"), other
+    scripts transliterated (python-slugify through text-unidecode), cut at a word
+    boundary within 60 characters; "event" when nothing usable is left."""
+    # Imported here, not at the top: this function's name shadows the module's.
+    from slugify import slugify as ascii_slug
+
+    return ascii_slug(text or "", max_length=60, word_boundary=True) or "event"
 
 
 @use_case
