@@ -21,6 +21,7 @@ payload, status, where the app raised).
 """
 from __future__ import annotations
 
+import io
 import random
 from collections import Counter
 from html.parser import HTMLParser
@@ -64,8 +65,47 @@ QUERY_KEYS = ["page", "per_page", "q", "tz", "limit", "offset", "session", "moda
               "focus_area", "sector", "region", "beneficiary", "download", "next", "new",
               "code", "replayed", "day", "view", "sort"]
 
+# A form's file input: sent as each of JUNK_FILES (an upload's bytes are junk too).
+FILE = object()
+
+
+def _png(width: int, height: int, body: bytes = b"") -> bytes:
+    """A PNG header claiming width x height (a decompression bomb when large)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(body))
+            + chunk(b"IEND", b""))
+
+
+JUNK_FILES = [
+    ("empty.csv", b""),
+    ("nul.csv", b"title,name\n\x00\x00,\x00\n"),
+    ("latin1.csv", b"title,name\n\xff\xfe\xe9t\xe9,\xed\xb3\x80\n"),
+    ("huge-numbers.csv", b"title,estimated_value_usd,target_year,number,capacity,starts_at,ends_at\n"
+     b"x,1e309,99999999999999999999,-1,2147483648,9999-99-99 99:99,0001-01-01 00:00\n"),
+    ("long.csv", b"title\n" + b"y" * 100_000 + b"\n"),
+    ("quotes.csv", b'"unterminated,\n"a""b",c\r\n\r\n,,,,,,,,,,,,,,,,,,,,,,,\n'),
+    ("xxe.xml", b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">'
+     b'<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+     b'<schedule><conference><title>&x;&b;</title></conference></schedule>'),
+    ("bad.xml", b"<schedule><day index='-1' date='9999-99-99'><room name='\xff'><event id='x'>"),
+    ("deep.xml", b"<a>" * 5000 + b"</a>" * 5000),
+    ("bomb.png", _png(60_000, 60_000)),
+    ("truncated.png", _png(8, 8)[:30]),
+    ("zero.png", _png(0, 0)),
+]
+
 QUERY_SAMPLES = 8  # junk query arguments per route (plus one with every key junk)
-FIELD_JUNK_PER_FIELD = 3  # junk values tried per form field
+# Junk every form field gets (blank-but-present, too big for any column, invalid UTF-8),
+# then FIELD_JUNK_PER_FIELD more drawn from VALUE_JUNK.
+ALWAYS_JUNK = [" ", str(2**63), RAW + "%ED%B3%80"]
+FIELD_JUNK_PER_FIELD = 2
 MISSING_SAMPLES = 6  # forms sent with one field left out
 
 # 5xx still unfixed: (endpoint, method) -> why. Their failures are reported as xfail.
@@ -108,7 +148,10 @@ class _Forms(HTMLParser):
         name = a.get("name")
         if tag == "input" and name:
             kind = a.get("type", "text").lower()
-            if kind in ("submit", "button", "image", "reset", "file"):
+            if kind == "file":
+                fields[name] = FILE
+                return
+            if kind in ("submit", "button", "image", "reset"):
                 return
             if kind in ("checkbox", "radio") and "checked" not in a:
                 fields.setdefault(name, None)
@@ -152,9 +195,10 @@ def harvest_forms(app, world, rules) -> dict[str, dict[str, str]]:
     """endpoint -> {field: value} of a form that posts to it, from every page the
     organizer (and the administrator, for admin-only pages) can open."""
     found: dict[str, dict[str, str]] = {}
-    for actor in ("organizer", "admin"):
+    for actor in ("organizer", "admin", "anon"):
         client = app.test_client()
-        login(client, world.users[actor])
+        if actor in world.users:
+            login(client, world.users[actor])
         for (endpoint, method), rule in sorted(rules.items(), key=lambda kv: kv[0]):
             if method != "GET" or rule.api:
                 continue
@@ -166,6 +210,9 @@ def harvest_forms(app, world, rules) -> dict[str, dict[str, str]]:
             for action, fields in parser.forms:
                 target = _endpoint_of(app, action or rule.url(world), "POST")
                 if target and target not in found:
+                    found[target] = {k: (v if v is not None else "") for k, v in fields.items()
+                                     if k != "csrf_token"}
+                elif target and any(v is FILE for v in fields.values()):
                     found[target] = {k: (v if v is not None else "") for k, v in fields.items()
                                      if k != "csrf_token"}
     return found
@@ -220,10 +267,15 @@ def _query_variants(url: str, rng: random.Random) -> list[tuple[str, str]]:
     return out
 
 
-def _form_variants(fields: dict[str, str], rng: random.Random) -> list[tuple[str, dict]]:
+def _form_variants(fields: dict, rng: random.Random) -> list[tuple[str, dict]]:
+    files = [k for k, v in fields.items() if v is FILE]
+    fields = {k: v for k, v in fields.items() if v is not FILE}
     out: list[tuple[str, dict]] = [("form as rendered", dict(fields)), ("no fields", {})]
+    for name in files:
+        for filename, content in JUNK_FILES:
+            out.append((f"{name}=<{filename}>", {**fields, name: (filename, content)}))
     for name in fields:
-        for value in rng.sample(VALUE_JUNK, FIELD_JUNK_PER_FIELD):
+        for value in ALWAYS_JUNK + rng.sample(VALUE_JUNK, FIELD_JUNK_PER_FIELD):
             out.append((f"{name}={short(value, 40)}", {**fields, name: value}))
     for name in rng.sample(list(fields), min(MISSING_SAMPLES, len(fields))):
         out.append((f"without {name}", {k: v for k, v in fields.items() if k != name}))
@@ -244,10 +296,14 @@ def _encode_form(data: dict) -> bytes:
 
 # ------------------------------------------------------------------ the walk
 
+def _sent_to_sign_in(resp) -> bool:
+    return resp.status_code in (401, 403) or (
+        resp.status_code in (301, 302, 303) and "/login" in resp.headers.get("Location", ""))
+
+
 def _walk(app, world, actor: str) -> tuple[list[str], list[str], int]:
     rules = all_rules()
     forms = harvest_forms(app, world, rules)
-    rng = random.Random(SEED)
     failures: list[str] = []
     known: list[str] = []
     count = 0
@@ -272,6 +328,10 @@ def _walk(app, world, actor: str) -> tuple[list[str], list[str], int]:
             kwargs = {"headers": headers}
             if json_body is not None:
                 kwargs["json"] = json_body
+            elif body is not None and any(isinstance(v, tuple) for v in body.values()):
+                kwargs["data"] = {k: ((io.BytesIO(v[1]), v[0]) if isinstance(v, tuple) else v)
+                                  for k, v in body.items()}
+                kwargs["content_type"] = "multipart/form-data"
             elif body is not None:
                 kwargs["data"] = _encode_form(body)
                 kwargs["content_type"] = "application/x-www-form-urlencoded"
@@ -297,6 +357,8 @@ def _walk(app, world, actor: str) -> tuple[list[str], list[str], int]:
                 continue  # PATCH/DELETE are API operations: tests/test_fuzz_api.py
             if rule.api and method != "GET":
                 continue  # JSON API writes: tests/test_fuzz_api.py
+            # A generator per route and actor: adding a route does not reshuffle the others.
+            rng = random.Random(f"{SEED}:{endpoint}:{method}:{actor}")
             url = rule.url(world)
             if method == "GET":
                 variants = _path_variants(app, url, method, rng) + _query_variants(url, rng)
@@ -308,16 +370,27 @@ def _walk(app, world, actor: str) -> tuple[list[str], list[str], int]:
             if fields is None:
                 fields = {k: str(v) for k, v in (rule.data(world) if rule.data else {}).items()}
             if rule.json:
-                base = dict(fields) or {"code": "x"}
+                base = {k: v for k, v in fields.items() if v is not FILE} or {"code": "x"}
                 for label, data in _form_variants(base, rng):
                     send(endpoint, method, rule, label, rule.url(world),
                          json_body={k: _plain_value(v) if isinstance(v, str) else v
                                     for k, v in data.items()})
                 continue
-            for label, data in _form_variants(fields, rng):
+            variants = _form_variants(fields, rng)
+            label, data = variants[0]  # the form as rendered
+            first = send(endpoint, method, rule, label, rule.url(world), body=data)
+            if actor == "anon" and _sent_to_sign_in(first):
+                # Past the guards (which run first) the view refuses anonymous visitors
+                # whatever the fields hold: a few variants are enough.
+                variants = [v for v in variants if v[0] in ("no fields", "every field junk",
+                                                            "every field a list")]
+            else:
+                variants = variants[1:]
+            for label, data in variants:
                 send(endpoint, method, rule, label, rule.url(world), body=data)
             for label, junk_url in _path_variants(app, rule.url(world), method, rng)[:4]:
-                send(endpoint, method, rule, label, junk_url, body=fields)
+                send(endpoint, method, rule, label, junk_url,
+                     body={k: v for k, v in fields.items() if v is not FILE})
     no_form = sorted(e for (e, m), r in rules.items()
                      if m == "POST" and not r.api and e not in forms)
     print(f"\nforms read from pages: {len(forms)}; POST routes without one (rule data used): "
