@@ -16,8 +16,6 @@ import pkgutil
 import traceback
 from pathlib import Path
 
-import sqlalchemy as sa
-
 import tests.permissions as perm_pkg
 from eventsapp.extensions import db
 from tests.permissions.world import build_world
@@ -110,4 +108,4 @@ def snapshot_ok(before: dict[str, int]) -> str:
 
 
 __all__ = ["ARTIFACTS", "ServerErrors", "all_rules", "count_diff", "fuzz_world", "row_counts",
-           "sa", "short", "snapshot_ok"]
+           "short", "snapshot_ok"]

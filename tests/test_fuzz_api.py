@@ -30,7 +30,14 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi import checks as oa_checks
 
 from eventsapp.extensions import db
-from tests.fuzz_support import ARTIFACTS, ServerErrors, fuzz_world, row_counts, short, snapshot_ok
+from tests.fuzz_support import (
+    ARTIFACTS,
+    ServerErrors,
+    fuzz_world,
+    row_counts,
+    short,
+    snapshot_ok,
+)
 
 pytestmark = pytest.mark.fuzz
 
@@ -59,33 +66,51 @@ def world(app, make_user, make_event, make_room, make_session, make_person):
     return fuzz_world(make_user, make_event, make_room, make_session, make_person)
 
 
-def _real_ids(world, method: str, names: list[str]) -> dict:
+def _world_ids(world) -> dict:
+    """The world's values for path parameters (read once: a request may change them)."""
+    o = world.objects
+    return {"slug": world.event.slug, "session_id": o["session"].id, "room_id": o["room"].id,
+            "person_id": o["person"].id, "pledge_id": o["pledge"].id,
+            "announce_pledge_id": o["to_announce"].id, "moderate_pledge_id": o["submitted"].id}
+
+
+def _fresh(world, name: str):
+    o = world.objects
+    make = {"slug": o["new_event"], "session_id": o["new_session"], "room_id": o["new_room"],
+            "person_id": o["new_person"]}.get(name)
+    return make() if make else None
+
+
+def _real_ids(world, ids: dict, method: str, path: str, names: list[str]) -> dict:
     """Real values for an operation's path parameters; the object a DELETE targets is a
     fresh one, so the world keeps its event, session, room and person."""
     from eventsapp.models import Event
 
     db.session.commit()
-    event = db.session.get(Event, world.event.id)
-    slug = event.slug if event is not None else world.event.slug
-    o = world.objects
-    values = {"slug": slug, "session_id": o["session"].id, "room_id": o["room"].id,
-              "person_id": o["person"].id, "pledge_id": o["pledge"].id}
+    event = db.session.get(Event, world.event.id)  # a PATCH may have changed its slug
+    values = dict(ids, slug=event.slug if event is not None else ids["slug"])
+    if path.endswith("/announce"):
+        values["pledge_id"] = ids["announce_pledge_id"]
+    elif path.endswith("/moderate"):
+        values["pledge_id"] = ids["moderate_pledge_id"]
     if method == "DELETE" and names:
-        fresh = {"slug": o["new_event"], "session_id": o["new_session"],
-                 "room_id": o["new_room"], "person_id": o["new_person"]}
-        target = names[-1]
-        if target in fresh:
-            values[target] = fresh[target]()
+        fresh = _fresh(world, names[-1])
+        if fresh is not None:
+            values[names[-1]] = fresh
     return {n: values[n] for n in names if n in values}
 
 
-def _pledge_for(world, path: str) -> int:
-    o = world.objects
-    if path.endswith("/announce"):
-        return o["to_announce"].id
-    if path.endswith("/moderate"):
-        return o["submitted"].id
-    return o["pledge"].id
+def _spare_world(world, ids: dict, method: str, names: list[str], params: dict) -> dict:
+    """A generated DELETE that hits one of the world's own objects (hypothesis likes small
+    ids) targets a fresh one instead, so later operations still find the world."""
+    if method != "DELETE" or not names:
+        return params
+    target = names[-1]
+    if params.get(target) == ids.get(target):
+        fresh = _fresh(world, target)
+        if fresh is not None:
+            return {**params, target: fresh}
+    return params
 
 
 def _fuzz(app, world, actor: str, backend: str) -> None:
@@ -96,6 +121,7 @@ def _fuzz(app, world, actor: str, backend: str) -> None:
     with app.app_context():
         schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [r.ok() for r in schema.get_all_operations()]
+    ids = _world_ids(world)
     assert len(operations) >= 25, "the OpenAPI document lost operations"
 
     server_errors: list[str] = []
@@ -106,73 +132,77 @@ def _fuzz(app, world, actor: str, backend: str) -> None:
     statuses: Counter = Counter()
     calls = 0
 
+    def fuzz_operation(op) -> None:
+        method, path = op.method.upper(), op.path
+        path_names = [p.name for p in op.path_parameters]
+        strategy = st.tuples(
+            st.one_of(op.as_strategy(GenerationMode.POSITIVE),
+                      op.as_strategy(GenerationMode.NEGATIVE)),
+            st.booleans())
+
+        @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
+                  database=None, suppress_health_check=list(HealthCheck),
+                  phases=["explicit", "generate"])
+        @given(drawn=strategy)
+        def run(drawn):
+            nonlocal calls
+            case, use_real = drawn
+            if use_real and path_names:
+                real = _real_ids(world, ids, method, path, path_names)
+                case.path_parameters = {**(case.path_parameters or {}), **real}
+            elif path_names:
+                case.path_parameters = _spare_world(world, ids, method, path_names,
+                                                    dict(case.path_parameters or {}))
+            writes = method in ("POST", "PUT", "PATCH", "DELETE")
+            before = row_counts() if writes else None
+            # End the test's transaction and give the request an app context of its
+            # own, as FreshContextClient does: the WSGI transport calls the app
+            # directly, and Flask would otherwise reuse the test's context (and its
+            # database session and ``g``).
+            db.session.commit()
+            with app.app_context():
+                response = case.call(headers=headers)
+            calls += 1
+            statuses[response.status_code // 100] += 1
+            what = (f"{method} {case.formatted_path} as {actor}: "
+                    f"query={short(case.query)} body={short(case.body)}")
+            if response.status_code >= 500:
+                where = logged.take()
+                line = f"{what} -> {response.status_code} [{where}]"
+                if (method, path, actor) in KNOWN_5XX:
+                    known.append(line)
+                else:
+                    server_errors.append(line)
+                return
+            logged.take()
+            if writes and response.status_code >= 400:
+                changed = snapshot_ok(before)
+                if changed:
+                    half_written.append(f"{what} -> {response.status_code} wrote {changed}")
+            for check in CONTRACT_CHECKS:
+                try:
+                    with app.app_context():
+                        case.validate_response(response, checks=[check], headers=headers)
+                except (Failure, FailureGroup) as exc:
+                    name = check.__name__
+                    contract[name] += 1
+                    samples = contract_samples.setdefault(name, [])
+                    if len(samples) < 15:
+                        first = exc.exceptions[0] if isinstance(exc, FailureGroup) else exc
+                        samples.append(f"{method} {path} as {actor} -> "
+                                       f"{response.status_code}: "
+                                       f"{getattr(first, 'title', '')}: "
+                                       f"{str(first).strip()[:300]}")
+                except Exception as exc:  # noqa: BLE001 - a check that cannot run: counted
+                    contract[f"{check.__name__} (check error)"] += 1
+                    contract_samples.setdefault(f"{check.__name__} (check error)", []).append(
+                        f"{method} {path}: {type(exc).__name__}: {str(exc)[:200]}")
+
+        run()
+
     with ServerErrors() as logged:
         for op in operations:
-            method, path = op.method.upper(), op.path
-            path_names = [p.name for p in op.path_parameters]
-            strategy = st.tuples(
-                st.one_of(op.as_strategy(GenerationMode.POSITIVE),
-                          op.as_strategy(GenerationMode.NEGATIVE)),
-                st.booleans())
-
-            @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-                      database=None, suppress_health_check=list(HealthCheck),
-                      phases=["explicit", "generate"])
-            @given(drawn=strategy)
-            def run(drawn):
-                nonlocal calls
-                case, use_real = drawn
-                if use_real and path_names:
-                    real = _real_ids(world, method, path_names)
-                    if "pledge_id" in real:
-                        real["pledge_id"] = _pledge_for(world, path)
-                    case.path_parameters = {**(case.path_parameters or {}), **real}
-                writes = method in ("POST", "PUT", "PATCH", "DELETE")
-                before = row_counts() if writes else None
-                # End the test's transaction and give the request an app context of its
-                # own, as FreshContextClient does: the WSGI transport calls the app
-                # directly, and Flask would otherwise reuse the test's context (and its
-                # database session and ``g``).
-                db.session.commit()
-                with app.app_context():
-                    response = case.call(headers=headers)
-                calls += 1
-                statuses[response.status_code // 100] += 1
-                what = (f"{method} {case.formatted_path} as {actor}: "
-                        f"query={short(case.query)} body={short(case.body)}")
-                if response.status_code >= 500:
-                    where = logged.take()
-                    line = f"{what} -> {response.status_code} [{where}]"
-                    if (method, path, actor) in KNOWN_5XX:
-                        known.append(line)
-                    else:
-                        server_errors.append(line)
-                    return
-                logged.take()
-                if writes and response.status_code >= 400:
-                    changed = snapshot_ok(before)
-                    if changed:
-                        half_written.append(f"{what} -> {response.status_code} wrote {changed}")
-                for check in CONTRACT_CHECKS:
-                    try:
-                        with app.app_context():
-                            case.validate_response(response, checks=[check], headers=headers)
-                    except (Failure, FailureGroup) as exc:
-                        name = check.__name__
-                        contract[name] += 1
-                        samples = contract_samples.setdefault(name, [])
-                        if len(samples) < 15:
-                            first = exc.exceptions[0] if isinstance(exc, FailureGroup) else exc
-                            samples.append(f"{method} {path} as {actor} -> "
-                                           f"{response.status_code}: "
-                                           f"{getattr(first, 'title', '')}: "
-                                           f"{str(first).strip()[:300]}")
-                    except Exception as exc:  # a check that cannot run is not our failure
-                        contract[f"{check.__name__} (check error)"] += 1
-                        contract_samples.setdefault(f"{check.__name__} (check error)", []).append(
-                            f"{method} {path}: {type(exc).__name__}: {str(exc)[:200]}")
-
-            run()
+            fuzz_operation(op)
 
     ARTIFACTS.mkdir(exist_ok=True)
     report = {"backend": backend, "actor": actor, "operations": len(operations), "calls": calls,

@@ -28,6 +28,8 @@ from html.parser import HTMLParser
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
 
 from tests.conftest import login
 from tests.fuzz_support import (
@@ -87,13 +89,14 @@ JUNK_FILES = [
     ("empty.csv", b""),
     ("nul.csv", b"title,name\n\x00\x00,\x00\n"),
     ("latin1.csv", b"title,name\n\xff\xfe\xe9t\xe9,\xed\xb3\x80\n"),
-    ("huge-numbers.csv", b"title,estimated_value_usd,target_year,number,capacity,starts_at,ends_at\n"
-     b"x,1e309,99999999999999999999,-1,2147483648,9999-99-99 99:99,0001-01-01 00:00\n"),
+    ("huge-numbers.csv", (b"title,estimated_value_usd,target_year,number,capacity,starts_at,ends_at\n"
+                          b"x,1e309,99999999999999999999,-1,2147483648,9999-99-99 99:99,"
+                          b"0001-01-01 00:00\n")),
     ("long.csv", b"title\n" + b"y" * 100_000 + b"\n"),
     ("quotes.csv", b'"unterminated,\n"a""b",c\r\n\r\n,,,,,,,,,,,,,,,,,,,,,,,\n'),
-    ("xxe.xml", b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">'
-     b'<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-     b'<schedule><conference><title>&x;&b;</title></conference></schedule>'),
+    ("xxe.xml", (b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">'
+                 b'<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                 b'<schedule><conference><title>&x;&b;</title></conference></schedule>')),
     ("bad.xml", b"<schedule><day index='-1' date='9999-99-99'><room name='\xff'><event id='x'>"),
     ("deep.xml", b"<a>" * 5000 + b"</a>" * 5000),
     ("bomb.png", _png(60_000, 60_000)),
@@ -186,7 +189,7 @@ def _endpoint_of(app, path: str, method: str) -> str | None:
     adapter = app.url_map.bind("localhost")
     try:
         endpoint, _ = adapter.match(urlsplit(path).path, method=method)
-    except Exception:
+    except (HTTPException, RoutingException):
         return None
     return endpoint
 
@@ -209,10 +212,9 @@ def harvest_forms(app, world, rules) -> dict[str, dict[str, str]]:
             parser.feed(resp.get_data(as_text=True))
             for action, fields in parser.forms:
                 target = _endpoint_of(app, action or rule.url(world), "POST")
-                if target and target not in found:
-                    found[target] = {k: (v if v is not None else "") for k, v in fields.items()
-                                     if k != "csrf_token"}
-                elif target and any(v is FILE for v in fields.values()):
+                # The first form that posts there; a form with an upload wins (its file
+                # input is fuzzed with JUNK_FILES).
+                if target and (target not in found or any(v is FILE for v in fields.values())):
                     found[target] = {k: (v if v is not None else "") for k, v in fields.items()
                                      if k != "csrf_token"}
     return found
@@ -226,7 +228,7 @@ def _path_variants(app, url: str, method: str, rng: random.Random) -> list[tuple
     adapter = app.url_map.bind("localhost")
     try:
         rule, args = adapter.match(path, method=method, return_rule=True)
-    except Exception:
+    except (HTTPException, RoutingException):
         return []
     out = []
     segments = path.split("/")
