@@ -32,6 +32,7 @@ def _pg_url(url: str) -> str:
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: the test is about SQLite itself")
     config.addinivalue_line("markers", "postgres_only: the test is about PostgreSQL itself")
+    config.addinivalue_line("markers", "fuzz: generated and junk input over every route (select with -m fuzz)")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -19,7 +19,9 @@ def _category_choices() -> list[tuple[str, str]]:
 
 
 class PrintForm(FlaskForm):
-    category = SelectField("Category", choices=_category_choices, validators=[Optional()])
+    # No Optional(): "" is a choice already, and Optional() on a blank-but-present value
+    # (" ") clears the choice check's error, so the view got a value no Category has (500).
+    category = SelectField("Category", choices=_category_choices)
     per_page = RadioField("Badges per A4 page",
                           choices=[("1", "1 (large)"), ("4", "4 (A6, 105 × 148 mm)"),
                                    ("8", "8 (105 × 74 mm)")],
