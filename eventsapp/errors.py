@@ -114,8 +114,9 @@ def handle_http_exception(exc: HTTPException):
     elif exc.description and status not in (404, 405):
         message = exc.description
     headers = {}
-    if status == 405 and getattr(exc, "valid_methods", None):
-        headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)  # werkzeug's MethodNotAllowed has them
+    if status == 405 and allowed:
+        headers["Allow"] = ", ".join(allowed)
     if status == 429:
         headers["Retry-After"] = str(_retry_after_seconds(exc))
     if status == 401 and request.path.startswith("/api/"):
