@@ -31,7 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     trusted = int(app.config.get("TRUSTED_PROXIES") or 0)
     if trusted:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
+        # Flask's documented way to add WSGI middleware; mypy sees wsgi_app as a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
 
     level = app.config.get("LOG_LEVEL", "INFO")
     logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else "INFO")

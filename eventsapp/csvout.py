@@ -58,7 +58,6 @@ def csv_response(text: str, filename: str) -> Response:
     """A download of CSV text made by ``csv_text``; the file name is ASCII-safe."""
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in filename)
     resp = Response(text, mimetype="text/csv")
-    resp.charset = "utf-8"
     resp.headers["Content-Disposition"] = f'attachment; filename="{safe or "export.csv"}"'
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 
 from .extensions import db
 from .models import Event
@@ -162,3 +162,14 @@ def lock_event(event_id: int) -> Event:
 
         raise NotFound("No such event.")
     return event
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """Rows matched by an UPDATE or DELETE run with ``db.session.execute``.
+
+    The Session returns a CursorResult for those, which has ``rowcount``; SQLAlchemy 2.1
+    types ``Session.execute`` as returning a plain Result, which has not.
+    """
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} has no rowcount (not an UPDATE or DELETE)")
+    return result.rowcount

@@ -6,7 +6,7 @@ opening speakers, the Special Message); everything else is marked as sample data
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -52,7 +52,8 @@ class DemoReport:
     created: list[str]
 
     def __str__(self) -> str:
-        lines = ["Demo data: " + (", ".join(self.created) if self.created else "already loaded, nothing changed")]
+        done = ", ".join(self.created) if self.created else "already loaded, nothing changed"
+        lines = ["Demo data: " + done]
         lines.append(f"Demo organizer: {DEMO_ORGANIZER[0]} / {DEMO_ORGANIZER[1]}")
         lines.append(f"Demo check-in staff: {DEMO_CHECKIN[0]} / {DEMO_CHECKIN[1]}")
         lines.append(f"Demo attendee: {DEMO_ATTENDEE[0]} / {DEMO_ATTENDEE[1]}")
@@ -85,7 +86,7 @@ def _at(zone: str, y: int, mo: int, d: int, h: int, mi: int = 0) -> datetime:
 
 def _session(event: Event, room: Room | None, type_: SessionType, number: int | None, title: str,
              start: datetime, end: datetime, description: str = "",
-             people: list[tuple[Person, RoleKind]] = ()) -> ProgrammeSession:
+             people: Sequence[tuple[Person, RoleKind]] = ()) -> ProgrammeSession:
     s = ProgrammeSession(event=event, room=room, type=type_, number=number, title=title,
                          description=description, starts_at=start, ends_at=end, published=True)
     db.session.add(s)

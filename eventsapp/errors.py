@@ -9,7 +9,7 @@ import logging
 import math
 import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -57,7 +57,8 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    accept = request.accept_mimetypes
+    return best == "application/json" and accept[best] > accept["text/html"]
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -87,11 +88,10 @@ def respond(status: int, code: str, message: str, fields: dict | None = None, he
     if wants_json():
         resp = jsonify(error_body(code, message, fields))
     else:
-        template = f"errors/{status}.html" if status in (403, 404, 429, 500) else "errors/generic.html"
-        resp = render_template(template, status=status, message=message, fields=fields or {})
-    if isinstance(resp, str):
-        from flask import make_response
-        resp = make_response(resp)
+        template = (f"errors/{status}.html" if status in (403, 404, 429, 500)
+                    else "errors/generic.html")
+        resp = make_response(
+            render_template(template, status=status, message=message, fields=fields or {}))
     resp.status_code = status
     for key, value in (headers or {}).items():
         resp.headers[key] = value
@@ -114,8 +114,9 @@ def handle_http_exception(exc: HTTPException):
     elif exc.description and status not in (404, 405):
         message = exc.description
     headers = {}
-    if status == 405 and getattr(exc, "valid_methods", None):
-        headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)  # werkzeug's MethodNotAllowed has them
+    if status == 405 and allowed:
+        headers["Allow"] = ", ".join(allowed)
     if status == 429:
         headers["Retry-After"] = str(_retry_after_seconds(exc))
     if status == 401 and request.path.startswith("/api/"):
@@ -176,8 +177,8 @@ def handle_unexpected(exc: Exception):
 
 
 def handle_csrf(exc: CSRFError):
-    return respond(400, "csrf_failed",
-                   "This form has expired or was sent from elsewhere. Reload the page and try again.")
+    return respond(400, "csrf_failed", "This form has expired or was sent from elsewhere. "
+                   "Reload the page and try again.")
 
 
 def register_errorhandlers(app: Flask) -> None:

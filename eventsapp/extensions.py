@@ -8,7 +8,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so Alembic can drop and alter them (SQLite batch mode needs names).
@@ -22,7 +22,27 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
+    """The base of every model: ``class Event(Base)``, not ``db.Model``.
+
+    ``db.Model`` is a variable to mypy, so models subclassing it are untyped; this class
+    is the typed base. Flask-SQLAlchemy builds ``db.Model`` from this class's namespace, so
+    both share this registry and metadata: ``db.create_all()``, ``db.metadata`` and
+    Alembic see every model, whichever of the two it subclasses. What models give up from
+    ``db.Model``: the legacy ``Model.query`` (not used) and ``__bind_key__`` (one
+    database). Its ``__repr__`` is kept below.
+    """
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __repr__(self) -> str:  # as Flask-SQLAlchemy's Model: <Event 3>
+        state = inspect(self)
+        if state.transient:
+            pk = f"(transient {id(self)})"
+        elif state.pending:
+            pk = f"(pending {id(self)})"
+        else:
+            pk = ", ".join(map(str, state.identity or ()))
+        return f"<{type(self).__name__} {pk}>"
 
 
 db = SQLAlchemy(model_class=Base)

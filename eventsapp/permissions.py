@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from enum import Enum
 from functools import wraps
+from typing import TypeGuard
 
 import sqlalchemy as sa
 from flask import g, redirect, request, url_for
@@ -210,7 +211,7 @@ def can_see_recording(user: User | None, session, registration=None) -> bool:
 
 # ---------------------------------------------------------------- pledges
 
-def _authenticated(user: User | None) -> bool:
+def _authenticated(user: User | None) -> TypeGuard[User]:
     return user is not None and getattr(user, "is_authenticated", False)
 
 
@@ -368,3 +369,16 @@ def load_person(user: User | None, person_id: int, need: PersonNeed = PersonNeed
         raise Forbidden("This person also speaks at events you do not organize: "
                         "ask an administrator to change the profile.")
     return person
+
+
+# ---------------------------------------------------------------- the acting user, required
+
+def require_user() -> User:
+    """The acting user (API token's, else signed-in), for views that pass it to services
+    needing a ``User``; Unauthorized when there is none. ``login_required`` and
+    ``event_required`` already turn anonymous requests away (HTML: to the sign-in page),
+    so behind them this only narrows ``User | None``; elsewhere it is the check."""
+    user = acting_user()
+    if user is None:
+        raise Unauthorized("Sign in first.")
+    return user

@@ -5,13 +5,15 @@ from marshmallow import Schema, fields
 
 from ..permissions import acting_user
 
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 class ApiErrorDetail(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    # "fields" in the document; not the attribute name, which is Schema's dict of fields.
+    field_messages = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                                 data_key="fields")
 
 
 class ApiErrorSchema(Schema):

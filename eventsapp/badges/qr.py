@@ -42,12 +42,13 @@ def qr_image(data: str, box_size: int = 10, border: int = 4) -> Image.Image:
     n = len(matrix)
     small = Image.new("1", (n, n), 1)
     px = small.load()
+    assert px is not None  # typed Optional; a new in-memory image always has pixel access
     for y, row in enumerate(matrix):
         for x, dark in enumerate(row):
             if dark:
                 px[x, y] = 0
     # Nearest-neighbour scaling keeps the modules square and sharp.
-    return small.resize((n * box_size, n * box_size), Image.NEAREST).convert("L")
+    return small.resize((n * box_size, n * box_size), Image.Resampling.NEAREST).convert("L")
 
 
 def dark_runs(matrix: list[list[bool]]):

@@ -21,7 +21,7 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import Category, Event, EventRole, EventRoleKind, Registration, utcnow
 from ..nav import register_nav
-from ..permissions import Need, acting_user, event_required, login_required
+from ..permissions import Need, acting_user, event_required, login_required, require_user
 from . import services
 from .design import CATEGORY_COLOURS, badge_data
 from .forms import PrintForm, ReissueForm, ScanForm
@@ -37,10 +37,16 @@ PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 # ---------------------------------------------------------------- attendee: badge files
 
 
-def _badge_or_page(reg: Registration | None, token: str | None = None):
-    """(BadgeData, None) for a valid badge, else (None, the page that says why)."""
+def _registration_for_token(token: str) -> Registration:
+    """The registration of a manage link; NotFound for an unknown or replaced link."""
+    reg = services.registration_for_token(token)
     if reg is None:
         raise NotFound("This link is not valid. Use the latest link we sent you.")
+    return reg
+
+
+def _badge_or_page(reg: Registration, token: str | None = None):
+    """(BadgeData, None) for a valid badge, else (None, the page that says why)."""
     problem = services.badge_problem(reg)
     if problem:
         page = render_template("badges/no_badge.html", registration=reg, event=reg.event,
@@ -63,7 +69,7 @@ def _filename(event: Event, reg: Registration, ext: str) -> str:
 
 @bp.route("/r/<token>/badge.png")
 def badge_png_for_token(token: str):
-    reg = services.registration_for_token(token)
+    reg = _registration_for_token(token)
     data, page = _badge_or_page(reg, token)
     if page:
         return page
@@ -73,7 +79,7 @@ def badge_png_for_token(token: str):
 
 @bp.route("/r/<token>/badge.pdf")
 def badge_pdf_for_token(token: str):
-    reg = services.registration_for_token(token)
+    reg = _registration_for_token(token)
     data, page = _badge_or_page(reg, token)
     if page:
         return page
@@ -265,7 +271,7 @@ def reissue(event: Event, registration_id: int):
         flash("The form expired: try again.", "error")
         return redirect(back)
     try:
-        reg = services.reissue_badge(event, registration_id, acting_user())
+        reg = services.reissue_badge(event, registration_id, require_user())
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(back)

@@ -8,9 +8,10 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import object_session
 
-from ..db_tx import begin_write, is_sqlite
+from ..db_tx import begin_write, is_sqlite, rowcount
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..mail.outbox import queue_mail
@@ -213,10 +214,7 @@ def _insert_statement(dialect: str):
     """INSERT the admission only if the badge still admits (same code, confirmed, in
     person, not erased) and none exists for the day: ON CONFLICT (registration, day) DO
     NOTHING, RETURNING its id. Built once per dialect, with bind parameters."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     cols = CheckIn.__table__.c
     source = sa.select(
         Registration.id, sa.bindparam("p_event_id", type_=cols.event_id.type),
@@ -467,13 +465,13 @@ def mark_printed(event: Event, registrations: list[Registration],
     for chunk in range(0, len(pairs), 500):
         part = pairs[chunk:chunk + 500]
         codes = [c for _, c in part]
-        done += db.session.execute(
+        done += rowcount(db.session.execute(
             sa.update(Registration)
             .where(Registration.event_id == event.id,
                    Registration.id.in_([i for i, _ in part]),
                    Registration.badge_code.in_(codes))
             .values(badge_printed_at=now)
-            .execution_options(synchronize_session=False)).rowcount or 0
+            .execution_options(synchronize_session=False)))
     db.session.commit()
     return done
 

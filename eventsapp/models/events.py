@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Base
 from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class EventFormat(LabelledEnum):
     HYBRID = ("hybrid", "Hybrid (in person and online)")
 
 
-class Event(db.Model):
+class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +43,9 @@ class Event(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")  # IANA name
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    format: Mapped[EventFormat] = mapped_column(str_enum(EventFormat), default=EventFormat.IN_PERSON)
+    format: Mapped[EventFormat] = mapped_column(
+        str_enum(EventFormat), default=EventFormat.IN_PERSON
+    )
     website_url: Mapped[str | None] = mapped_column(sa.String(500))
     published: Mapped[bool] = mapped_column(default=False)
     is_sample: Mapped[bool] = mapped_column(default=False)  # demo data, shown as such
@@ -94,7 +96,7 @@ class Event(db.Model):
         return self.format in (EventFormat.ONLINE, EventFormat.HYBRID)
 
 
-class Room(db.Model):
+class Room(Base):
     __tablename__ = "rooms"
     __table_args__ = (sa.UniqueConstraint("event_id", "name"),)
 

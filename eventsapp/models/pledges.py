@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Base
 from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class ProgressStatus(LabelledEnum):
     UNSUCCESSFUL = ("unsuccessful", "Unsuccessful")
 
 
-class PledgingEntity(db.Model):
+class PledgingEntity(Base):
     __tablename__ = "pledging_entities"
     # Entities are reused by name whatever the case: "ITU" and "itu" are one entity.
     __table_args__ = (sa.Index("uq_pledging_entities_lower_name", sa.func.lower(sa.text("name")),
@@ -75,7 +75,7 @@ class PledgingEntity(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Pledge(db.Model):
+class Pledge(Base):
     __tablename__ = "pledges"
     __table_args__ = (
         sa.Index("ix_pledges_event_id_state", "event_id", "state"),
@@ -149,7 +149,7 @@ class Pledge(db.Model):
     )
 
 
-class PledgeEntity(db.Model):
+class PledgeEntity(Base):
     """An entity behind a pledge; joint pledges have several, one of them the lead."""
 
     __tablename__ = "pledge_entities"
@@ -166,7 +166,7 @@ class PledgeEntity(db.Model):
     entity: Mapped[PledgingEntity] = relationship()
 
 
-class PledgePlace(db.Model):
+class PledgePlace(Base):
     """A country or region where a pledge is implemented."""
 
     __tablename__ = "pledge_places"
@@ -178,7 +178,7 @@ class PledgePlace(db.Model):
     region: Mapped[str] = mapped_column(sa.String(100), default="", index=True)  # for breakdowns
 
 
-class PledgeBeneficiary(db.Model):
+class PledgeBeneficiary(Base):
     __tablename__ = "pledge_beneficiaries"
     __table_args__ = (sa.UniqueConstraint("pledge_id", "group"),)
 
@@ -187,7 +187,7 @@ class PledgeBeneficiary(db.Model):
     group: Mapped[str] = mapped_column(sa.String(60), index=True)
 
 
-class PledgeSDG(db.Model):
+class PledgeSDG(Base):
     __tablename__ = "pledge_sdgs"
     __table_args__ = (
         sa.UniqueConstraint("pledge_id", "sdg"),
@@ -199,7 +199,7 @@ class PledgeSDG(db.Model):
     sdg: Mapped[int] = mapped_column(index=True)
 
 
-class PledgeReport(db.Model):
+class PledgeReport(Base):
     """A dated progress report; a pledge's status is its latest report's."""
 
     __tablename__ = "pledge_reports"

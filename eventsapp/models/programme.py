@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Base
 from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class RoleKind(LabelledEnum):
     HOST = ("host", "Host")
 
 
-class ProgrammeSession(db.Model):
+class ProgrammeSession(Base):
     """One item of an event's programme (named so as not to clash with db.session)."""
 
     __tablename__ = "sessions"
@@ -73,7 +73,7 @@ class ProgrammeSession(db.Model):
         return f"{self.type.label} {self.number}" if self.number else self.type.label
 
 
-class Person(db.Model):
+class Person(Base):
     """A speaker's public profile, one record across sessions and events."""
 
     __tablename__ = "people"
@@ -103,7 +103,7 @@ class Person(db.Model):
     )
 
 
-class SessionRole(db.Model):
+class SessionRole(Base):
     """A person's role on a session, in display order."""
 
     __tablename__ = "session_roles"
@@ -121,7 +121,7 @@ class SessionRole(db.Model):
     person: Mapped[Person] = relationship(back_populates="roles")
 
 
-class SessionStar(db.Model):
+class SessionStar(Base):
     """A signed-in user's starred session ("My schedule")."""
 
     __tablename__ = "session_stars"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Base
 from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class StakeholderType(LabelledEnum):
     OTHER = ("other", "Other")
 
 
-class Registration(db.Model):
+class Registration(Base):
     """One person's registration for one event.
 
     Secrets: the manage link is stored as a SHA-256 only (it is only ever looked up).
@@ -111,7 +111,7 @@ class Registration(db.Model):
     )
 
 
-class RegistrationLink(db.Model):
+class RegistrationLink(Base):
     """An extra live manage link of a registration ("send me my link again"), as a
     SHA-256 only. At most ``registration.links.LIVE_LINKS`` per registration: adding one
     deletes the oldest beyond that, so nobody can flood the table, and rotating the
@@ -127,7 +127,7 @@ class RegistrationLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class CheckIn(db.Model):
+class CheckIn(Base):
     """Admission at the door; at most one per registration per event-local day."""
 
     __tablename__ = "checkins"
@@ -150,7 +150,7 @@ class CheckIn(db.Model):
     checked_in_by: Mapped[User | None] = relationship()
 
 
-class RevokedBadgeCode(db.Model):
+class RevokedBadgeCode(Base):
     """A badge code that no longer admits (cancelled or re-issued), kept as a SHA-256
     only, so the door can say why an old badge is refused. Written by eventsapp.badges."""
 
@@ -166,7 +166,7 @@ class RevokedBadgeCode(db.Model):
     registration: Mapped[Registration] = relationship()
 
 
-class SessionJoin(db.Model):
+class SessionJoin(Base):
     """An online attendee opening a session's join link."""
 
     __tablename__ = "session_joins"

@@ -56,8 +56,12 @@ def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> sa.Enum:
     )
 
 
-class LabelledEnum(str, enum.Enum):
+# Not enum.StrEnum (UP042): str() of a member would become its value, and templates and
+# f-strings may rely on today's str().
+class LabelledEnum(str, enum.Enum):  # noqa: UP042
     """A str enum whose members carry a human label."""
+
+    label: str  # set on each member by __new__ (annotation only: not a member)
 
     def __new__(cls, value: str, label: str | None = None):
         obj = str.__new__(cls, value)

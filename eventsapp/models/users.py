@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Base
 from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class EventRoleKind(LabelledEnum):
     CHECKIN_STAFF = ("checkin_staff", "Check-in staff")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,7 +64,7 @@ class User(UserMixin, db.Model):
         return self.login_session_key or ""
 
 
-class EventRole(db.Model):
+class EventRole(Base):
     """A user's role on one event: organizer or check-in staff."""
 
     __tablename__ = "event_roles"
@@ -82,7 +82,7 @@ class EventRole(db.Model):
     event: Mapped[Event] = relationship(back_populates="roles")
 
 
-class ApiToken(db.Model):
+class ApiToken(Base):
     """A bearer token for the API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
@@ -99,7 +99,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="api_tokens")
 
 
-class LoginSession(db.Model):
+class LoginSession(Base):
     """One signed-in browser. Flask-Login keeps its key; only the key's SHA-256 is stored.
 
     Sign-out sets ``revoked_at``: a replayed session or remember cookie then loads no one.

@@ -110,7 +110,7 @@ def valid_id(value: int) -> bool:
 
 
 def valid_secret(secret: str | None) -> bool:
-    return bool(secret) and bool(_SECRET_RE.match(secret))
+    return bool(secret and _SECRET_RE.match(secret))
 
 
 # ---------------------------------------------------------------- registrations by secret
@@ -134,11 +134,14 @@ def registration_for_manage_token(token: str) -> Registration | None:
     return lookup(token) if valid_secret(token) else None
 
 
+_INVALID_LINK = ("This link is not valid: it may be mistyped, or its registration was "
+                 "cancelled. Your current links are on your registration's manage page.")
+
+
 def check_entitled(registration: Registration | None) -> Registration:
     """Raise the clear error for a link that does not (or no longer) open anything."""
     if registration is None:
-        raise NotFound("This link is not valid: it may be mistyped, or its registration was "
-                       "cancelled. Your current links are on your registration's manage page.")
+        raise NotFound(_INVALID_LINK)
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED) \
             or registration.erased_at is not None or registration.join_token is None:
         raise Gone("This registration was cancelled, so its session links no longer work.")
@@ -178,7 +181,9 @@ def _join_statement() -> sa.Select:
 
 @cache
 def _join_insert() -> sa.Insert:
-    return sa.insert(SessionJoin.__table__)
+    table = SessionJoin.__table__
+    assert isinstance(table, sa.Table)  # typed FromClause; a declarative model's is a Table
+    return sa.insert(table)
 
 
 def open_join(secret: str, session_id: int, now: datetime) -> JoinOutcome:
@@ -195,7 +200,9 @@ def open_join(secret: str, session_id: int, now: datetime) -> JoinOutcome:
         session_id = 0  # no such row, on every backend (ids beyond 32 bits overflow)
     row = db.session.execute(_join_statement(),
                              {"secret": secret, "session_id": session_id}).first()
-    registration = check_entitled(row[0] if row else None)
+    if row is None:
+        raise NotFound(_INVALID_LINK)
+    registration = check_entitled(row[0])
     event, session = row[1], row[2]
     if session is None:
         raise NotFound("This session is not in the programme of your event. Use the links "
@@ -452,6 +459,16 @@ def _clean_passcode(value, name: str, errors: dict) -> str | None:
     return value or None
 
 
+def _clean_minutes(value, name: str, errors: dict) -> int:
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        minutes = -1
+    if not 0 <= minutes <= MAX_JOIN_OPENS_MINUTES:
+        errors[name] = [f"A whole number of minutes from 0 to {MAX_JOIN_OPENS_MINUTES}."]
+    return minutes
+
+
 def update_online_settings(user: User | None, event: Event, data: dict) -> Event:
     """Default stream link and passcode, join window and recordings' visibility."""
     if not can(user, Need.MANAGE, event):
@@ -459,14 +476,8 @@ def update_online_settings(user: User | None, event: Event, data: dict) -> Event
     errors: dict = {}
     url = _clean_url(data.get("stream_url"), "stream_url", errors)
     passcode = _clean_passcode(data.get("stream_passcode"), "stream_passcode", errors)
-    minutes = data.get("join_opens_minutes_before")
-    try:
-        minutes = int(minutes)
-        if not 0 <= minutes <= MAX_JOIN_OPENS_MINUTES:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["join_opens_minutes_before"] = [
-            f"A whole number of minutes from 0 to {MAX_JOIN_OPENS_MINUTES}."]
+    minutes = _clean_minutes(data.get("join_opens_minutes_before"),
+                             "join_opens_minutes_before", errors)
     if errors:
         raise ValidationFailed("Some settings are not valid.", fields=errors)
     event.stream_url, event.stream_passcode = url, passcode

@@ -67,13 +67,7 @@ def parse_csv(data: bytes | str, zone: str) -> ImportPlan:
     missing = [c for c in COLUMNS if c not in header and c in REQUIRED]
     dupes = sorted({h for h in header if header.count(h) > 1})
     if unknown or missing or dupes:
-        if unknown:
-            plan.problem(1, f"unknown column(s): {', '.join(unknown)}.")
-        if missing:
-            plan.problem(1, f"missing column(s): {', '.join(missing)}.")
-        if dupes:
-            plan.problem(1, f"column(s) named twice: {', '.join(dupes)}.")
-        plan.problem(1, f"The columns are: {', '.join(COLUMNS)}.")
+        _header_problems(unknown, missing, dupes, plan)
         return plan
     rows = []  # (line where the record starts, values): quoted cells may span lines
     try:
@@ -93,14 +87,27 @@ def parse_csv(data: bytes | str, zone: str) -> ImportPlan:
         if len(row) != len(header):
             plan.problem(line, f"{len(row)} values where the header has {len(header)} columns.")
             continue
-        _row(dict(zip(header, (unguard(c.strip()) for c in row))), line, zone, plan)
+        _row(dict(zip(header, (unguard(c.strip()) for c in row), strict=True)), line, zone, plan)
     if not plan.sessions and not plan.problems:
         plan.problem(2, "The file has no sessions.")
     return plan
 
 
-def _row(r: dict, line: int, zone: str, plan: ImportPlan) -> None:
-    before = len(plan.problems)
+def _header_problems(unknown: list[str], missing: list[str], dupes: list[str],
+                     plan: ImportPlan) -> None:
+    if unknown:
+        plan.problem(1, f"unknown column(s): {', '.join(unknown)}.")
+    if missing:
+        plan.problem(1, f"missing column(s): {', '.join(missing)}.")
+    if dupes:
+        plan.problem(1, f"column(s) named twice: {', '.join(dupes)}.")
+    plan.problem(1, f"The columns are: {', '.join(COLUMNS)}.")
+
+
+def _instants(r: dict, line: int, zone: str,
+              plan: ImportPlan) -> tuple[datetime | None, datetime | None]:
+    """(start, end) in UTC from the date, start and end cells; None where a problem was
+    noted."""
     day = None
     try:
         day = date.fromisoformat(r.get("date", ""))
@@ -126,6 +133,12 @@ def _row(r: dict, line: int, zone: str, plan: ImportPlan) -> None:
                 ends = value
         if starts and ends and ends <= starts:
             plan.problem(line, "end: the session ends before it starts.")
+    return starts, ends
+
+
+def _row(r: dict, line: int, zone: str, plan: ImportPlan) -> None:
+    before = len(plan.problems)
+    starts, ends = _instants(r, line, zone, plan)
     stype = None
     try:
         stype = parse_session_type(r.get("type", ""))
@@ -148,6 +161,7 @@ def _row(r: dict, line: int, zone: str, plan: ImportPlan) -> None:
     if len(room) > 120:
         plan.problem(line, "room: longer than 120 characters.")
     people = parse_people(r.get("people", ""), line, plan)
-    if len(plan.problems) == before:
+    # A type, start or end left None has added its problem above.
+    if len(plan.problems) == before and stype and starts and ends:
         plan.sessions.append(PlannedSession(line, stype, number, title, r.get("description", ""),
                                             room, starts, ends, people))

@@ -45,12 +45,12 @@ def clean_image(data: bytes) -> tuple[bytes, str]:
                 _fail("Upload a JPEG, PNG, GIF or WebP image.")
             if w * h > MAX_PIXELS:
                 _fail("The image has too many pixels.")
-            with Image.open(io.BytesIO(data)) as img:
-                img.seek(0)
-                img.load()
-                has_alpha = img.mode in ("RGBA", "LA", "PA") or (
-                    img.mode == "P" and "transparency" in img.info)
-                img = img.convert("RGBA" if has_alpha else "RGB")
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.seek(0)
+                opened.load()
+                has_alpha = opened.mode in ("RGBA", "LA", "PA") or (
+                    opened.mode == "P" and "transparency" in opened.info)
+                img = opened.convert("RGBA" if has_alpha else "RGB")
     except ValidationFailed:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
@@ -85,7 +85,9 @@ def store(cleaned: tuple[bytes, str]) -> str:
 
 
 def safe_name(name: str | None) -> bool:
-    return bool(name) and set(name) <= NAME_CHARS and not name.startswith(".") \
+    if not name:
+        return False
+    return set(name) <= NAME_CHARS and not name.startswith(".") \
         and name.rsplit(".", 1)[-1] in ("jpg", "png")
 
 
