@@ -202,7 +202,7 @@ def harvest_forms(app, world, rules) -> dict[str, dict[str, str]]:
         client = app.test_client()
         if actor in world.users:
             login(client, world.users[actor])
-        for (endpoint, method), rule in sorted(rules.items(), key=lambda kv: kv[0]):
+        for (_endpoint, method), rule in sorted(rules.items(), key=lambda kv: kv[0]):
             if method != "GET" or rule.api:
                 continue
             resp = client.get(rule.url(world))

@@ -225,7 +225,7 @@ def test_csv_export_uses_the_filters_and_defuses_formulas(organizer_client, db, 
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["id", "name", "email"]
     assert len(rows) == 2  # the online person is filtered out
-    row = dict(zip(rows[0], rows[1]))
+    row = dict(zip(rows[0], rows[1], strict=True))
     assert row["name"] == "'=HYPERLINK(\"http://evil\",\"x\")"
     assert row["organization"] == "'+1+1" and row["country"] == "'-2"
     assert row["position"] == "'@SUM(A1)" and row["needs"] == "'\tTab"
@@ -251,7 +251,7 @@ def test_csv_export_is_the_one_writers_output_and_guards_a_dde_payload(organizer
     assert b"\r\n" in raw and resp.headers["Cache-Control"] == "private, no-store"
     assert f'filename="{event.slug}-registrations.csv"' in resp.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    row = dict(zip(rows[0], rows[1]))
+    row = dict(zip(rows[0], rows[1], strict=True))
     assert row["name"] == "'" + payload and unguard(row["name"]) == payload
     assert row["organization"] == "Ümlaut Org"
 

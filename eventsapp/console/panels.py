@@ -1,7 +1,8 @@
 """The organizer's console is built from panels that each feature registers.
 
 A panel is a template (rendered on its own with ``event`` and the keys of the dict its
-context function returns, the dict itself also as ``ctx``) plus an order. Features call ``register_panel`` when their blueprint module
+context function returns, the dict itself also as ``ctx``) plus an order. Features call
+``register_panel`` when their blueprint module
 is imported, so no feature edits another's template.
 """
 from __future__ import annotations

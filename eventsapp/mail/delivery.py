@@ -149,8 +149,9 @@ def _describe(exc: Exception) -> tuple[str, bool]:
     """(last_error text, permanent?) for a delivery exception."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
-        text = "; ".join(f"{addr}: {code} {resp.decode(errors='replace') if isinstance(resp, bytes) else resp}"
-                         for addr, (code, resp) in exc.recipients.items())
+        text = "; ".join(
+            f"{addr}: {code} {resp.decode(errors='replace') if isinstance(resp, bytes) else resp}"
+            for addr, (code, resp) in exc.recipients.items())
         return f"recipient refused: {text}", all(500 <= c < 600 for c in codes)
     if isinstance(exc, smtplib.SMTPResponseException):
         err = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) \

@@ -58,7 +58,7 @@ def bar_chart(chart_id: str, title: str, rows, measure: str = "pledges") -> Mark
     ]
     if not rows:
         parts.append(f'<text x="0" y="{BAR_H - 6}" class="chart-empty">No data</text>')
-    for i, (row, value) in enumerate(zip(rows, values)):
+    for i, (row, value) in enumerate(zip(rows, values, strict=True)):
         y = GAP + i * (BAR_H + GAP)
         w = float(Decimal(value) / Decimal(top)) * bar_w if value else 0
         shown = f"{value:,}" if measure == "pledges" else _short_usd(value)

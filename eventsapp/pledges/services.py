@@ -271,7 +271,7 @@ def _entities(raw: Mapping, errors: _Errors) -> list[EntityInput]:
     return entities
 
 
-def clean_pledge(raw: Mapping, *, require_smart: bool = False) -> PledgeInput:
+def clean_pledge(raw: Mapping, *, require_smart: bool = False) -> PledgeInput:  # noqa: C901
     """Validate a pledge given as plain values; raise ValidationFailed with every field error.
 
     ``require_smart``: a submission must say what is measured (indicator) and by when

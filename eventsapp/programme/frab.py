@@ -230,7 +230,7 @@ def parse_xml(data: bytes, zone: str) -> ImportPlan:
     return plan
 
 
-def _event(ev, room_el, day_date, zone: str, tz, plan: ImportPlan) -> None:
+def _event(ev, room_el, day_date, zone: str, tz, plan: ImportPlan) -> None:  # noqa: C901
     line = ev.sourceline or 1
     before = len(plan.problems)
     title = _child_text(ev, "title")

@@ -17,7 +17,7 @@ ACTORS = ("anon", "attendee", "staff", "other_org", "organizer", "admin")
 
 
 def expect(anon, attendee, staff, other_org, organizer, admin) -> dict:
-    return dict(zip(ACTORS, (anon, attendee, staff, other_org, organizer, admin)))
+    return dict(zip(ACTORS, (anon, attendee, staff, other_org, organizer, admin), strict=True))
 
 
 PUBLIC = expect(OK, OK, OK, OK, OK, OK)
