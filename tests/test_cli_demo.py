@@ -295,6 +295,9 @@ def test_readme_documents_every_setting_and_the_two_commands():
     missing = sorted(n for n in names if f"`{n}`" not in readme)
     assert not missing, f"settings not in the README: {missing}"
     assert "./bin/run" in readme and "./bin/test" in readme
-    assert re.search(r"gunicorn [^\n]*-w 4[^\n]* wsgi:app", readme)
+    # Production runs gunicorn with the shipped config (workers, access-log masking).
+    assert re.search(r"gunicorn -c gunicorn\.conf\.py wsgi:app", readme)
+    assert 'workers = int(os.environ.get("GUNICORN_WORKERS", "4"))' in \
+        (root / "gunicorn.conf.py").read_text()
     assert "MAIL_RETRY_BASE_SECONDS" in names  # the _float settings are checked too
     assert readme.rstrip().splitlines()[-1] == "## Features" or "\n## Features\n" in readme

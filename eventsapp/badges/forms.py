@@ -21,7 +21,8 @@ def _category_choices() -> list[tuple[str, str]]:
 class PrintForm(FlaskForm):
     # No Optional(): "" is a choice already, and Optional() on a blank-but-present value
     # (" ") clears the choice check's error, so the view got a value no Category has (500).
-    category = SelectField("Category", choices=_category_choices)
+    # A form sent without the field means "all categories" (the default).
+    category = SelectField("Category", choices=_category_choices, default="")
     per_page = RadioField("Badges per A4 page",
                           choices=[("1", "1 (large)"), ("4", "4 (A6, 105 × 148 mm)"),
                                    ("8", "8 (105 × 74 mm)")],
