@@ -11,6 +11,8 @@ these types, so a value is refused with the same message wherever it comes in:
 - ``Instant``: ISO 8601 date and time, read in a zone when it has no offset; years and
   DST gaps checked by ``eventsapp.instants`` (the one place that decides).
 - ``Email``: a normalized, lower-cased address.
+- ``Usd``: a USD amount as a ``Decimal`` (>= 0, cents at most).
+- ``Country``: an ISO 3166-1 alpha-2 code (names and alpha-3 accepted on input).
 
 ``load(schema, data)`` turns a marshmallow ``ValidationError`` into the app's
 ``ValidationFailed`` with field messages, for services and views alike.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
@@ -215,6 +218,60 @@ class Email(fields.String):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         return normalize_email(value)
+
+
+USD_MAX = Decimal("9999999999999999.99")  # Numeric(18, 2)
+
+
+class Usd(fields.Field):
+    """An amount in US dollars: a decimal string or number, >= 0, at most 2 decimal places,
+    thousands separators and a "USD"/"$" prefix accepted; never a float inside."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update(
+            {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$",
+             "description": "USD amount as a decimal string, e.g. \"1500000.00\""})
+        super().__init__(**kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else f"{Decimal(value):.2f}"
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+            raise ValidationError("Not an amount.")
+        text = _plain_text(str(value)).strip().upper().removeprefix("USD").strip() \
+            .removeprefix("$").replace(",", "").replace(" ", "").replace("\u00a0", "")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError("Enter an amount in US dollars, e.g. 1500000 or "
+                                  "1,500,000.50.") from None
+        if not amount.is_finite() or amount < 0:
+            raise ValidationError("The amount cannot be negative.")
+        if amount > USD_MAX:
+            raise ValidationError("The amount is too large.")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError("At most two decimal places (cents).")
+        return amount.quantize(Decimal("0.01"))
+
+
+class Country(fields.String):
+    """A country: ISO 3166-1 alpha-2 code, alpha-3 or name in; alpha-2 code out ("" for
+    none). The document declares it as a two-letter code."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update(
+            {"pattern": "^([A-Z]{2})?$", "description": "ISO 3166-1 alpha-2 code, e.g. RW "
+             "(a country name is accepted on input)"})
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        from .countries import UnknownCountry, to_code
+
+        try:
+            return to_code(_plain_text(value))
+        except UnknownCountry as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 def load(schema: Schema, data: Mapping[str, Any], *, partial: bool = False) -> dict:
