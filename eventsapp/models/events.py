@@ -39,7 +39,7 @@ class Event(Base):
     venue_name: Mapped[str] = mapped_column(sa.String(200), default="")
     venue_address: Mapped[str] = mapped_column(sa.String(400), default="")
     city: Mapped[str] = mapped_column(sa.String(100), default="")
-    country: Mapped[str] = mapped_column(sa.String(100), default="")
+    country: Mapped[str] = mapped_column(sa.String(100), default="")  # ISO alpha-2 (see 0005)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")  # IANA name
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -70,7 +70,7 @@ class PledgingEntity(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(300), unique=True)
     sector: Mapped[Sector] = mapped_column(str_enum(Sector))
-    country: Mapped[str] = mapped_column(sa.String(100), default="")
+    country: Mapped[str] = mapped_column(sa.String(100), default="")  # ISO alpha-2 (see 0005)
     is_sample: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -174,7 +174,7 @@ class PledgePlace(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pledge_id: Mapped[int] = mapped_column(sa.ForeignKey("pledges.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(sa.String(100))  # country or region name
+    name: Mapped[str] = mapped_column(sa.String(100))  # country code (ISO alpha-2) or region label
     region: Mapped[str] = mapped_column(sa.String(100), default="", index=True)  # for breakdowns
 
 

@@ -83,7 +83,7 @@ class Person(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     position: Mapped[str] = mapped_column(sa.String(300), default="")
     organization: Mapped[str] = mapped_column(sa.String(300), default="")
-    country: Mapped[str] = mapped_column(sa.String(100), default="")
+    country: Mapped[str] = mapped_column(sa.String(100), default="")  # ISO alpha-2 (see 0005)
     bio: Mapped[str] = mapped_column(sa.Text, default="")
     photo_filename: Mapped[str | None] = mapped_column(sa.String(200))  # random name we chose
     user_id: Mapped[int | None] = mapped_column(

@@ -73,7 +73,7 @@ class Registration(Base):
     email: Mapped[str] = mapped_column(sa.String(254))  # lower-case
     organization: Mapped[str] = mapped_column(sa.String(200), default="")
     position: Mapped[str] = mapped_column(sa.String(200), default="")
-    country: Mapped[str] = mapped_column(sa.String(100), default="")
+    country: Mapped[str] = mapped_column(sa.String(100), default="")  # ISO alpha-2 (see 0005)
     stakeholder_type: Mapped[StakeholderType | None] = mapped_column(str_enum(StakeholderType))
     modality: Mapped[Modality] = mapped_column(str_enum(Modality))
     category: Mapped[Category] = mapped_column(str_enum(Category), default=Category.PARTICIPANT)

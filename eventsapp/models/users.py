@@ -32,7 +32,7 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     organization: Mapped[str | None] = mapped_column(sa.String(200))
     position: Mapped[str | None] = mapped_column(sa.String(200))
-    country: Mapped[str | None] = mapped_column(sa.String(100))
+    country: Mapped[str | None] = mapped_column(sa.String(100))  # ISO alpha-2 (see 0005)
     # Secret of the personal calendar feed (starred sessions); shown to its owner.
     feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,85 @@
+"""eventsapp.countries: names in, ISO 3166-1 alpha-2 codes stored, names out; regions and
+least developed countries as defined sets of codes."""
+from __future__ import annotations
+
+import pycountry
+import pytest
+
+from eventsapp import countries
+
+
+@pytest.mark.parametrize("typed, code", [
+    ("Rwanda", "RW"), ("rw", "RW"), ("RWA", "RW"), ("  rwanda ", "RW"),
+    ("Côte d'Ivoire", "CI"), ("Cote d’Ivoire", "CI"), ("Ivory Coast", "CI"),
+    ("United States", "US"), ("USA", "US"), ("Türkiye", "TR"), ("turkiye", "TR"),
+    ("The Gambia", "GM"), ("São Tomé and Príncipe", "ST"),
+    # The UN's "Name (qualifier)" spelling, as ITU lists its Member States.
+    ("Korea (Republic of)", "KR"), ("Iran (Islamic Republic of)", "IR"),
+    ("Bolivia (Plurinational State of)", "BO"), ("Lao PDR", "LA"),
+    ("Democratic Republic of the Congo", "CD"), ("", ""), (None, ""),
+])
+def test_to_code(typed, code):
+    assert countries.to_code(typed) == code
+
+
+@pytest.mark.parametrize("typed", ["Atlantis", "XX", "Korea (of)", "()", "Europe"])
+def test_unknown_country_is_refused_with_a_hint(typed):
+    with pytest.raises(countries.UnknownCountry, match="ISO 3166 code"):
+        countries.to_code(typed)
+
+
+def test_names_out():
+    assert countries.country_name("RW") == "Rwanda"
+    assert countries.country_name("CD") == "Democratic Republic of the Congo"
+    assert countries.country_name("") == ""
+    assert countries.country_name("Atlantis") == "Atlantis"  # a value from before codes
+    assert countries.country_name("CH", "fr") == "Suisse"
+
+
+def test_every_name_in_the_region_and_ldc_lists_resolves():
+    listed = [n for names in countries._ITU_D_REGIONS.values() for n in names]
+    unknown = []
+    for name in [*listed, *countries._LDC_NAMES]:
+        try:
+            countries.to_code(name)
+        except countries.UnknownCountry:
+            unknown.append(name)
+    assert unknown == []
+    codes = [countries.to_code(n) for n in listed]
+    assert len(codes) == len(set(codes)), "a country is listed twice (or two names are one)"
+    assert len(countries._region_by_code()) == 195
+
+
+def test_every_iso_country_has_a_region_or_is_knowingly_outside():
+    iso = {c.alpha_2 for c in pycountry.countries}
+    in_regions = set(countries._region_by_code())
+    assert iso - in_regions == countries.OUTSIDE_ITU_D_REGIONS
+    assert in_regions <= iso
+
+
+def test_region_of_and_countries_in():
+    assert countries.region_of("RW") == "africa"
+    assert countries.region_of("rw") == "africa"
+    assert countries.region_of("KR") == "asia_pacific"
+    assert countries.region_of("CH") == "europe"
+    assert countries.region_of("RU") == "cis"
+    assert countries.region_of("TW") == "" and countries.region_of("") == ""
+    assert countries.region_of(None) == ""
+    cis = countries.countries_in("cis")
+    assert len(cis) == 9 and cis[0] == "AM"  # Armenia first, by name
+    assert sum(len(countries.countries_in(r)) for r in
+               ("africa", "americas", "arab_states", "asia_pacific", "cis", "europe")) == 195
+
+
+def test_least_developed_countries():
+    assert countries.is_ldc("RW") and countries.is_ldc("la") and countries.is_ldc("CD")
+    assert not countries.is_ldc("CH") and not countries.is_ldc("") and not countries.is_ldc(None)
+    assert len(countries._ldcs()) == 44
+
+
+def test_choices_are_sorted_names_with_codes():
+    pairs = countries.choices()
+    assert len(pairs) == len(pycountry.countries)
+    assert ("RW", "Rwanda") in pairs
+    names = [name.casefold() for _, name in pairs]
+    assert names == sorted(names)
