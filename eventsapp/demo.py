@@ -132,7 +132,7 @@ def _kigali(created: list[str], organizer: User, staff: User) -> None:
     event = Event(
         slug=slug, title="ITU Partner2Connect Digital Development Roundtable",
         kind=EventKind.ROUNDTABLE, format=EventFormat.HYBRID, timezone=z,
-        venue_name="Kigali Convention Centre", city="Kigali", country="Rwanda",
+        venue_name="Kigali Convention Centre", city="Kigali", country="RW",
         venue_address="KG 2 Roundabout, Kigali, Rwanda",
         starts_at=_at(z, 2022, 6, 7, 14), ends_at=_at(z, 2022, 6, 9, 13),
         description=(
@@ -189,7 +189,7 @@ def _geneva(created: list[str], organizer: User, staff: User) -> None:
     event = Event(
         slug=slug, title="Partner2Connect Annual Meeting 2023",
         kind=EventKind.ANNUAL_MEETING, format=EventFormat.HYBRID, timezone=z,
-        venue_name="Popov Room, ITU Headquarters", city="Geneva", country="Switzerland",
+        venue_name="Popov Room, ITU Headquarters", city="Geneva", country="CH",
         venue_address="Place des Nations, 1211 Geneva, Switzerland",
         starts_at=_at(z, 2023, 12, 12, 14), ends_at=_at(z, 2023, 12, 12, 19),
         description=(
@@ -227,7 +227,7 @@ def _upcoming(created: list[str], organizer: User, staff: User) -> None:
     event = Event(
         slug=slug, title="Sample Digital Development Roundtable (demo)",
         kind=EventKind.ROUNDTABLE, format=EventFormat.HYBRID, timezone=z,
-        venue_name="Sample Conference Centre", city="Nairobi", country="Kenya",
+        venue_name="Sample Conference Centre", city="Nairobi", country="KE",
         venue_address="Sample address",
         starts_at=start, ends_at=start + timedelta(days=1, hours=8),
         description="An invented upcoming event, open for registration, to try every feature "

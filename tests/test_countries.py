@@ -83,3 +83,26 @@ def test_choices_are_sorted_names_with_codes():
     assert ("RW", "Rwanda") in pairs
     names = [name.casefold() for _, name in pairs]
     assert names == sorted(names)
+
+
+def test_demo_writes_country_codes(app, db):
+    """The demo data stores codes like the app does, and its pledge places get a region."""
+    import sqlalchemy as sa
+
+    from eventsapp.models import Event, Person, PledgePlace, PledgingEntity, Registration, User
+
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    stored = {}
+    for column in (Event.country, Person.country, Registration.country, User.country,
+                   PledgingEntity.country):
+        stored[f"{column.class_.__tablename__}.country"] = set(db.session.scalars(sa.select(column).distinct()))
+    assert stored["events.country"] == {"RW", "CH", "KE"}
+    assert {"KE", "RW", "CH"} <= stored["registrations.country"]
+    for column, values in stored.items():
+        assert all(not v or countries.is_code(v) and v.isupper() for v in values), (column, values)
+    places = db.session.execute(sa.select(PledgePlace.name, PledgePlace.region).distinct()).all()
+    assert places
+    for name, region in places:
+        assert (name, region) == ("Global", "global") or \
+            (countries.is_code(name) and countries.region_of(name) == region != ""), (name, region)

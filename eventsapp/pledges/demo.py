@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from ..countries import is_ldc, region_of
 from ..extensions import db
 from ..models import (
     Event,
@@ -38,8 +39,9 @@ ACTIONS = ["connect schools", "train young people in digital skills", "extend ru
            "lower the cost of mobile data", "support digital start-ups",
            "build a national cybersecurity team", "digitize public services",
            "connect health centres", "fund community networks", "open innovation hubs"]
-COUNTRIES = ["Rwanda", "Kenya", "Uganda", "Ethiopia", "Senegal", "Nepal", "Bangladesh", "Haiti",
-             "Peru", "Viet Nam", "Jordan", "Kyrgyzstan", "Tanzania", "Malawi", "Fiji"]
+# Rwanda, Kenya, Uganda, Ethiopia, Senegal, Nepal, Bangladesh, Haiti, Peru, Viet Nam, Jordan,
+# Kyrgyzstan, Tanzania, Malawi, Fiji: ISO 3166-1 alpha-2, as every country is stored.
+COUNTRIES = ["RW", "KE", "UG", "ET", "SN", "NP", "BD", "HT", "PE", "VN", "JO", "KG", "TZ", "MW", "FJ"]
 
 
 def register() -> None:
@@ -101,7 +103,7 @@ def _make(n: int, code: str, rng: random.Random, entities, session, today: date,
         description=f"Invented for the demo: a sample pledge to {action}.",
         focus_area=FocusArea(area), pillar=pillar, amount_usd=amount,
         indicator=f"Number of people reached by the effort to {action}.",
-        target_year=2026 + n % 5, targets_ldc=any(c in vocab.LDCS for c in countries),
+        target_year=2026 + n % 5, targets_ldc=any(is_ldc(c) for c in countries),
         event_id=session.event_id, session_id=session.id,
         announced_by_id=people[n % len(people)].id if people else None,
         announced_at=when, published_at=when, moderated_at=when,
@@ -112,7 +114,7 @@ def _make(n: int, code: str, rng: random.Random, entities, session, today: date,
         pledge.entities.append(PledgeEntity(entity=entities[(n * 7 + 3) % len(entities)],
                                             is_lead=False))
     for c in countries:
-        pledge.places.append(PledgePlace(name=c, region=vocab.COUNTRY_REGION[c]))
+        pledge.places.append(PledgePlace(name=c, region=region_of(c)))
     if n % 6 == 0:
         pledge.places.append(PledgePlace(name="Global", region="global"))
     groups = list(vocab.BENEFICIARY_GROUPS)
