@@ -203,7 +203,7 @@ def make_event(app):
         values = dict(
             slug=f"event-{counter['n']}-{uuid.uuid4().hex[:6]}", title=f"Test event {counter['n']}",
             kind=EventKind.ROUNDTABLE, format=EventFormat.HYBRID, timezone="Africa/Kigali",
-            venue_name="Test Centre", city="Kigali", country="Rwanda",
+            venue_name="Test Centre", city="Kigali", country="RW",
             starts_at=start, ends_at=start + timedelta(days=2), published=True,
             capacity_in_person=100, capacity_online=None,
             registration_opens_at=datetime.now(UTC) - timedelta(days=1),

@@ -106,3 +106,28 @@ def test_demo_writes_country_codes(app, db):
     for name, region in places:
         assert (name, region) == ("Global", "global") or \
             (countries.is_code(name) and countries.region_of(name) == region != ""), (name, region)
+
+
+def test_event_card_shows_the_country_name(app, db, client, make_event):
+    """Templates show a stored code as its name (filter country_name); a value from before
+    codes (never converted) is shown as stored."""
+    make_event(title="Coded event", country="CI")
+    make_event(title="Old event", country="Atlantis")
+    make_event(title="Nowhere event", country="")
+    page = client.get("/").get_data(as_text=True)
+    assert "Test Centre, Kigali, Côte d&#39;Ivoire" in page
+    assert "Test Centre, Kigali, Atlantis" in page
+    assert "Test Centre, Kigali</span>" in page
+    assert ", CI<" not in page
+
+
+def test_api_events_give_the_code_and_its_name(client, make_event):
+    event = make_event(country="CI")
+    listed = {e["slug"]: e for e in client.get("/api/v1/events").get_json()["events"]}
+    assert listed[event.slug]["country"] == "CI"
+    assert listed[event.slug]["country_name"] == "Côte d'Ivoire"
+    detail = client.get(f"/api/v1/events/{event.slug}").get_json()
+    assert (detail["country"], detail["country_name"]) == ("CI", "Côte d'Ivoire")
+    spec = client.get("/api/v1/openapi.json").get_json()
+    props = spec["components"]["schemas"]["Event"]["properties"]
+    assert "ISO 3166-1 alpha-2" in props["country"]["description"]

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from ..countries import country_name
 from ..extensions import db
 from ..models import Event
 from ..permissions import Need, can, load_event, managed_event_ids
@@ -41,7 +42,9 @@ class EventSchema(Schema):
     venue_name = fields.String()
     venue_address = fields.String()
     city = fields.String()
-    country = fields.String()
+    country = fields.String(metadata={"description": "ISO 3166-1 alpha-2 code, e.g. RW"})
+    country_name = fields.Function(lambda e: country_name(e.country),
+                                   metadata={"description": "The country's English name"})
     timezone = fields.String(metadata={"description": "IANA time zone of the event"})
     starts_at = LocalDateTime()
     ends_at = LocalDateTime()
