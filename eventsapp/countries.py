@@ -69,9 +69,9 @@ def _by_key() -> dict[str, str]:
 
 def _lookup(text: str) -> str | None:
     code = _by_key().get(_fold(text))
-    if code is None:
+    if code is None and len(text) <= 100:  # (no country name is longer; bounds the regex)
         # The UN writes "Korea (Republic of)" where ISO writes "Korea, Republic of".
-        m = re.fullmatch(r"(.+?)\s*\((.+)\)", text)
+        m = re.fullmatch(r"([^()]+?)\s*\(([^()]+)\)", text)
         if m:
             code = _by_key().get(_fold(f"{m[1]}, {m[2]}"))
     return code
