@@ -54,8 +54,8 @@ class ValidationFailed(DomainError):
 
 def wants_json() -> bool:
     """API paths, and clients that ask for JSON rather than HTML, get JSON errors."""
-    if request.path.startswith("/api/"):
-        return True
+    if request.path.startswith("/api/") or request.is_json:
+        return True  # a client that sends JSON (the desk's scanner script) reads JSON back
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     accept = request.accept_mimetypes
     return best == "application/json" and accept[best] > accept["text/html"]
