@@ -224,7 +224,7 @@ def my_schedule():
     sessions = queries.my_schedule(user)
     feed = None
     if user.feed_token:
-        feed = exports.base_url() + url_for("programme.personal_feed", token=user.feed_token)
+        feed = exports.absolute_url("programme.personal_feed", token=user.feed_token)
     return render_template("programme/my_schedule.html", sessions=sessions, feed_url=feed,
                            star_form=EmptyForm(), starred={s.id for s in sessions})
 
