@@ -201,12 +201,14 @@ def apply_plan(event: Event, plan: ImportPlan, *, create_rooms: bool, replace: b
             description=s.description, room=rooms.get(s.room.lower()) if s.room else None,
             starts_at=s.starts_at, ends_at=s.ends_at, published=publish)
         for pos, p in enumerate(s.people):
-            person = people.get((p.name, p.organization))
-            if person is None:
+            known = people.get((p.name, p.organization))
+            if known is None:
                 person = Person(name=p.name, organization=p.organization,
                                 created_by_id=actor.id if actor is not None else None)
                 people[(p.name, p.organization)] = person
                 db.session.add(person)
+            else:
+                person = known
             session.roles.append(SessionRole(person=person, role=p.role, position=pos))
         db.session.add(session)
     bump(event)
