@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from marshmallow import Schema
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -20,11 +21,17 @@ from wtforms.validators import DataRequired
 
 from .. import countries
 from ..models import EventFormat, EventKind, RoleKind, SessionType
+from .schemas import EventSchema, PersonSchema, RoomSchema, SessionSchema
 
 
 def _typed(kind: str, **attrs: Any) -> dict[str, Any]:
     """The browser's widget for a value the schema reads (date, time, number, URL...)."""
     return {"type": kind, **attrs}
+
+
+def limit(schema: type[Schema], name: str, **attrs: Any) -> dict[str, Any]:
+    """The browser's ``maxlength`` for a text field, read from the schema's field."""
+    return {"maxlength": schema._declared_fields[name].max_length, **attrs}  # type: ignore[attr-defined]
 
 
 def choice(label: str, choices: list | None = None, **kwargs: Any) -> SelectField:
@@ -39,13 +46,13 @@ def _with_countries(form: FlaskForm) -> None:
 
 
 class EventForm(FlaskForm):
-    title = StringField("Title")
+    title = StringField("Title", render_kw=limit(EventSchema, "title"))
     slug = StringField("Short name in the address (optional)")
     kind = choice("Kind", EventKind.choices())
     format = choice("Format", EventFormat.choices())
-    venue_name = StringField("Venue")
-    venue_address = StringField("Address")
-    city = StringField("City")
+    venue_name = StringField("Venue", render_kw=limit(EventSchema, "venue_name"))
+    venue_address = StringField("Address", render_kw=limit(EventSchema, "venue_address"))
+    city = StringField("City", render_kw=limit(EventSchema, "city"))
     country = choice("Country")
     timezone = StringField("Time zone (IANA name)",
                            render_kw={"list": "tz-names", "autocomplete": "off"})
@@ -67,16 +74,16 @@ class EventForm(FlaskForm):
 
 
 class RoomForm(FlaskForm):
-    name = StringField("Room name")
+    name = StringField("Room name", render_kw=limit(RoomSchema, "name"))
     capacity = StringField("Capacity (optional)", render_kw=_typed("number", min=0))
-    description = StringField("Notes (optional)")
+    description = StringField("Notes (optional)", render_kw=limit(RoomSchema, "description"))
 
 
 class SessionForm(FlaskForm):
     type = choice("Type", SessionType.choices())
     number = StringField("Number (e.g. 3 for “High-Level Panel 3”)",
                          render_kw=_typed("number", min=1))
-    title = StringField("Title")
+    title = StringField("Title", render_kw=limit(SessionSchema, "title"))
     description = TextAreaField("Description")
     room_id = choice("Room", [("0", "No room")])
     day = StringField("Date", render_kw=_typed("date"))
@@ -90,9 +97,9 @@ class SessionForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    name = StringField("Name")
-    position = StringField("Position")
-    organization = StringField("Organization")
+    name = StringField("Name", render_kw=limit(PersonSchema, "name"))
+    position = StringField("Position", render_kw=limit(PersonSchema, "position"))
+    organization = StringField("Organization", render_kw=limit(PersonSchema, "organization"))
     country = choice("Country")
     bio = TextAreaField("Short bio")
     photo = FileField("Photo (optional; JPEG, PNG, GIF or WebP, at most 2 MB)")
