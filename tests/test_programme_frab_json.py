@@ -311,7 +311,7 @@ def _doc_with(*events, room="Hall"):
     ("[1, 2]", 1, "not a frab schedule.json"),
     (_doc_with(), 3, "no events"),
     (_doc_with(dict(GOOD_EVENT), {**GOOD_EVENT, "title": "Bad", "type": "lecture"}),
-     17, "day 1, room “Hall”, event 2 (“Bad”): type: unknown session type “lecture”"),
+     17, "day 1, room “Hall”, event 2 (“Bad”): type: Unknown session type. Use one of:"),
     (_doc_with({**GOOD_EVENT, "end": "2030-10-26T09:00:00+02:00"}), 10,
      "event 1 (“Fine”): the session ends before it starts"),
     (_doc_with({**GOOD_EVENT, "date": "2031-03-30T02:30:00"}), 10,
@@ -322,9 +322,9 @@ def _doc_with(*events, room="Hall"):
     (_doc_with({**GOOD_EVENT, "title": 5}), 10, "event 1: title: expected text"),
     (_doc_with({**GOOD_EVENT, "title": "a\u0000b"}), 10, "title: This text contains a NUL"),
     (_doc_with({**GOOD_EVENT, "persons": [{"public_name": "X", "role": "juggler"}]}), 16,
-     "person 1: unknown role “juggler” for X"),
+     "person 1: role: Unknown role. Use one of: moderator"),
     (_doc_with({**GOOD_EVENT, "persons": [{"public_name": "X"}, {"name": "x"}]}), 10,
-     "persons: someone is listed twice"),
+     "persons: x is listed twice"),
     (_doc_with({**GOOD_EVENT, "persons": {"a": 1}}), 10, "persons: expected a list"),
     (_doc_with({**GOOD_EVENT, "persons": [7]}), 10, "person 1: expected an object or a text"),
     (_doc_with(7), 5, "event 1: expected an object"),
@@ -350,7 +350,7 @@ def test_bad_json_upload_is_a_422_listing_the_problems(db, login_as, make_user, 
                         (("[" * 200).encode(), "nested too deeply"),
                         (b'{"schedule": {"x": "\\u0000"}}', "not a frab schedule.json"),
                         (_doc_with({**GOOD_EVENT, "type": "x"}).encode(),
-                         "Line 10: day 1, room “Hall”, event 1 (“Fine”): type: unknown")):
+                         "Line 10: day 1, room “Hall”, event 1 (“Fine”): type: Unknown session type")):
         resp = c.post(f"/events/{programme.slug}/programme/import", data={
             "file": (io.BytesIO(body), "schedule.json"), "kind": "auto", "action": "import"},
             content_type="multipart/form-data")

@@ -158,8 +158,9 @@ def test_csv_dry_run_lists_every_problem_by_line_and_imports_nothing(db, login_a
         assert resp.status_code == 422
         text = resp.text
         for line, words in ((3, "is not a date"), (4, "ends before it starts"),
-                            (5, "unknown room"), (6, "unknown session type"),
-                            (7, "not a whole number"), (7, "unknown role"),
+                            (5, "unknown room"), (6, "Unknown session type. Use one of:"),
+                            (7, "number: Not a valid integer."),
+                            (7, "role: Unknown role. Use one of:"),
                             (8, "not a time"), (9, "does not exist in Europe/Zurich")):
             assert f"Line {line}: " in text, line
             assert words in text, words

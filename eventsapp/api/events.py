@@ -10,6 +10,7 @@ from ..countries import country_name
 from ..extensions import db
 from ..models import Event
 from ..permissions import Need, can, load_event, managed_event_ids
+from ..programme.exports import absolute_url
 from .common import ApiErrorSchema, user
 
 blp = Blueprint("api_events", __name__, url_prefix="/api/v1/events",
@@ -52,10 +53,8 @@ class EventSchema(Schema):
     is_sample = fields.Boolean()
     url = fields.Method("get_url")
 
-    def get_url(self, event):
-        from flask import url_for
-
-        return url_for("events.event_page", slug=event.slug, _external=True)
+    def get_url(self, event: Event) -> str:
+        return absolute_url("events.event_page", slug=event.slug)
 
 
 class EventDetailSchema(EventSchema):

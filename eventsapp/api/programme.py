@@ -11,23 +11,14 @@ from __future__ import annotations
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Response, jsonify, url_for
+from flask import Response, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, NotFound
 from ..extensions import db
-from ..inputs import Count, Id, Instant, PatchSchema
-from ..models import (
-    Event,
-    EventFormat,
-    EventKind,
-    ProgrammeSession,
-    RoleKind,
-    Room,
-    SessionType,
-)
+from ..models import Event, ProgrammeSession, Room
 from ..permissions import (
     Need,
     PersonNeed,
@@ -38,9 +29,7 @@ from ..permissions import (
     load_person,
     login_required,
 )
-from ..programme import exports, queries, services
-from ..programme.exports import base_url
-from ..programme.timeconv import InvalidInstant, naive_local_to_utc
+from ..programme import exports, queries, schemas, services
 from .common import BEARER, ApiErrorSchema, user
 
 blp = Blueprint("api_programme", __name__, url_prefix="/api/v1",
@@ -88,8 +77,7 @@ class SessionOut(Schema):
     ends_at = fields.Function(lambda s: _local(s.ends_at, s, lambda o: o.event.tz))
     timezone = fields.Function(lambda s: s.event.timezone)
     published = fields.Boolean()
-    url = fields.Function(lambda s: base_url() + url_for(
-        "programme.session_page", slug=s.event.slug, session_id=s.id))
+    url = fields.Function(exports.session_url)
     people = fields.Function(lambda s: _PEOPLE_OUT.dump(
         sorted(s.roles, key=lambda r: (r.position, r.id))))
 
@@ -102,48 +90,6 @@ class SessionListOut(Schema):
 
 
 _SESSION_LIST_OUT = SessionListOut()
-
-
-class PersonRoleIn(Schema):
-    person_id = Id(required=True)
-    role = fields.String(load_default="speaker", validate=validate.OneOf([r.value for r in RoleKind]))
-
-
-class SessionIn(Schema):
-    type = fields.String(required=True, validate=validate.OneOf([t.value for t in SessionType]))
-    number = Count(min=1, max=999, allow_none=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    description = fields.String(validate=validate.Length(max=20000))
-    room_id = Id(allow_none=True)
-    starts_at = Instant(required=True)
-    ends_at = Instant(required=True)
-    published = fields.Boolean(metadata={"description": "default false (a draft)"})
-    stream_url = fields.String(allow_none=True, metadata={"description": "write-only"})
-    stream_passcode = fields.String(allow_none=True, metadata={"description": "write-only"})
-    recording_url = fields.String(allow_none=True, metadata={"description": "write-only"})
-    people = fields.List(fields.Nested(PersonRoleIn),
-                         metadata={"description": "in display order; replaces the list"})
-
-
-class EventIn(Schema):
-    slug = fields.String(validate=validate.Length(max=80))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(validate=validate.OneOf([k.value for k in EventKind]))
-    format = fields.String(validate=validate.OneOf([f.value for f in EventFormat]))
-    description = fields.String()
-    venue_name = fields.String()
-    venue_address = fields.String()
-    city = fields.String()
-    country = fields.String()
-    timezone = fields.String(required=True, metadata={"description": "IANA zone"})
-    starts_at = Instant(required=True)
-    ends_at = Instant(required=True)
-    published = fields.Boolean()
-    website_url = fields.String(allow_none=True)
-    capacity_in_person = Count(allow_none=True)
-    capacity_online = Count(allow_none=True)
-    registration_opens_at = Instant(allow_none=True)
-    registration_closes_at = Instant(allow_none=True)
 
 
 class EventOut(Schema):
@@ -164,22 +110,40 @@ class EventOut(Schema):
     rooms = fields.List(fields.Nested(RoomOut))
 
 
-class RoomIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    capacity = Count(allow_none=True)
-    description = fields.String(validate=validate.Length(max=400))
+# The programme's schemas (programme/schemas.py), under the names the OpenAPI document
+# has always used; the services load the same schemas again, which changes nothing.
+
+class SessionIn(schemas.SessionSchema):
+    """A new session."""
 
 
-class PersonIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    position = fields.String(validate=validate.Length(max=300))
-    organization = fields.String(validate=validate.Length(max=300))
-    country = fields.String(validate=validate.Length(max=100))
-    bio = fields.String(validate=validate.Length(max=5000))
-    account_email = fields.String(allow_none=True,
-                                  metadata={"description": "link the profile to this account"})
+class SessionPatch(schemas.SessionPatch):
+    """Any subset of SessionIn's fields."""
+
+
+class EventIn(schemas.EventSchema):
+    """A new event."""
+
+
+class EventPatch(schemas.EventPatch):
+    """Any subset of EventIn's fields (the short name does not change)."""
+
+
+class RoomIn(schemas.RoomSchema):
+    """A new room."""
+
+
+class RoomPatch(schemas.RoomPatch):
+    """Any subset of RoomIn's fields."""
+
+
+class PersonIn(schemas.PersonSchema):
     allow_duplicate = fields.Boolean(load_default=False, metadata={
         "description": "create even if someone has the same name and organization"})
+
+
+class PersonPatch(schemas.PersonPatch):
+    """Any subset of PersonIn's fields (but allow_duplicate)."""
 
 
 class PersonOut(Schema):
@@ -192,35 +156,7 @@ class PersonOut(Schema):
     has_photo = fields.Function(lambda p: bool(p.photo_filename))
 
 
-class SessionPatch(SessionIn, PatchSchema):
-    """Any subset of SessionIn's fields."""
-
-
-class EventPatch(EventIn, PatchSchema):
-    """Any subset of EventIn's fields."""
-
-
-class RoomPatch(RoomIn, PatchSchema):
-    """Any subset of RoomIn's fields."""
-
-
-class PersonPatch(PersonIn, PatchSchema):
-    """Any subset of PersonIn's fields."""
-
-
 # ------------------------------------------------------------------ helpers
-
-def _instants(data: dict, zone: str, keys=("starts_at", "ends_at", "registration_opens_at",
-                                           "registration_closes_at")) -> dict:
-    out = dict(data)
-    for key in keys:
-        if out.get(key) is not None:
-            try:
-                out[key] = naive_local_to_utc(out[key], zone)
-            except InvalidInstant as exc:
-                raise ValidationFailed(str(exc), fields={key: [str(exc)]}) from exc
-    return out
-
 
 def session_manage(view):
     """``session_id`` -> ``session`` and ``event``, for an organizer of its event
@@ -312,7 +248,7 @@ class EventSessions(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data, event):
         """Create a session (organizers). End before start, unknown room: 422."""
-        s = services.create_session(event, _instants(data, event.timezone), actor=user())
+        s = services.create_session(event, data, actor=user())
         return _reload_session(s.id)
 
 
@@ -336,8 +272,7 @@ class SessionDetail(MethodView):
     @blp.doc(security=BEARER)
     def patch(self, data, session, event):
         """Change a session (organizers); ``people`` replaces the list."""
-        services.update_session(event, session.id, _instants(data, event.timezone),
-                                actor=user())
+        services.update_session(event, session.id, data, actor=user())
         return _reload_session(session.id)
 
     @session_manage
@@ -359,11 +294,7 @@ class EventCreate(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data):
         """Create an event (administrators and organizers); you become its organizer."""
-        zone = data.get("timezone", "UTC")
-        from ..timefmt import valid_zone
-        if not valid_zone(zone):
-            raise ValidationFailed("Unknown time zone.", fields={"timezone": ["Unknown zone."]})
-        return services.create_event(user(), _instants(data, zone))
+        return services.create_event(user(), data)
 
 
 @blp.route("/events/<slug>")
@@ -376,11 +307,7 @@ class EventChange(MethodView):
     def patch(self, data, event):
         """Change an event (organizers). The short name (slug) does not change."""
         data.pop("slug", None)
-        zone = data.get("timezone") or event.timezone
-        from ..timefmt import valid_zone
-        if not valid_zone(zone):
-            raise ValidationFailed("Unknown time zone.", fields={"timezone": ["Unknown zone."]})
-        return services.update_event(event, _instants(data, zone))
+        return services.update_event(event, data)
 
     @event_required(Need.MANAGE)
     @blp.response(204)

@@ -12,9 +12,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from ..csvout import csv_text, read_text, unguard
-from ..errors import DomainError
-from .importing import ImportPlan, PlannedSession, format_people, parse_people
-from .services import parse_session_type
+from .importing import ImportPlan, format_people, parse_people, planned_session
 from .timeconv import InvalidInstant, local_to_utc
 
 COLUMNS = ["date", "start", "end", "room", "type", "number", "title", "description", "people"]
@@ -41,6 +39,40 @@ def _time(text: str) -> time:
     return datetime.strptime(text.strip(), "%H:%M").time()
 
 
+def _reader(text: str, plan: ImportPlan) -> tuple[list[str], list] | None:
+    """(header, [(line, cells)]) of the text, or None with the problem noted."""
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096],
+                                                                      delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except (csv.Error, StopIteration):
+        plan.problem(1, "The first line must name the columns.")
+        return None
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = [c for c in COLUMNS if c not in header and c in REQUIRED]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if unknown or missing or dupes:
+        _header_problems(unknown, missing, dupes, plan)
+        return None
+    rows = []  # (line where the record starts, values): quoted cells may span lines
+    try:
+        last = reader.line_num
+        for row in reader:
+            rows.append((last + 1, row))
+            last = reader.line_num
+    except csv.Error as exc:
+        plan.problem(reader.line_num, f"The CSV cannot be read: {exc}.")
+        return None
+    if len(rows) > MAX_ROWS:
+        plan.problem(1, f"Too many rows (at most {MAX_ROWS}).")
+        return None
+    return header, rows
+
+
 def parse_csv(data: bytes | str, zone: str) -> ImportPlan:
     """Read an upload; every problem is recorded with its line number."""
     plan = ImportPlan()
@@ -51,36 +83,10 @@ def parse_csv(data: bytes | str, zone: str) -> ImportPlan:
     if not text.strip():
         plan.problem(1, "The file is empty.")
         return plan
-    try:
-        sample = text[:4096]
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        header = next(reader)
-    except (csv.Error, StopIteration):
-        plan.problem(1, "The first line must name the columns.")
+    read = _reader(text, plan)
+    if read is None:
         return plan
-    header = [h.strip().lower() for h in header]
-    unknown = [h for h in header if h not in COLUMNS]
-    missing = [c for c in COLUMNS if c not in header and c in REQUIRED]
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if unknown or missing or dupes:
-        _header_problems(unknown, missing, dupes, plan)
-        return plan
-    rows = []  # (line where the record starts, values): quoted cells may span lines
-    try:
-        last = reader.line_num
-        for row in reader:
-            rows.append((last + 1, row))
-            last = reader.line_num
-    except csv.Error as exc:
-        plan.problem(reader.line_num, f"The CSV cannot be read: {exc}.")
-        return plan
-    if len(rows) > MAX_ROWS:
-        plan.problem(1, f"Too many rows (at most {MAX_ROWS}).")
-        return plan
+    header, rows = read
     for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
@@ -139,29 +145,8 @@ def _instants(r: dict, line: int, zone: str,
 def _row(r: dict, line: int, zone: str, plan: ImportPlan) -> None:
     before = len(plan.problems)
     starts, ends = _instants(r, line, zone, plan)
-    stype = None
-    try:
-        stype = parse_session_type(r.get("type", ""))
-    except DomainError:
-        plan.problem(line, f"type: unknown session type “{r.get('type', '')}”.")
-    number = None
-    if r.get("number"):
-        try:
-            number = int(r["number"])
-            if not 1 <= number <= 999:
-                raise ValueError
-        except ValueError:
-            plan.problem(line, f"number: “{r['number']}” is not a whole number from 1 to 999.")
-    title = r.get("title", "")
-    if not title:
-        plan.problem(line, "title: missing.")
-    elif len(title) > 300:
-        plan.problem(line, "title: longer than 300 characters.")
-    room = r.get("room", "")
-    if len(room) > 120:
-        plan.problem(line, "room: longer than 120 characters.")
     people = parse_people(r.get("people", ""), line, plan)
-    # A type, start or end left None has added its problem above.
-    if len(plan.problems) == before and stype and starts and ends:
-        plan.sessions.append(PlannedSession(line, stype, number, title, r.get("description", ""),
-                                            room, starts, ends, people))
+    values = {k: r.get(k, "") for k in ("type", "number", "title", "description", "room")}
+    session = planned_session(line, values, starts, ends, people, plan)
+    if session is not None and len(plan.problems) == before:
+        plan.sessions.append(session)

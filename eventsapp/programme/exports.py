@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from threading import Condition
+from typing import Any
 from urllib.parse import urlsplit
 
 import cachetools
@@ -30,12 +31,20 @@ def host() -> str:
     return urlsplit(base_url()).netloc or "localhost"
 
 
-def session_url(s) -> str:
-    return base_url() + url_for("programme.session_page", slug=s.event.slug, session_id=s.id)
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """The URL of ``endpoint`` on the site's public address (``BASE_URL``), the one
+    place that makes absolute links: feeds, exports and API answers name the canonical
+    host, not whichever host or proxy a request came through (``_external=True`` would
+    take the request's host, and needs SERVER_NAME outside requests)."""
+    return base_url() + url_for(endpoint, **values)
 
 
-def event_url(event) -> str:
-    return base_url() + url_for("programme.programme", slug=event.slug)
+def session_url(s: Any) -> str:
+    return absolute_url("programme.session_page", slug=s.event.slug, session_id=s.id)
+
+
+def event_url(event: Any) -> str:
+    return absolute_url("programme.programme", slug=event.slug)
 
 
 def _stamp(event) -> str:

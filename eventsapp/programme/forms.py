@@ -1,100 +1,130 @@
-"""Organizer forms of the programme. Times are local to the event's zone."""
+"""Organizer forms of the programme: labels, widgets and the CSRF token only. Every rule
+about a value is its schema's (``schemas.py``): the views map these fields into the
+schema's shape and the services load them; errors come back onto these fields. Times
+are local to the event's zone."""
 from __future__ import annotations
+
+from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from marshmallow import Schema
 from wtforms import (
     BooleanField,
-    DateField,
-    EmailField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
-    TimeField,
-    URLField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired
 
+from .. import countries
 from ..models import EventFormat, EventKind, RoleKind, SessionType
+from .schemas import EventSchema, PersonSchema, RoomSchema, SessionSchema
+
+
+def _typed(kind: str, **attrs: Any) -> dict[str, Any]:
+    """The browser's widget for a value the schema reads (date, time, number, URL...)."""
+    return {"type": kind, **attrs}
+
+
+def limit(schema: type[Schema], name: str, **attrs: Any) -> dict[str, Any]:
+    """The browser's ``maxlength`` for a text field, read from the schema's field."""
+    return {"maxlength": schema._declared_fields[name].max_length, **attrs}  # type: ignore[attr-defined]
+
+
+def choice(label: str, choices: list | None = None, **kwargs: Any) -> SelectField:
+    """A select box; its choices are for display, the schema decides what is valid."""
+    return SelectField(label, choices=choices or [], validate_choice=False, **kwargs)
+
+
+def _with_countries(form: FlaskForm) -> None:
+    country = getattr(form, "country", None)
+    if country is not None:
+        country.choices = [("", "—")] + countries.choices()
 
 
 class EventForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    slug = StringField("Short name in the address (optional)", validators=[Optional(),
-                                                                           Length(max=80)])
-    kind = SelectField("Kind", choices=EventKind.choices())
-    format = SelectField("Format", choices=EventFormat.choices())
-    venue_name = StringField("Venue", validators=[Length(max=200)])
-    venue_address = StringField("Address", validators=[Length(max=400)])
-    city = StringField("City", validators=[Length(max=100)])
-    country = StringField("Country", validators=[Length(max=100)])
-    timezone = StringField("Time zone (IANA name)", validators=[DataRequired(), Length(max=64)],
+    title = StringField("Title", render_kw=limit(EventSchema, "title"))
+    slug = StringField("Short name in the address (optional)")
+    kind = choice("Kind", EventKind.choices())
+    format = choice("Format", EventFormat.choices())
+    venue_name = StringField("Venue", render_kw=limit(EventSchema, "venue_name"))
+    venue_address = StringField("Address", render_kw=limit(EventSchema, "venue_address"))
+    city = StringField("City", render_kw=limit(EventSchema, "city"))
+    country = choice("Country")
+    timezone = StringField("Time zone (IANA name)",
                            render_kw={"list": "tz-names", "autocomplete": "off"})
-    start_date = DateField("First day", validators=[DataRequired()])
-    start_time = TimeField("Starts at (local time)", validators=[DataRequired()])
-    end_date = DateField("Last day", validators=[DataRequired()])
-    end_time = TimeField("Ends at (local time)", validators=[DataRequired()])
-    description = TextAreaField("Description", validators=[Length(max=20000)])
-    website_url = URLField("Website (optional)", validators=[Optional(), Length(max=500)])
-    capacity_in_person = IntegerField("In-person places (empty: no limit)",
-                                      validators=[Optional(), NumberRange(min=0)])
-    capacity_online = IntegerField("Online places (empty: no limit)",
-                                   validators=[Optional(), NumberRange(min=0)])
+    start_date = StringField("First day", render_kw=_typed("date"))
+    start_time = StringField("Starts at (local time)", render_kw=_typed("time"))
+    end_date = StringField("Last day", render_kw=_typed("date"))
+    end_time = StringField("Ends at (local time)", render_kw=_typed("time"))
+    description = TextAreaField("Description")
+    website_url = StringField("Website (optional)", render_kw=_typed("url"))
+    capacity_in_person = StringField("In-person places (empty: no limit)",
+                                     render_kw=_typed("number", min=0))
+    capacity_online = StringField("Online places (empty: no limit)",
+                                  render_kw=_typed("number", min=0))
     published = BooleanField("Published (visible to everyone)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _with_countries(self)
 
 
 class RoomForm(FlaskForm):
-    name = StringField("Room name", validators=[DataRequired(), Length(max=120)])
-    capacity = IntegerField("Capacity (optional)", validators=[Optional(), NumberRange(min=0)])
-    description = StringField("Notes (optional)", validators=[Length(max=400)])
+    name = StringField("Room name", render_kw=limit(RoomSchema, "name"))
+    capacity = StringField("Capacity (optional)", render_kw=_typed("number", min=0))
+    description = StringField("Notes (optional)", render_kw=limit(RoomSchema, "description"))
 
 
 class SessionForm(FlaskForm):
-    type = SelectField("Type", choices=SessionType.choices())
-    number = IntegerField("Number (e.g. 3 for “High-Level Panel 3”)",
-                          validators=[Optional(), NumberRange(min=1, max=999)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("Description", validators=[Length(max=20000)])
-    room_id = SelectField("Room", coerce=int, choices=[(0, "No room")])
-    day = DateField("Date", validators=[DataRequired()])
-    start = TimeField("Starts at (event's local time)", validators=[DataRequired()])
-    end = TimeField("Ends at (event's local time)", validators=[DataRequired()])
+    type = choice("Type", SessionType.choices())
+    number = StringField("Number (e.g. 3 for “High-Level Panel 3”)",
+                         render_kw=_typed("number", min=1))
+    title = StringField("Title", render_kw=limit(SessionSchema, "title"))
+    description = TextAreaField("Description")
+    room_id = choice("Room", [("0", "No room")])
+    day = StringField("Date", render_kw=_typed("date"))
+    start = StringField("Starts at (event's local time)", render_kw=_typed("time"))
+    end = StringField("Ends at (event's local time)", render_kw=_typed("time"))
     published = BooleanField("Published (visible to everyone once the event is)")
-    stream_url = URLField("Stream link (private: online attendees only)",
-                          validators=[Optional(), Length(max=1000)])
-    stream_passcode = StringField("Stream passcode (private)", validators=[Length(max=100)])
-    recording_url = URLField("Recording link (private)", validators=[Optional(),
-                                                                       Length(max=1000)])
+    stream_url = StringField("Stream link (private: online attendees only)",
+                             render_kw=_typed("url"))
+    stream_passcode = StringField("Stream passcode (private)")
+    recording_url = StringField("Recording link (private)", render_kw=_typed("url"))
 
 
 class PersonForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    position = StringField("Position", validators=[Length(max=300)])
-    organization = StringField("Organization", validators=[Length(max=300)])
-    country = StringField("Country", validators=[Length(max=100)])
-    bio = TextAreaField("Short bio", validators=[Length(max=5000)])
+    name = StringField("Name", render_kw=limit(PersonSchema, "name"))
+    position = StringField("Position", render_kw=limit(PersonSchema, "position"))
+    organization = StringField("Organization", render_kw=limit(PersonSchema, "organization"))
+    country = choice("Country")
+    bio = TextAreaField("Short bio")
     photo = FileField("Photo (optional; JPEG, PNG, GIF or WebP, at most 2 MB)")
     remove_photo = BooleanField("Remove the current photo")
-    account_email = EmailField("Speaker's account email (optional: links “My sessions”)",
-                               validators=[Optional(), Length(max=254)])
+    account_email = StringField("Speaker's account email (optional: links “My sessions”)",
+                                render_kw=_typed("email"))
     allow_duplicate = BooleanField("This is a different person with the same name and "
                                    "organization")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _with_countries(self)
+
 
 class NewPersonRoleForm(PersonForm):
-    role = SelectField("Role", choices=RoleKind.choices())
+    role = choice("Role", RoleKind.choices())
 
 
 class AddPersonForm(FlaskForm):
     person_id = SelectField("Person", coerce=int, choices=[])
-    role = SelectField("Role", choices=RoleKind.choices())
+    role = choice("Role", RoleKind.choices())
 
 
 class RoleChangeForm(FlaskForm):
-    role = SelectField("Role", choices=RoleKind.choices())
+    role = choice("Role", RoleKind.choices())
 
 
 class MoveForm(FlaskForm):

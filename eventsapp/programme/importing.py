@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from marshmallow import Schema
 
-from ..db_tx import lock_event
-from ..errors import DomainError, ValidationFailed
+from ..db_tx import lock_event, use_case
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import (
     Event,
@@ -23,7 +24,8 @@ from ..models import (
     User,
 )
 from ..permissions import usable_people_clause
-from .services import bump, parse_role
+from .changes import bump
+from .schemas import PersonRowSchema, SessionRowSchema, check_row
 
 # "Name (Organization) [role]"; the organization may hold parentheses of its own.
 PERSON_RE = re.compile(r"^(?P<name>[^()\[\]]+?)\s*(?:\((?P<org>.*)\))?\s*(?:\[(?P<role>[^\]]*)\])?$")
@@ -64,10 +66,42 @@ class ImportPlan:
         return not self.problems
 
 
+def check_values(schema: Schema, values: dict, line: int, plan: ImportPlan,
+                 where: str = "") -> dict | None:
+    """``values`` loaded through ``schema`` (the programme's field rules), or None with
+    each problem noted on ``line`` as "[where: ]field: message"."""
+    data, problems = check_row(schema, values)
+    for problem in problems:
+        plan.problem(line, f"{where}: {problem}" if where else problem)
+    return None if problems else data
+
+
+def planned_session(line: int, values: dict, starts: datetime | None, ends: datetime | None,
+                    people: list[PlannedPerson], plan: ImportPlan,
+                    where: str = "") -> PlannedSession | None:
+    """A session of the plan from a file's ``values`` (type, number, title, description,
+    room) checked by SessionRowSchema; None when it or its times had problems."""
+    data = check_values(SessionRowSchema(), values, line, plan, where)
+    if data is None or starts is None or ends is None:
+        return None
+    return PlannedSession(line, data["type"], data.get("number"), data["title"],
+                          data.get("description", ""), data.get("room", ""), starts, ends,
+                          people)
+
+
+def planned_person(values: dict, line: int, plan: ImportPlan,
+                   where: str) -> PlannedPerson | None:
+    """A person of the plan (name, organization, role: "speaker" when left out)."""
+    values = {**values, "role": values.get("role") or "speaker"}
+    data = check_values(PersonRowSchema(), values, line, plan, where)
+    if data is None:
+        return None
+    return PlannedPerson(data["name"], data.get("organization", ""), data["role"])
+
+
 def parse_people(text: str, line: int, plan: ImportPlan) -> list[PlannedPerson]:
     """``Name (Organization) [role]; ...``; organization and role may be left out."""
     out: list[PlannedPerson] = []
-    seen = set()
     for chunk in (c.strip() for c in (text or "").split(";")):
         if not chunk:
             continue
@@ -75,25 +109,26 @@ def parse_people(text: str, line: int, plan: ImportPlan) -> list[PlannedPerson]:
         if not m:
             plan.problem(line, f"people: cannot read “{chunk}”; write Name (Organization) [role].")
             continue
-        name = " ".join(m.group("name").split())
-        org = " ".join((m.group("org") or "").split())
-        role_text = (m.group("role") or "").strip() or "speaker"
-        try:
-            role = parse_role(role_text)
-        except DomainError:
-            allowed = ", ".join(r.value for r in RoleKind)
-            plan.problem(line, f"people: unknown role “{role_text}” for {name} "
-                               f"(use {allowed}).")
-            continue
-        if len(name) > 200 or len(org) > 300:
-            plan.problem(line, f"people: name or organization too long for “{name[:40]}”.")
-            continue
-        key = (name.lower(), org.lower())
+        person = planned_person({"name": m.group("name"), "organization": m.group("org") or "",
+                                 "role": (m.group("role") or "").strip()}, line, plan,
+                                f"people: {' '.join(m.group('name').split())[:60]}")
+        if person is not None:
+            out.append(person)
+    return unique_people(out, line, plan, "people")
+
+
+def unique_people(people: list[PlannedPerson], line: int, plan: ImportPlan,
+                  where: str) -> list[PlannedPerson]:
+    """The people, each once: a person listed twice is a problem."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in people:
+        key = (p.name.lower(), p.organization.lower())
         if key in seen:
-            plan.problem(line, f"people: {name} is listed twice.")
+            plan.problem(line, f"{where}: {p.name} is listed twice.")
             continue
         seen.add(key)
-        out.append(PlannedPerson(name, org, role))
+        out.append(p)
     return out
 
 
@@ -125,6 +160,7 @@ def check_against_event(event: Event, plan: ImportPlan, *, create_rooms: bool) -
     return plan
 
 
+@use_case
 def apply_plan(event: Event, plan: ImportPlan, *, create_rooms: bool, replace: bool,
                publish: bool = False, actor: User | None = None) -> int:
     """Write a clean plan in one transaction; returns how many sessions were created.
@@ -165,14 +201,15 @@ def apply_plan(event: Event, plan: ImportPlan, *, create_rooms: bool, replace: b
             description=s.description, room=rooms.get(s.room.lower()) if s.room else None,
             starts_at=s.starts_at, ends_at=s.ends_at, published=publish)
         for pos, p in enumerate(s.people):
-            person = people.get((p.name, p.organization))
-            if person is None:
+            known = people.get((p.name, p.organization))
+            if known is None:
                 person = Person(name=p.name, organization=p.organization,
                                 created_by_id=actor.id if actor is not None else None)
                 people[(p.name, p.organization)] = person
                 db.session.add(person)
+            else:
+                person = known
             session.roles.append(SessionRole(person=person, role=p.role, position=pos))
         db.session.add(session)
     bump(event)
-    db.session.commit()
     return len(plan.sessions)

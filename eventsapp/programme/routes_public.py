@@ -32,6 +32,7 @@ from ..permissions import (
     load_person,
     login_required,
     person_is_public,
+    require_user,
 )
 from ..security import safe_next
 from ..timefmt import viewer_zone
@@ -199,7 +200,7 @@ def star(event, session_id: int):
     if session is None:
         raise NotFound("No such session.")
     if EmptyForm().validate_on_submit():
-        services.star(acting_user(), session)
+        services.star(require_user(), session)
         flash("Added to your schedule.", "success")
     return _back(event, session_id)
 
@@ -212,7 +213,7 @@ def unstar(event, session_id: int):
     if session is None:
         raise NotFound("No such session.")
     if EmptyForm().validate_on_submit():
-        services.unstar(acting_user(), session)
+        services.unstar(require_user(), session)
         flash("Removed from your schedule.", "info")
     return _back(event, session_id)
 
@@ -224,7 +225,7 @@ def my_schedule():
     sessions = queries.my_schedule(user)
     feed = None
     if user.feed_token:
-        feed = exports.base_url() + url_for("programme.personal_feed", token=user.feed_token)
+        feed = exports.absolute_url("programme.personal_feed", token=user.feed_token)
     return render_template("programme/my_schedule.html", sessions=sessions, feed_url=feed,
                            star_form=EmptyForm(), starred={s.id for s in sessions})
 

@@ -1,0 +1,115 @@
+"""Use cases of events: create, change, delete, publish the programme."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..db_tx import lock_event, rowcount, use_case
+from ..errors import Conflict, Forbidden, ValidationFailed
+from ..extensions import db
+from ..models import Event, EventRole, EventRoleKind, ProgrammeSession, User
+from ..permissions import can_create_events
+from .changes import bump
+from .schemas import SLUG_RE, event_values
+
+__all__ = ["SLUG_RE", "create_event", "delete_event", "publish_programme", "slugify",
+           "update_event"]
+
+
+def check_order(start: datetime | None, end: datetime | None, field: str,
+                message: str, field_message: str) -> None:
+    """Refuse an end that is not after its start (both known)."""
+    if start is not None and end is not None and end <= start:
+        raise ValidationFailed(message, fields={field: [field_message]})
+
+
+def _check_event(attrs: dict, current: Event | None) -> None:
+    def value(key: str) -> Any:
+        return attrs[key] if key in attrs else getattr(current, key, None)
+
+    check_order(value("starts_at"), value("ends_at"), "ends_at",
+                "The event ends before it starts.", "The end must be after the start.")
+    check_order(value("registration_opens_at"), value("registration_closes_at"),
+                "registration_closes_at", "Registration closes before it opens.",
+                "Must be after the opening.")
+
+
+def slugify(text: str) -> str:
+    """An ASCII short name for a URL: accents folded ("Genève" gives "geneve"), other
+    scripts transliterated (python-slugify through text-unidecode), cut at a word
+    boundary within 60 characters; "event" when nothing usable is left."""
+    # Imported here, not at the top: this function's name shadows the module's.
+    from slugify import slugify as ascii_slug
+
+    return ascii_slug(text or "", max_length=60, word_boundary=True) or "event"
+
+
+def _free_slug(slug: str | None, title: str) -> str:
+    if slug:
+        slug = slug.lower()
+        if db.session.scalar(sa.select(Event.id).where(Event.slug == slug)):
+            raise ValidationFailed("That short name is taken.",
+                                   fields={"slug": ["Another event uses it."]})
+        return slug
+    base = slugify(title)
+    taken = set(db.session.scalars(sa.select(Event.slug).where(Event.slug.like(base + "%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@use_case
+def create_event(user: User, values: Mapping[str, Any]) -> Event:
+    """A new event (values in EventSchema's shape); its creator becomes its organizer."""
+    if not can_create_events(user):
+        raise Forbidden("Only administrators and organizers of an event create events.")
+    attrs = event_values(values)
+    _check_event(attrs, None)
+    slug = _free_slug(attrs.pop("slug", None), attrs["title"])
+    attrs.setdefault("published", False)
+    event = Event(slug=slug, **attrs)
+    db.session.add(event)
+    db.session.add(EventRole(user_id=user.id, event=event, role=EventRoleKind.ORGANIZER))
+    try:
+        db.session.flush()  # a slug taken in parallel fails here, inside the use case
+    except IntegrityError as exc:
+        raise Conflict("That short name was just taken; try again.",
+                       fields={"slug": ["Another event uses it."]}) from exc
+    return event
+
+
+@use_case
+def update_event(event: Event, values: Mapping[str, Any]) -> Event:
+    """Change the fields given (the short name never changes)."""
+    event = lock_event(event.id)
+    attrs = event_values({k: v for k, v in values.items() if k != "slug"},
+                       current_zone=event.timezone)
+    _check_event(attrs, event)
+    for key, value in attrs.items():
+        setattr(event, key, value)
+    bump(event)
+    return event
+
+
+@use_case
+def delete_event(event: Event) -> None:
+    event = lock_event(event.id)
+    db.session.delete(event)
+
+
+@use_case
+def publish_programme(event: Event) -> int:
+    """Publish the event and all its draft sessions; returns how many sessions."""
+    event = lock_event(event.id)
+    n = rowcount(db.session.execute(
+        sa.update(ProgrammeSession)
+        .where(ProgrammeSession.event_id == event.id, ProgrammeSession.published.is_(False))
+        .values(published=True).execution_options(synchronize_session=False)))
+    event.published = True
+    bump(event)
+    return n or 0

@@ -1,0 +1,347 @@
+"""The programme's inputs, each declared once: events, rooms, sessions (with their
+people) and people. The API documents and loads these schemas, the services load every
+value they are given through them (forms, API, direct callers), and the CSV and frab
+importers check each row's values with the same fields, so a rule and its message live
+here and nowhere else.
+
+Blank text is "no value": optional fields store "" (or NULL where the column allows it),
+required ones answer "This field is required.". Instants without an offset are local to
+the event's zone (``load_*`` turn them into UTC with ``inputs.to_utc``).
+"""
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+)
+
+from ..errors import ValidationFailed
+from ..inputs import Choice, Count, Country, Email, Id, Instant, Line, PatchSchema, Text, load, to_utc
+from ..models import EventFormat, EventKind, RoleKind, SessionType
+from ..timefmt import valid_zone
+
+REQUIRED = "This field is required."
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+# ------------------------------------------------------------------ field types of the programme
+
+def required_line(max_length: int) -> Line:
+    """A line of text that must not be blank."""
+    return Line(max_length=max_length, required=True, required_message=REQUIRED,
+                error_messages={"null": REQUIRED})
+
+
+class When(Instant):
+    """``inputs.Instant`` that also takes a ``datetime`` (callers inside the app, and the
+    API's already loaded body, pass them): the same checks either way."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Url(fields.String):
+    """A web link: http(s) only, at most ``max_length`` characters."""
+
+    def __init__(self, *, max_length: int = 1000, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update({"format": "uri", "maxLength": max_length})
+        kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = Line(max_length=self.max_length).deserialize(value)
+        if len(text) > self.max_length or not URL_RE.match(text):
+            raise ValidationError("Enter a web address starting with https://.")
+        return text
+
+
+class Zone(fields.String):
+    """An IANA time zone name, e.g. Europe/Zurich."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update({"description": "IANA zone, e.g. Europe/Zurich"})
+        super().__init__(**kwargs)
+        self.error_messages["null"] = REQUIRED
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        zone = valid_zone(Line(max_length=64).deserialize(value))
+        if not zone:
+            raise ValidationError("Unknown time zone: use an IANA name such as Europe/Zurich.")
+        return zone
+
+
+class Whole(fields.Nested):
+    """A nested object loaded in full even in a PATCH: a list of them replaces the old
+    one, so each item has all its fields (and their defaults)."""
+
+    def _load(self, value: Any, partial: Any = None) -> Any:
+        return super()._load(value, partial=False)
+
+
+class _Input(Schema):
+    """Blank strings in are "no value" (None); optional text stored as "" comes out as "".
+    ``NULLABLE``: text fields whose column holds NULL for "none"."""
+
+    NULLABLE: tuple[str, ...] = ()
+
+    @pre_load
+    def _blank_is_none(self, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        return {k: (None if isinstance(v, str) and not v.strip() else v)
+                for k, v in data.items()}
+
+    @post_load
+    def _none_is_empty_text(self, data: dict, **kwargs: Any) -> dict:
+        for key, value in data.items():
+            if value is None and key not in self.NULLABLE and isinstance(
+                    self.fields.get(key), (Line, Text, Country)):
+                data[key] = ""
+        return data
+
+
+def _optional(field: fields.Field) -> fields.Field:
+    field.allow_none = True
+    return field
+
+
+# ------------------------------------------------------------------ schemas
+
+class EventSchema(_Input):
+    slug = _optional(Line(max_length=80, validate=[validate.Regexp(
+        SLUG_RE, error="Lower-case letters, digits and dashes.")],
+        metadata={"description": "short name in the address; made from the title if left out"}))
+    title = required_line(200)
+    kind = Choice(EventKind, what="event kind", load_default=EventKind.OTHER,
+                  error_messages={"null": REQUIRED})
+    format = Choice(EventFormat, what="format", load_default=EventFormat.IN_PERSON,
+                    error_messages={"null": REQUIRED})
+    description = _optional(Text(max_length=20000))
+    venue_name = _optional(Line(max_length=200))
+    venue_address = _optional(Line(max_length=400))
+    city = _optional(Line(max_length=100))
+    country = _optional(Country())
+    timezone = Zone(required=True)
+    starts_at = When(required=True)
+    ends_at = When(required=True)
+    published = fields.Boolean()
+    website_url = Url(max_length=500)
+    capacity_in_person = Count(max=10_000_000, allow_none=True)
+    capacity_online = Count(max=10_000_000, allow_none=True)
+    registration_opens_at = When(allow_none=True)
+    registration_closes_at = When(allow_none=True)
+
+
+EVENT_INSTANTS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+
+class RoomSchema(_Input):
+    name = required_line(120)
+    capacity = Count(max=1_000_000, allow_none=True)
+    description = _optional(Line(max_length=400))
+
+
+class PersonRoleSchema(_Input):
+    person_id = Id(required=True)
+    role = Choice(RoleKind, what="role", load_default=RoleKind.SPEAKER,
+                  error_messages={"null": REQUIRED})
+
+
+class SessionSchema(_Input):
+    NULLABLE = ("stream_passcode",)
+
+    type = Choice(SessionType, what="session type", required=True,
+                  error_messages={"required": REQUIRED, "null": REQUIRED})
+    number = Count(min=1, max=999, allow_none=True)
+    title = required_line(300)
+    description = _optional(Text(max_length=20000))
+    room_id = Id(allow_none=True)
+    starts_at = When(required=True)
+    ends_at = When(required=True)
+    published = fields.Boolean(metadata={"description": "default false (a draft)"})
+    stream_url = Url(metadata={"description": "write-only"})
+    stream_passcode = _optional(Line(max_length=100, metadata={"description": "write-only"}))
+    recording_url = Url(metadata={"description": "write-only"})
+    people = fields.List(Whole(PersonRoleSchema),
+                         metadata={"description": "in display order; replaces the list"})
+
+
+SESSION_INSTANTS = ("starts_at", "ends_at")
+
+
+class PersonSchema(_Input):
+    name = required_line(200)
+    position = _optional(Line(max_length=300))
+    organization = _optional(Line(max_length=300))
+    country = _optional(Country())
+    bio = _optional(Text(max_length=5000))
+    account_email = Email(allow_none=True,
+                          metadata={"description": "link the profile to this account"})
+
+
+def same_field(schema: type[Schema], name: str, **attrs: Any) -> fields.Field:
+    """A copy of ``schema``'s field ``name`` (its rules and messages), with ``attrs``
+    changed (e.g. ``required=False`` where a file may leave it out)."""
+    field = copy.deepcopy(schema._declared_fields[name])
+    for key, value in attrs.items():
+        setattr(field, key, value)
+    return field
+
+
+class SessionRowSchema(_Input):
+    """One session of an imported file: the session's own rules, and a room by name
+    (the room's name rule). Times are read by the file's reader (``instants``)."""
+
+    type = same_field(SessionSchema, "type")
+    number = same_field(SessionSchema, "number")
+    title = same_field(SessionSchema, "title")
+    description = same_field(SessionSchema, "description")
+    room = same_field(RoomSchema, "name", required=False, allow_none=True)
+
+
+class PersonRowSchema(_Input):
+    """One person of an imported session: a person's name and organization rules, and
+    the role of a person on a session."""
+
+    name = same_field(PersonSchema, "name")
+    organization = same_field(PersonSchema, "organization")
+    role = same_field(PersonRoleSchema, "role")
+
+
+class EventPatch(EventSchema, PatchSchema):
+    """Any subset of EventSchema's fields."""
+
+
+class RoomPatch(RoomSchema, PatchSchema):
+    """Any subset of RoomSchema's fields."""
+
+
+class SessionPatch(SessionSchema, PatchSchema):
+    """Any subset of SessionSchema's fields."""
+
+
+class PersonPatch(PersonSchema, PatchSchema):
+    """Any subset of PersonSchema's fields."""
+
+
+# ------------------------------------------------------------------ loading
+
+def event_values(values: Mapping[str, Any], *, current_zone: str | None = None) -> dict:
+    """Event attributes from ``values`` (all of them when ``current_zone`` is None, i.e.
+    a new event; else only those given), instants in UTC."""
+    partial = current_zone is not None
+    data = load(EventSchema(), values, partial=partial)
+    zone = data.get("timezone") or current_zone or "UTC"
+    return to_utc(data, zone, EVENT_INSTANTS)
+
+
+def room_values(values: Mapping[str, Any], *, partial: bool = False) -> dict:
+    return load(RoomSchema(), values, partial=partial)
+
+
+def session_values(values: Mapping[str, Any], zone: str, *, partial: bool = False) -> dict:
+    """Session attributes (and ``people``) from ``values``, instants in UTC."""
+    return to_utc(load(SessionSchema(), values, partial=partial), zone, SESSION_INSTANTS)
+
+
+def person_values(values: Mapping[str, Any], *, partial: bool = False) -> dict:
+    return load(PersonSchema(), values, partial=partial)
+
+
+def role_value(role: Any) -> RoleKind:
+    """A role on a session, by value or label."""
+    data = load(PersonRoleSchema(only=("role",)), {"role": role})
+    return data["role"]
+
+
+def check_row(schema: Schema, values: Mapping[str, Any]) -> tuple[dict, list[str]]:
+    """An imported row's values through ``schema``: (loaded values, ["field: message"])."""
+    try:
+        return load(schema, values), []
+    except ValidationFailed as exc:
+        return {}, [f"{key}: {' '.join(msgs)}" for key, msgs in exc.fields.items()]
+
+
+# ------------------------------------------------------------------ HTML forms -> schemas
+
+def _whole(value: Any) -> Any:
+    """A form's digits as an int (ids are strict about type); anything else as given,
+    for the schema to refuse."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() \
+            and len(value.strip()) <= 12:
+        return int(value)
+    return value
+
+
+def _local(day: Any, at: Any) -> str | None:
+    """A form's date and time fields as one ISO local date-time (None when both are
+    blank: the schema says the field is required)."""
+    day_text, at_text = str(day or "").strip(), str(at or "").strip()
+    if not day_text and not at_text:
+        return None
+    return f"{day_text}T{at_text}"
+
+
+def _checked(form: Mapping[str, Any], name: str) -> bool:
+    return str(form.get(name, "")).strip().lower() in ("y", "yes", "on", "true", "1")
+
+
+def event_from_form(form: Mapping[str, Any]) -> dict:
+    """The event form's fields in EventSchema's shape."""
+    keys = ("title", "kind", "format", "venue_name", "venue_address", "city", "country",
+            "timezone", "description", "website_url", "capacity_in_person", "capacity_online")
+    out: dict[str, Any] = {k: form.get(k, "") for k in keys}
+    if "slug" in form:
+        out["slug"] = form.get("slug", "")
+    out["published"] = _checked(form, "published")
+    out["starts_at"] = _local(form.get("start_date"), form.get("start_time"))
+    out["ends_at"] = _local(form.get("end_date"), form.get("end_time"))
+    return out
+
+
+EVENT_FORM_FIELDS = {"starts_at": "start_date", "ends_at": "end_date"}
+
+
+def room_from_form(form: Mapping[str, Any]) -> dict:
+    return {k: form.get(k, "") for k in ("name", "capacity", "description")}
+
+
+def session_from_form(form: Mapping[str, Any]) -> dict:
+    """The session form's fields (a day, a start and an end time) in SessionSchema's
+    shape; "0" is the form's "No room"."""
+    out: dict[str, Any] = {k: form.get(k, "") for k in (
+        "type", "number", "title", "description", "stream_url", "stream_passcode",
+        "recording_url")}
+    room = _whole(form.get("room_id", ""))
+    out["room_id"] = None if room in (0, "") else room
+    out["published"] = _checked(form, "published")
+    out["starts_at"] = _local(form.get("day"), form.get("start"))
+    out["ends_at"] = _local(form.get("day"), form.get("end"))
+    return out
+
+
+SESSION_FORM_FIELDS = {"starts_at": "start", "ends_at": "end"}
+
+
+def person_from_form(form: Mapping[str, Any], prefix: str = "") -> dict:
+    return {k: form.get(prefix + k, "") for k in (
+        "name", "position", "organization", "country", "bio", "account_email")}
+
+
+def local_parts(when: datetime) -> tuple[date, str]:
+    """A local instant as the forms show it: its date and HH:MM."""
+    return when.date(), time(when.hour, when.minute).strftime("%H:%M")
