@@ -7,6 +7,7 @@ in any case; it is stored by key.
 from __future__ import annotations
 
 from ..models import FocusArea, PledgeType, ProgressStatus, Sector
+from ..models.types import LabelledEnum
 
 SECTORS: dict[str, str] = dict(Sector.choices())
 TYPES: dict[str, str] = dict(PledgeType.choices())
@@ -73,88 +74,37 @@ REGIONS: dict[str, str] = {
     "global": "Global",
 }
 
+def _enum(name: str, vocabulary: dict[str, str]) -> type[LabelledEnum]:
+    """A LabelledEnum of a vocabulary, so that schemas check it with ``inputs.Choice``."""
+    return LabelledEnum(name, [(k.upper(), (k, v)) for k, v in vocabulary.items()])  # type: ignore[return-value]
+
+
+Region = _enum("Region", REGIONS)
+BeneficiaryGroup = _enum("BeneficiaryGroup", BENEFICIARY_GROUPS)
+Pillar = _enum("Pillar", ALL_PILLARS)
+
+# ISO 3166-1 alpha-2 codes by ITU-D region; names come from eventsapp.countries.
 _COUNTRIES_BY_REGION: dict[str, list[str]] = {
-    "africa": [
-        "Angola", "Benin", "Botswana", "Burkina Faso", "Burundi", "Cabo Verde", "Cameroon",
-        "Central African Republic", "Chad", "Congo", "Côte d'Ivoire",
-        "Democratic Republic of the Congo", "Equatorial Guinea", "Eritrea", "Eswatini",
-        "Ethiopia", "Gabon", "Gambia", "Ghana", "Guinea", "Guinea-Bissau", "Kenya",
-        "Lesotho", "Liberia", "Madagascar", "Malawi", "Mali", "Mauritius", "Mozambique",
-        "Namibia", "Niger", "Nigeria", "Rwanda", "Sao Tome and Principe", "Senegal",
-        "Seychelles", "Sierra Leone", "South Africa", "South Sudan", "Tanzania", "Togo",
-        "Uganda", "Zambia", "Zimbabwe",
-    ],
-    "arab_states": [
-        "Algeria", "Bahrain", "Comoros", "Djibouti", "Egypt", "Iraq", "Jordan", "Kuwait",
-        "Lebanon", "Libya", "Mauritania", "Morocco", "Oman", "Palestine", "Qatar",
-        "Saudi Arabia", "Somalia", "Sudan", "Syria", "Tunisia", "United Arab Emirates",
-        "Yemen",
-    ],
-    "americas": [
-        "Antigua and Barbuda", "Argentina", "Bahamas", "Barbados", "Belize", "Bolivia",
-        "Brazil", "Canada", "Chile", "Colombia", "Costa Rica", "Cuba", "Dominica",
-        "Dominican Republic", "Ecuador", "El Salvador", "Grenada", "Guatemala", "Guyana",
-        "Haiti", "Honduras", "Jamaica", "Mexico", "Nicaragua", "Panama", "Paraguay", "Peru",
-        "Saint Kitts and Nevis", "Saint Lucia", "Saint Vincent and the Grenadines",
-        "Suriname", "Trinidad and Tobago", "United States", "Uruguay", "Venezuela",
-    ],
-    "asia_pacific": [
-        "Afghanistan", "Australia", "Bangladesh", "Bhutan", "Brunei Darussalam", "Cambodia",
-        "China", "Fiji", "India", "Indonesia", "Iran", "Japan", "Kiribati",
-        "Korea (Republic of)", "Korea (Democratic People's Republic of)", "Lao PDR",
-        "Malaysia", "Maldives", "Marshall Islands", "Micronesia", "Mongolia", "Myanmar",
-        "Nauru", "Nepal", "New Zealand", "Pakistan", "Palau", "Papua New Guinea",
-        "Philippines", "Samoa", "Singapore", "Solomon Islands", "Sri Lanka", "Thailand",
-        "Timor-Leste", "Tonga", "Tuvalu", "Vanuatu", "Viet Nam",
-    ],
-    "cis": [
-        "Armenia", "Azerbaijan", "Belarus", "Kazakhstan", "Kyrgyzstan", "Russian Federation",
-        "Tajikistan", "Turkmenistan", "Uzbekistan",
-    ],
-    "europe": [
-        "Albania", "Andorra", "Austria", "Belgium", "Bosnia and Herzegovina", "Bulgaria",
-        "Croatia", "Cyprus", "Czech Republic", "Denmark", "Estonia", "Finland", "France",
-        "Georgia", "Germany", "Greece", "Hungary", "Iceland", "Ireland", "Israel", "Italy",
-        "Latvia", "Liechtenstein", "Lithuania", "Luxembourg", "Malta", "Moldova", "Monaco",
-        "Montenegro", "Netherlands", "North Macedonia", "Norway", "Poland", "Portugal",
-        "Romania", "San Marino", "Serbia", "Slovakia", "Slovenia", "Spain", "Sweden",
-        "Switzerland", "Türkiye", "Ukraine", "United Kingdom", "Vatican",
-    ],
+    "africa": """AO BJ BW BF BI CV CM CF TD CG CI CD GQ ER SZ ET GA GM GH GN GW KE LS LR MG MW
+                 ML MU MZ NA NE NG RW ST SN SC SL ZA SS TZ TG UG ZM ZW""".split(),
+    "arab_states": """DZ BH KM DJ EG IQ JO KW LB LY MR MA OM PS QA SA SO SD SY TN AE
+                      YE""".split(),
+    "americas": """AG AR BS BB BZ BO BR CA CL CO CR CU DM DO EC SV GD GT GY HT HN JM MX NI PA PY
+                   PE KN LC VC SR TT US UY VE""".split(),
+    "asia_pacific": """AF AU BD BT BN KH CN FJ IN ID IR JP KI KR KP LA MY MV MH FM MN MM NR NP NZ
+                       PK PW PG PH WS SG SB LK TH TL TO TV VU VN""".split(),
+    "cis": "AM AZ BY KZ KG RU TJ TM UZ".split(),
+    "europe": """AL AD AT BE BA BG HR CY CZ DK EE FI FR GE DE GR HU IS IE IL IT LV LI LT LU MT
+                 MD MC ME NL MK NO PL PT RO SM RS SK SI ES SE CH TR UA GB VA""".split(),
 }
 COUNTRY_REGION: dict[str, str] = {
-    country: region for region, names in _COUNTRIES_BY_REGION.items() for country in names
+    code: region for region, codes in _COUNTRIES_BY_REGION.items() for code in codes
 }
-COUNTRIES: list[str] = sorted(COUNTRY_REGION)
 
-_COUNTRY_ALIASES = {
-    "usa": "United States", "us": "United States", "united states of america": "United States",
-    "uk": "United Kingdom", "great britain": "United Kingdom",
-    "ivory coast": "Côte d'Ivoire", "cote d'ivoire": "Côte d'Ivoire",
-    "drc": "Democratic Republic of the Congo", "dr congo": "Democratic Republic of the Congo",
-    "republic of the congo": "Congo", "cape verde": "Cabo Verde", "swaziland": "Eswatini",
-    "united republic of tanzania": "Tanzania", "turkey": "Türkiye", "turkiye": "Türkiye",
-    "vietnam": "Viet Nam", "russia": "Russian Federation", "laos": "Lao PDR",
-    "south korea": "Korea (Republic of)", "republic of korea": "Korea (Republic of)",
-    "north korea": "Korea (Democratic People's Republic of)", "czechia": "Czech Republic",
-    "macedonia": "North Macedonia", "brunei": "Brunei Darussalam", "syria arab republic": "Syria",
-    "syrian arab republic": "Syria", "sao tome": "Sao Tome and Principe",
-    "são tomé and príncipe": "Sao Tome and Principe", "east timor": "Timor-Leste",
-    "moldova (republic of)": "Moldova", "holy see": "Vatican", "uae": "United Arab Emirates",
-    "the gambia": "Gambia", "the bahamas": "Bahamas", "iran (islamic republic of)": "Iran",
-    "bolivia (plurinational state of)": "Bolivia", "micronesia (federated states of)": "Micronesia",
-}
-_COUNTRY_LOOKUP = {c.lower(): c for c in COUNTRIES} | _COUNTRY_ALIASES
-
-# Least developed countries (UN list, December 2024).
-LDCS: frozenset[str] = frozenset({
-    "Afghanistan", "Angola", "Bangladesh", "Benin", "Burkina Faso", "Burundi", "Cambodia",
-    "Central African Republic", "Chad", "Comoros", "Democratic Republic of the Congo",
-    "Djibouti", "Eritrea", "Ethiopia", "Gambia", "Guinea", "Guinea-Bissau", "Haiti",
-    "Kiribati", "Lao PDR", "Lesotho", "Liberia", "Madagascar", "Malawi", "Mali", "Mauritania",
-    "Mozambique", "Myanmar", "Nepal", "Niger", "Rwanda", "Senegal", "Sierra Leone",
-    "Solomon Islands", "Somalia", "South Sudan", "Sudan", "Tanzania", "Timor-Leste", "Togo",
-    "Tuvalu", "Uganda", "Yemen", "Zambia",
-})
+# Least developed countries (UN list, December 2024), by code.
+LDCS: frozenset[str] = frozenset("""
+    AF AO BD BJ BF BI KH CF TD KM CD DJ ER ET GM GN GW HT KI LA LS LR MG MW ML MR MZ MM NP NE
+    RW SN SL SB SO SS SD TZ TL TG TV UG YE ZM""".split())
 
 
 def normalize(value, vocabulary: dict[str, str]) -> str | None:
@@ -168,11 +118,6 @@ def normalize(value, vocabulary: dict[str, str]) -> str | None:
         if text == key or text == label.lower() or text == key.replace("_", " "):
             return key
     return None
-
-
-def country(value: str) -> str | None:
-    """The canonical name of a country, or None when unknown."""
-    return _COUNTRY_LOOKUP.get(str(value).strip().lower())
 
 
 def label(vocabulary: dict, key) -> str:
