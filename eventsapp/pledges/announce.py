@@ -24,6 +24,7 @@ from ..models import (
 )
 from . import mails
 from .access import lock_pledge, managed_pledge
+from .schemas import load_announcement
 
 
 def _invalid(key: str, message: str) -> ValidationFailed:
@@ -72,7 +73,8 @@ def publish(pledge: Pledge, actor: User | None) -> None:
 
 
 def announce(pledge: Pledge, actor: User, event: Event, announcement: Mapping) -> None:
-    """Link and publish; ``announcement``: validated ``AnnouncementSchema`` values."""
+    """Link and publish; ``announcement``: ``AnnouncementSchema`` values."""
+    announcement = load_announcement(announcement)
     session, person = check_announcement(event, announcement.get("session_id"),
                                          announcement.get("announced_by_id"))
     pledge.event_id = event.id
@@ -83,9 +85,11 @@ def announce(pledge: Pledge, actor: User, event: Event, announcement: Mapping) -
 
 
 @use_case
-def announce_pledge(actor: User, pledge_id: int, event: Event, session_id: int | None,
-                    announcer_id: int | None, announced_at: datetime | None = None) -> Pledge:
-    """Announce = publish and link to the session (and person) where it was made."""
+def announce_pledge(actor: User, pledge_id: int, event: Event, session_id: int | str | None,
+                    announcer_id: int | str | None,
+                    announced_at: datetime | str | None = None) -> Pledge:
+    """Announce = publish and link to the session (and person) where it was made; the
+    values are loaded through ``AnnouncementSchema``."""
     pledge = managed_pledge(actor, pledge_id)
     if pledge.event_id is not None and pledge.event_id != event.id:
         raise _invalid("pledge_id", "That pledge belongs to another event.")

@@ -239,9 +239,16 @@ def _cells(raw: dict, errors: list[str]) -> dict[str, str]:
     return row
 
 
+# The columns that make the pledge (the schema's input, in the flat shape).
+PLEDGE_COLUMNS = ("title", "description", "type", "amount_usd", "focus_area", "pillar",
+                  "entity_name", "entity_sector", "entity_country", "partners", "countries",
+                  "regions", "targets_ldc", "beneficiaries", "sdgs", "target_year", "indicator",
+                  "contact_email")
+
+
 def _clean(row: dict[str, str], errors: list[str]) -> PledgeInput | None:
     try:
-        return load_pledge(row)
+        return load_pledge({k: v for k, v in row.items() if k in PLEDGE_COLUMNS})
     except ValidationFailed as exc:
         for key, messages in exc.fields.items():
             errors.extend(f"{key}: {m}" for m in messages)

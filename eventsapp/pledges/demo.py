@@ -38,8 +38,8 @@ ACTIONS = ["connect schools", "train young people in digital skills", "extend ru
            "lower the cost of mobile data", "support digital start-ups",
            "build a national cybersecurity team", "digitize public services",
            "connect health centres", "fund community networks", "open innovation hubs"]
-COUNTRIES = ["Rwanda", "Kenya", "Uganda", "Ethiopia", "Senegal", "Nepal", "Bangladesh", "Haiti",
-             "Peru", "Viet Nam", "Jordan", "Kyrgyzstan", "Tanzania", "Malawi", "Fiji"]
+COUNTRIES = ["RW", "KE", "UG", "ET", "SN", "NP", "BD", "HT",  # ISO 3166-1 alpha-2
+             "PE", "VN", "JO", "KG", "TZ", "MW", "FJ"]
 
 
 def register() -> None:

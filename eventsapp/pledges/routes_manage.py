@@ -210,6 +210,12 @@ def _people_choices(session: ProgrammeSession) -> list[tuple[str, str]]:
     return ([("", "Choose who announced it…")] if choices else [("", "(no one listed)")]) + choices
 
 
+def _announcer(value: str | None) -> int | str | None:
+    """The select's value in the schema's shape (an id; anything else is refused there)."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else (value or None)
+
+
 def _desk(event: Event, session: ProgrammeSession, quick: QuickPledgeForm | None = None,
           announce_errors: dict | None = None, status: int = 200):
     people = _people_choices(session)
@@ -247,7 +253,7 @@ def desk_announce(event, session_id: int):
             raise ValidationFailed("Choose a submitted pledge to announce.",
                                    fields={"pledge_id": ["Choose a submitted pledge to announce."]})
         pledge = services.announce_pledge(acting_user(), int(form.pledge_id.data), event,
-                                          session.id, form.announced_by_id.data)
+                                          session.id, _announcer(form.announced_by_id.data))
     except DomainError as exc:
         msgs = [m for ms in exc.fields.values() for m in ms] or [exc.message]
         if not (form.pledge_id.data or "").isdigit() or exc.status == 404:
@@ -269,7 +275,7 @@ def desk_enter(event, session_id: int):
             pledge = services.create_pledge(
                 acting_user(), event, form.raw(),
                 announcement={"session_id": session.id,
-                              "announced_by_id": form.announced_by_id.data})
+                              "announced_by_id": _announcer(form.announced_by_id.data)})
         except DomainError as exc:
             _place_entity_errors(exc)
             apply_errors(form, exc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -200,6 +200,16 @@ class SubmissionSchema(PledgeSchema):
             raise ValidationError(problems)
 
 
+class _Instant(inputs.Instant):
+    """``inputs.Instant``, and an instant already loaded is taken again (so values the API
+    loaded can be handed to a service that loads its input itself)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class AnnouncementSchema(Schema):
     """Where and by whom a pledge was announced (the session of the event, one of its
     people); the service checks they belong to the event."""
@@ -208,7 +218,7 @@ class AnnouncementSchema(Schema):
         "required": "Choose the session where it was announced."})
     announced_by_id = inputs.Id(load_default=None, allow_none=True)
     # The year range and DST gaps are eventsapp.instants' (through inputs.Instant).
-    announced_at = inputs.Instant(load_default=None, allow_none=True, metadata={
+    announced_at = _Instant(load_default=None, allow_none=True, metadata={
         "description": "ISO 8601; without an offset, the event's local time; default now"})
 
 
@@ -225,9 +235,9 @@ class ReportSchema(Schema):
     narrative = inputs.Text(max_length=LONG_TEXT_MAX, load_default="")
 
     @pre_load
-    def _blank_is_none(self, data: Any, **kwargs: Any) -> Any:
-        if isinstance(data, Mapping):
-            data = {k: (None if v == "" and k != "narrative" else v) for k, v in data.items()}
+    def _blank_is_unset(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, Mapping):  # a blank form field takes the default
+            data = {k: v for k, v in data.items() if v not in ("", None)}
         return data
 
     @validates_schema
@@ -361,6 +371,11 @@ def load_pledge(raw: Mapping, *, submission: bool = False) -> PledgeInput:
         entities=[EntityInput(name=e["name"], sector=e["sector"].value if e["sector"] else None,
                               country=e["country"] or "", is_lead=e["is_lead"])
                   for e in data["entities"]])
+
+
+def load_announcement(raw: Mapping) -> dict:
+    """Where, by whom and when a pledge was announced, validated."""
+    return inputs.load(AnnouncementSchema(), raw)
 
 
 def load_report(raw: Mapping) -> ReportInput:
