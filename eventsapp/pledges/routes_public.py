@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
+from werkzeug.http import is_resource_modified
 
 from ..csvout import csv_response
 from ..errors import DomainError, NotFound
@@ -319,10 +320,10 @@ def wall_feed(event):
     """The wall's feed: 304 while nothing changed (ETag from the database, so any app
     process behind a proxy answers the same)."""
     etag = _wall_etag(event)
-    if request.if_none_match.contains(etag):
-        resp = Response(status=304)
-    else:
+    if is_resource_modified(request.environ, etag=etag):
         resp = jsonify(_wall_payload(event))
+    else:  # the payload is not even built
+        resp = Response(status=304)
     resp.set_etag(etag)
     resp.headers["Cache-Control"] = "no-cache"
     return resp

@@ -165,17 +165,21 @@ class PledgeSchema(Schema):
                 "region instead.", "countries")
 
     @post_load
-    def _normalized(self, data: dict, **kwargs: Any) -> dict:
+    def _normalized(self, data: dict, partial: Any = None, **kwargs: Any) -> dict:
+        """Lists without repeats; the first entity leads when none is marked; a pledge
+        in a least developed country targets one. (A partial load, a PATCH, touches only
+        what was sent: the service checks the merged whole again.)"""
         entities = data.get("entities") or []
         if entities and not any(e["is_lead"] for e in entities):
             entities[0]["is_lead"] = True
-        countries = _unique(c for c in data.get("countries", []) if c)
-        data["countries"] = countries
-        data["regions"] = _unique(data.get("regions", []))
-        data["beneficiaries"] = _unique(data.get("beneficiaries", []))
-        data["sdgs"] = sorted(set(data.get("sdgs", [])))
-        data["targets_ldc"] = bool(data.get("targets_ldc")) or any(c in vocab.LDCS
-                                                                    for c in countries)
+        for key in ("countries", "regions", "beneficiaries"):
+            if key in data:
+                data[key] = _unique(x for x in data[key] if x)
+        if "sdgs" in data:
+            data["sdgs"] = sorted(set(data["sdgs"]))
+        if not partial:
+            data["targets_ldc"] = bool(data.get("targets_ldc")) or any(
+                c in vocab.LDCS for c in data.get("countries", []))
         return data
 
 
