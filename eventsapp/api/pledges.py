@@ -269,7 +269,8 @@ class Summary(MethodView):
         if etag:
             resp.set_etag(etag)
             resp.headers["Cache-Control"] = "no-cache"
-        return resp.make_conditional(request)
+        resp.make_conditional(request)  # 304 when If-None-Match names this ETag
+        return resp
 
 
 @blp.route("/pledges/<int:pledge_id>")

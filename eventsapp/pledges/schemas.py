@@ -8,7 +8,7 @@ entity in ``entity_*`` cells, partners as "Name | sector | country" lines, lists
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -96,7 +96,7 @@ class EntitySchema(Schema):
     is_lead = fields.Boolean(load_default=False)
 
 
-def _unique(items: list) -> list:
+def _unique(items: Iterable) -> list:
     return list(dict.fromkeys(items))
 
 
