@@ -173,7 +173,7 @@ def event_export(event):
 
 @bp.route("/pledges/<int:pledge_id>")
 def pledge_page(pledge_id: int):
-    user = require_user()
+    user = acting_user()
     pledge = services.visible_pledge(user, pledge_id)
     manage = can_manage_pledge(user, pledge)
     link_form = UpdateLinkForm()
