@@ -14,8 +14,8 @@ from marshmallow import Schema, fields
 
 from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..inputs import Choice, Count, Id, Line, PatchSchema
-from ..models import FocusArea, Pledge, PledgeState, PledgeType, Sector, User
+from ..inputs import Count, Line, PatchSchema
+from ..models import Pledge, PledgeState, User
 from ..permissions import Need, can_manage_pledge, load_event
 from ..pledges import cache as pledge_cache
 from ..pledges import csv_io, queries, schemas, services, vocab
@@ -99,14 +99,7 @@ class SummarySchema(Schema):
     amount_usd = fields.String(metadata={"description": "decimal string, USD"})
 
 
-class ListArgsSchema(Schema):
-    session = Id(strict=False, metadata={"description": "session id"})
-    focus_area = Choice(FocusArea, what="focus area")
-    type = Choice(PledgeType, what="type")
-    sector = Choice(Sector, what="sector", metadata={"description": "sector of an entity"})
-    region = Choice(vocab.Region, what="region")
-    sdg = Count(min=1, max=17)
-    beneficiary = Choice(vocab.BeneficiaryGroup, what="beneficiary group")
+class ListArgsSchema(schemas.FilterSchema):
     limit = Count(min=1, max=MAX_LIMIT, load_default=100)
     offset = Count(min=0, load_default=0)
 
@@ -207,11 +200,6 @@ def _pledge_manager(view: Callable) -> Callable:
     return wrapper
 
 
-def _values(args: dict) -> dict:
-    """Query arguments as the plain values queries.parse_filters reads."""
-    return {k: getattr(v, "value", v) for k, v in args.items()}
-
-
 # ---------------------------------------------------------------- routes
 
 @blp.route("/events/<slug>/pledges")
@@ -225,7 +213,7 @@ class EventPledges(MethodView):
         ``limit`` at most 1000 a page from ``offset``."""
         event = load_event(slug, Need.VIEW, user())
         limit, offset = args.pop("limit"), args.pop("offset")
-        f = queries.parse_filters(_values(args), event)
+        f = queries.parse_filters(args, event)
         total = db.session.scalar(sa.select(sa.func.count()).where(*queries.conditions(f)))
         pledges = db.session.scalars(queries.pledge_list_query(f).options(*csv_io.export_options())
                                      .limit(limit).offset(offset))

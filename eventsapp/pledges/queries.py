@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
+from marshmallow import EXCLUDE
 from sqlalchemy.orm import selectinload
 
-from ..errors import ValidationFailed
 from ..extensions import db
+from ..inputs import load
 from ..models import (
     Event,
     Pledge,
@@ -25,9 +26,9 @@ from ..models import (
 )
 from ..models.pledges import MONEY
 from . import vocab
+from .schemas import FilterSchema
 
-ACTIVITY = {"active": "Active", "overdue": "Overdue (no report for over a year)",
-            "inactive": "Inactive (no report for over two years)"}
+ACTIVITY = vocab.ACTIVITY
 CENT = Decimal("0.01")
 
 
@@ -71,44 +72,16 @@ class Filters:
         return bool(self.query_args())
 
 
-FILTER_VOCABS = {
-    "focus_area": (vocab.FOCUS_AREAS, "focus area"),
-    "type": (vocab.TYPES, "type"),
-    "sector": (vocab.SECTORS, "sector"),
-    "region": (vocab.REGIONS, "region"),
-    "beneficiary": (vocab.BENEFICIARY_GROUPS, "beneficiary group"),
-    "activity": (ACTIVITY, "activity"),
-}
-
-
 def parse_filters(args: Mapping, event: Event | None = None) -> Filters:
-    """Filters from query arguments; an unknown value is a 422 naming the field."""
+    """Filters from query arguments (``schemas.FilterSchema``; other arguments are
+    ignored); an unknown value is a 422 naming the field."""
+    data = load(FilterSchema(unknown=EXCLUDE),
+                {k: v for k, v in args.items() if v not in (None, "")})
     f = Filters(event_id=event.id if event else None, event_slug=event.slug if event else None)
-    errors: dict[str, list[str]] = {}
-    for key, (vocabulary, what) in FILTER_VOCABS.items():
-        value = args.get(key)
-        if value in (None, ""):
-            continue
-        k = vocab.normalize(value, vocabulary)
-        if k is None:
-            errors[key] = [f"Unknown {what}: {value!s:.40}. Choose from: "
-                           + ", ".join(vocabulary.values()) + "."]
-        setattr(f, key, k)
-    sdg = args.get("sdg")
-    if sdg not in (None, ""):
-        text = str(sdg).strip().lower().removeprefix("sdg").strip()
-        if text.isdigit() and 1 <= int(text) <= 17:
-            f.sdg = int(text)
-        else:
-            errors["sdg"] = [f"Unknown SDG: {sdg!s:.20}. SDGs are numbered 1 to 17."]
-    session = args.get("session")
-    if session not in (None, ""):
-        if str(session).isdigit():
-            f.session_id = int(session)
-        else:
-            errors["session"] = ["Give the session by its number (id)."]
-    if errors:
-        raise ValidationFailed("Some filters are not valid.", fields=errors)
+    for key in ("focus_area", "type", "sector", "region", "beneficiary", "activity", "sdg"):
+        value = data.get(key)
+        setattr(f, key, getattr(value, "value", value))
+    f.session_id = data.get("session")
     return f
 
 

@@ -274,6 +274,20 @@ class UpdateLinkSchema(Schema):
     email = inputs.Email(required=True)
 
 
+class FilterSchema(Schema):
+    """What a pledge list or dashboard is narrowed to (query arguments)."""
+
+    session = inputs.Id(strict=False, metadata={"description": "session id"})
+    focus_area = inputs.Choice(FocusArea, what="focus area")
+    type = inputs.Choice(PledgeType, what="type")
+    sector = inputs.Choice(Sector, what="sector",
+                           metadata={"description": "sector of the lead entity"})
+    region = inputs.Choice(vocab.Region, what="region")
+    sdg = inputs.Count(min=1, max=17)
+    beneficiary = inputs.Choice(vocab.BeneficiaryGroup, what="beneficiary group")
+    activity = inputs.Choice(vocab.Activity, what="activity")
+
+
 # ---------------------------------------------------------------- the flat shape
 
 _LIST_SPLIT = re.compile(r"[;\n]")

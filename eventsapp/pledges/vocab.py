@@ -73,6 +73,10 @@ REGIONS: dict[str, str] = {
     "europe": "Europe",
     "global": "Global",
 }
+# How recently a published pledge was reported on (eventsapp.pledges.reporting decides).
+ACTIVITY: dict[str, str] = {"active": "Active", "overdue": "Overdue (no report for over a year)",
+            "inactive": "Inactive (no report for over two years)"}
+
 
 def _enum(name: str, vocabulary: dict[str, str]) -> type[LabelledEnum]:
     """A LabelledEnum of a vocabulary, so that schemas check it with ``inputs.Choice``."""
@@ -84,6 +88,7 @@ def _enum(name: str, vocabulary: dict[str, str]) -> type[LabelledEnum]:
 Region = _enum("Region", REGIONS)
 BeneficiaryGroup = _enum("BeneficiaryGroup", BENEFICIARY_GROUPS)
 Pillar = _enum("Pillar", ALL_PILLARS)
+Activity = _enum("Activity", ACTIVITY)
 
 # ISO 3166-1 alpha-2 codes by ITU-D region; names come from eventsapp.countries.
 _COUNTRIES_BY_REGION: dict[str, list[str]] = {
