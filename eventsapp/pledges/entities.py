@@ -24,6 +24,15 @@ from . import vocab
 from .schemas import EntityInput, PledgeInput
 
 
+def _by_lower_name(names: list[str]) -> dict[str, PledgingEntity]:
+    """Existing entities named ``names`` (any case), keyed by Python's lower case: SQLite's
+    lower() folds ASCII only, so the exact names are looked up too."""
+    rows = db.session.scalars(sa.select(PledgingEntity).where(sa.or_(
+        sa.func.lower(PledgingEntity.name).in_([n.lower() for n in names]),
+        PledgingEntity.name.in_(names))))
+    return {ent.name.lower(): ent for ent in rows}
+
+
 def resolve_entities(items: Iterable[EntityInput]) -> dict[str, PledgingEntity]:
     """Entities by lower-case name, reusing existing ones and creating the others
     (one query for the lookup whatever the number of names)."""
@@ -32,8 +41,7 @@ def resolve_entities(items: Iterable[EntityInput]) -> dict[str, PledgingEntity]:
         wanted.setdefault(e.name.lower(), e)
     if not wanted:
         return {}
-    found = {ent.name.lower(): ent for ent in db.session.scalars(
-        sa.select(PledgingEntity).where(sa.func.lower(PledgingEntity.name).in_(list(wanted))))}
+    found = _by_lower_name([e.name for e in wanted.values()])
     new_rows = []
     for key, e in wanted.items():
         ent = found.get(key)
@@ -47,9 +55,7 @@ def resolve_entities(items: Iterable[EntityInput]) -> dict[str, PledgingEntity]:
         # an entity a concurrent request just created is simply reused below.
         insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         db.session.execute(insert(PledgingEntity).values(new_rows).on_conflict_do_nothing())
-        found.update({ent.name.lower(): ent for ent in db.session.scalars(
-            sa.select(PledgingEntity).where(sa.func.lower(PledgingEntity.name).in_(
-                [r["name"].lower() for r in new_rows])))})
+        found.update(_by_lower_name([r["name"] for r in new_rows]))
     return found
 
 

@@ -148,13 +148,15 @@ class PledgeSchema(Schema):
     @validates_schema
     def _entities(self, data: dict, **kwargs: Any) -> None:
         entities = data.get("entities") or []
-        if sum(1 for e in entities if e["is_lead"]) > 1:
+        # .get: a PATCH loads partially, nested entities too (the service loads the whole)
+        if sum(1 for e in entities if e.get("is_lead")) > 1:
             raise ValidationError("A joint pledge has one lead entity.", "entities")
         seen: set[str] = set()
         for i, e in enumerate(entities):
-            if e["name"].lower() in seen:
-                raise ValidationError({"entities": {i: {"name": [f"{e['name']} is named twice."]}}})
-            seen.add(e["name"].lower())
+            name = e.get("name", "")
+            if name and name.lower() in seen:
+                raise ValidationError({"entities": {i: {"name": [f"{name} is named twice."]}}})
+            seen.add(name.lower())
 
     @validates_schema
     def _countries_in_a_region(self, data: dict, **kwargs: Any) -> None:
@@ -170,7 +172,7 @@ class PledgeSchema(Schema):
         in a least developed country targets one. (A partial load, a PATCH, touches only
         what was sent: the service checks the merged whole again.)"""
         entities = data.get("entities") or []
-        if entities and not any(e["is_lead"] for e in entities):
+        if entities and not any(e.get("is_lead") for e in entities):
             entities[0]["is_lead"] = True
         for key in ("countries", "regions", "beneficiaries"):
             if key in data:
