@@ -187,3 +187,33 @@ def test_dashboard_with_ten_thousand_pledges_is_fast_enough(app, client, make_ev
     resp = client.get(f"/events/{event.slug}/pledges?region=africa&sdg=9&beneficiary=youth&sector=government")
     assert resp.status_code == 200
     assert time.perf_counter() - start < 5
+
+
+def test_concurrent_misses_build_once(app):
+    """cachetools.cached with a condition: threads missing the same key wait for one build."""
+    import threading
+    import time
+
+    from eventsapp.pledges import cache as pledge_cache
+
+    builds: list[int] = []
+    results: list[object] = []
+
+    def build():
+        builds.append(1)
+        time.sleep(0.1)
+        return "value"
+
+    def worker():
+        with app.app_context():
+            results.append(pledge_cache.cached("test", ("same",), build, version="v1")[0])
+
+    threads = [threading.Thread(target=worker) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["value"] * 5 and len(builds) == 1
+    with app.app_context():  # another data version is another entry
+        pledge_cache.cached("test", ("same",), build, version="v2")
+    assert len(builds) == 2

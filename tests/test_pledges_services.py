@@ -79,7 +79,7 @@ def test_vocabulary_accepts_keys_and_labels(app):
                                            countries="usa; Viet Nam; Malawi"))
     assert (data.type, data.focus_area, data.pillar) == ("programmatic", "value_creation", "ecosystems")
     assert data.sdgs == [5, 17] and data.regions == ["arab_states"]
-    assert data.entities[0].sector == "un_agency"
+    assert data.entities[0].sector == "un_agency" and data.entities[0].country == "KE"
     assert data.countries == ["US", "VN", "MW"]
     assert data.targets_ldc  # Malawi is a least developed country
 
