@@ -27,6 +27,7 @@ from ..db_tx import transaction
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..guards import bad_text
+from ..inputs import load
 from ..instants import InvalidInstant, parse_iso
 from ..models import (
     Event,
@@ -45,7 +46,7 @@ from ..models import (
 from . import vocab
 from .entities import apply_input, resolve_entities
 from .reporting import activity_of
-from .schemas import PledgeInput, ReportInput, load_pledge, load_report
+from .schemas import ModerationSchema, PledgeInput, ReportInput, load_pledge, load_report
 
 PUBLIC_COLUMNS = [
     "id", "title", "description", "type", "amount_usd", "focus_area", "pillar",
@@ -285,12 +286,12 @@ def _state(row: dict[str, str], item: ImportRow, errors: list[str]) -> None:
         errors.append("state: Use published, submitted or declined.")
         return
     item.state = state
-    if state == PledgeState.DECLINED:
-        item.decline_reason = row.get("decline_reason", "")
-        if not item.decline_reason:
-            errors.append("decline_reason: Say why the pledge was declined.")
-        elif len(item.decline_reason) > 2000:
-            errors.append("decline_reason: At most 2000 characters.")
+    if state == PledgeState.DECLINED:  # the reason by the moderation's rule
+        try:
+            item.decline_reason = load(ModerationSchema(), {
+                "action": "decline", "reason": row.get("decline_reason", "")})["reason"]
+        except ValidationFailed as exc:
+            errors.extend(f"decline_reason: {m}" for m in exc.fields.get("reason", []))
 
 
 def _announcement(row: dict[str, str], item: ImportRow, ctx: _Context,
