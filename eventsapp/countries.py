@@ -219,3 +219,13 @@ def _ldcs() -> frozenset[str]:
 def is_ldc(code: str | None) -> bool:
     """Whether the country is one of the UN's least developed countries."""
     return str(code or "").upper() in _ldcs()
+
+
+def region_map() -> dict[str, str]:
+    """{code: ITU-D region key} for every country in a region."""
+    return dict(_region_by_code())
+
+
+def ldc_codes() -> frozenset[str]:
+    """The least developed countries' codes."""
+    return _ldcs()

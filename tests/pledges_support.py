@@ -88,7 +88,7 @@ def bulk_pledges(n: int, event, session=None, *, published_at=None) -> None:
         for i in range(n)])
     ids = list(_db.session.scalars(sa.select(Pledge.id).where(Pledge.title.like(f"Bulk {tag} pledge %"))
                                    .order_by(Pledge.id)))
-    countries = ["Rwanda", "Kenya", "Peru", "Nepal", "France"]
+    countries = ["RW", "KE", "PE", "NP", "FR"]
     _db.session.execute(sa.insert(PledgeEntity), [
         {"pledge_id": pid, "entity_id": ent_ids[i % len(ent_ids)], "is_lead": True}
         for i, pid in enumerate(ids)])
@@ -107,7 +107,7 @@ def valid_raw(**kw) -> dict:
     raw = {"title": "Connect 500 schools", "type": "financial", "focus_area": "access",
            "pillar": "infrastructure", "amount_usd": "2500000", "entity_name": "Acme Telecom",
            "entity_sector": "private_sector", "entity_country": "Kenya",
-           "countries": "Rwanda, Kenya", "regions": ["global"], "sdgs": ["4", "9"],
+           "countries": ["Rwanda", "Kenya"], "regions": ["global"], "sdgs": ["4", "9"],
            "beneficiaries": ["youth"], "target_year": "2030",
            "indicator": "Schools connected at 20 Mbit/s"}
     raw.update(kw)

@@ -33,10 +33,10 @@ def data(app, db, make_event, make_session, make_person):
     gov, ngo = entity("Gov A", Sector.GOVERNMENT), entity("NGO B", Sector.CIVIL_SOCIETY)
     jan = datetime(2024, 1, 15, tzinfo=UTC)
     mar = datetime(2024, 3, 15, tzinfo=UTC)
-    make_pledge(kigali, session=s1, amount="100.50", entities=[gov, ngo], countries=["Rwanda", "Kenya"],
+    make_pledge(kigali, session=s1, amount="100.50", entities=[gov, ngo], countries=["RW", "KE"],
                 sdgs=[4, 9], groups=["youth", "women_girls"], published_at=jan, announced_by=person)
     make_pledge(kigali, session=s1, amount="200", entities=[ngo], focus_area=FocusArea.ADOPTION,
-                type_=PledgeType.POLICY, countries=["Peru"], regions=["global"], sdgs=[9],
+                type_=PledgeType.POLICY, countries=["PE"], regions=["global"], sdgs=[9],
                 published_at=mar, announced_by=person)
     make_pledge(kigali, session=s2, amount=None, entities=[gov], type_=PledgeType.ADVOCACY,
                 published_at=mar, announced_by=person, groups=["youth"])
@@ -149,7 +149,7 @@ def test_dashboard_queries_do_not_grow_with_pledges(app, client, db, make_event,
 def test_csv_export_has_every_field_and_is_formula_safe(client, db, make_event):
     event = make_event()
     p = make_pledge(event, title="=HYPERLINK(\"http://evil\")", amount="12.34",
-                    entities=[entity("+Plus Corp"), entity("@At Org")], countries=["Rwanda"], sdgs=[5])
+                    entities=[entity("+Plus Corp"), entity("@At Org")], countries=["RW"], sdgs=[5])
     p.description = "-2+3"
     db.session.commit()
     make_pledge(event, state=PledgeState.SUBMITTED, title="not yet")
@@ -187,3 +187,33 @@ def test_dashboard_with_ten_thousand_pledges_is_fast_enough(app, client, make_ev
     resp = client.get(f"/events/{event.slug}/pledges?region=africa&sdg=9&beneficiary=youth&sector=government")
     assert resp.status_code == 200
     assert time.perf_counter() - start < 5
+
+
+def test_concurrent_misses_build_once(app):
+    """cachetools.cached with a condition: threads missing the same key wait for one build."""
+    import threading
+    import time
+
+    from eventsapp.pledges import cache as pledge_cache
+
+    builds: list[int] = []
+    results: list[object] = []
+
+    def build():
+        builds.append(1)
+        time.sleep(0.1)
+        return "value"
+
+    def worker():
+        with app.app_context():
+            results.append(pledge_cache.cached("test", ("same",), build, version="v1")[0])
+
+    threads = [threading.Thread(target=worker) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["value"] * 5 and len(builds) == 1
+    with app.app_context():  # another data version is another entry
+        pledge_cache.cached("test", ("same",), build, version="v2")
+    assert len(builds) == 2

@@ -35,7 +35,8 @@ def test_submission_form_guides_and_validates(login_as, db, make_user, panel):
                                                      indicator=""))
     assert bad.status_code == 422
     text = bad.data.decode()
-    assert "cannot be negative" in text and "Unknown focus area" in text and "Unknown SDG" in text
+    assert "cannot be negative" in text and "Unknown focus area" in text
+    assert "A whole number from 1 to 17" in text
     assert "how progress will be measured" in text
     assert _count(db) == 0
     good = client.post("/pledges/new", data=valid_raw(event=panel["event"].slug))

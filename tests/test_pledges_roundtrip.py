@@ -30,7 +30,7 @@ def _rows(text: str) -> list[dict]:
 
 def _seed(event) -> None:
     p = make_pledge(event, title="=Fibre to 500 schools", amount="2500000.50",
-                    countries=["Rwanda", "Nepal"], regions=["global"], sdgs=[4, 9],
+                    countries=["RW", "NP"], regions=["global"], sdgs=[4, 9],
                     groups=["youth", "women_girls"], is_sample=True,
                     published_at=datetime(2022, 6, 7, 13, 30, tzinfo=UTC),
                     entities=[entity("Acme RT"), entity("-Partner RT")], commit=False)

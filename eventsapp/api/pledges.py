@@ -2,18 +2,23 @@
 create, update, announce and moderate."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
 from flask import Response, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from ..errors import Unauthorized
+from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..inputs import Id, Instant
-from ..models import Pledge, PledgeState
+from ..inputs import Count, Line, PatchSchema
+from ..models import Pledge, PledgeState, User
 from ..permissions import Need, can_manage_pledge, load_event
 from ..pledges import cache as pledge_cache
-from ..pledges import csv_io, queries, services, vocab
+from ..pledges import csv_io, queries, schemas, services, vocab
 from ..pledges.reporting import activity_of
 from .common import BEARER, ApiErrorSchema, user
 
@@ -94,60 +99,32 @@ class SummarySchema(Schema):
     amount_usd = fields.String(metadata={"description": "decimal string, USD"})
 
 
-class ListArgsSchema(Schema):
-    session = fields.String(metadata={"description": "session id"})
-    focus_area = fields.String()
-    type = fields.String()
-    sector = fields.String(metadata={"description": "sector of the lead entity"})
-    region = fields.String()
-    sdg = fields.String()
-    beneficiary = fields.String()
-    limit = fields.Integer(load_default=100, metadata={"description": f"at most {MAX_LIMIT}"})
-    offset = fields.Integer(load_default=0)
+class ListArgsSchema(schemas.FilterSchema):
+    limit = Count(min=1, max=MAX_LIMIT, load_default=100)
+    offset = Count(min=0, load_default=0)
 
 
 class SummaryArgsSchema(Schema):
-    event = fields.String(metadata={"description": "event slug; without it: all events"})
+    event = Line(max_length=200, metadata={"description": "event slug; without it: all events"})
 
 
-class AnnouncementInSchema(Schema):
-    session_id = Id(required=True)
-    announced_by_id = Id(allow_none=True)
-    # The year range and DST gaps are eventsapp.instants' (through inputs.Instant).
-    announced_at = Instant(allow_none=True, metadata={
-        "description": "ISO 8601; without an offset, the event's local time; default now"})
+class PledgeCreateSchema(schemas.PledgeSchema):
+    """A pledge an organizer records; optionally published, or announced, at once."""
+
+    publish = fields.Boolean(load_default=False,
+                             metadata={"description": "publish at once"})
+    announcement = fields.Nested(schemas.AnnouncementSchema,
+                                 metadata={"description": "announce at once"})
 
 
-class PledgeInSchema(Schema):
-    """Values are checked by the same rules as the forms (clear messages per field)."""
-
-    title = fields.Raw()
-    description = fields.Raw()
-    type = fields.Raw(metadata={"description": "financial, programmatic, policy, advocacy"})
-    amount_usd = fields.Raw(allow_none=True, metadata={"description": "decimal string or number"})
-    focus_area = fields.Raw(metadata={"description": "access, adoption, value_creation, accelerate"})
-    pillar = fields.Raw()
-    entities = fields.Raw(metadata={"description": "[{name, sector, country, is_lead}]"})
-    countries = fields.Raw()
-    regions = fields.Raw()
-    targets_ldc = fields.Raw()
-    beneficiaries = fields.Raw()
-    sdgs = fields.Raw()
-    target_year = fields.Raw(allow_none=True)
-    indicator = fields.Raw()
-    contact_email = fields.Raw()
-    publish = fields.Boolean(metadata={"description": "create: publish at once"})
-    announcement = fields.Nested(AnnouncementInSchema,
-                                 metadata={"description": "create: announce at once"})
+class PledgePatchSchema(schemas.PledgeSchema, PatchSchema):
+    """Any of a pledge's fields; the result is checked whole (e.g. the pillar against the
+    focus area, stored or sent)."""
 
 
-class AnnounceInSchema(AnnouncementInSchema):
-    event = fields.String(metadata={"description": "event slug, for a pledge not yet tied to one"})
-
-
-class ModerateInSchema(Schema):
-    action = fields.String(required=True, metadata={"description": "publish or decline"})
-    reason = fields.String(load_default="", metadata={"description": "required to decline"})
+class AnnounceInSchema(schemas.AnnouncementSchema):
+    event = Line(max_length=200, metadata={
+        "description": "event slug, for a pledge not yet tied to one"})
 
 
 # ---------------------------------------------------------------- helpers
@@ -190,7 +167,7 @@ def pledge_json(p: Pledge, detail: bool = False) -> dict:
     return raw
 
 
-def _signed_in():
+def _signed_in() -> User:
     u = user()
     if u is None:
         raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
@@ -198,7 +175,29 @@ def _signed_in():
 
 
 def _fresh(pledge_id: int) -> Pledge:
-    return db.session.get(Pledge, pledge_id, populate_existing=True)
+    pledge = db.session.get(Pledge, pledge_id, populate_existing=True)
+    if pledge is None:
+        raise NotFound("No such pledge.")
+    return pledge
+
+
+def _event_manager(view: Callable) -> Callable:
+    """401 / 403 / 404 before the body is read (the body's 422 comes after)."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        load_event(kwargs["slug"], Need.MANAGE, _signed_in())
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _pledge_manager(view: Callable) -> Callable:
+    """401, then 404 for a pledge the caller may not know exists, 403 for one they see
+    but do not manage (README "Security"), before the body is read."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        services.managed_pledge(_signed_in(), kwargs["pledge_id"])
+        return view(*args, **kwargs)
+    return wrapper
 
 
 # ---------------------------------------------------------------- routes
@@ -209,36 +208,30 @@ class EventPledges(MethodView):
     @blp.response(200, PledgeListSchema)
     @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Unknown filter value")
-    def get(self, args, slug):
-        """The event's published pledges (filters: session, focus_area, type, sector...)."""
-        import sqlalchemy as sa
-
+    def get(self, args: dict, slug: str) -> dict:
+        """The event's published pledges (filters: session, focus_area, type, sector...),
+        ``limit`` at most 1000 a page from ``offset``."""
         event = load_event(slug, Need.VIEW, user())
+        limit, offset = args.pop("limit"), args.pop("offset")
         f = queries.parse_filters(args, event)
-        limit = max(1, min(int(args.get("limit") or 100), MAX_LIMIT))
-        offset = max(0, int(args.get("offset") or 0))
         total = db.session.scalar(sa.select(sa.func.count()).where(*queries.conditions(f)))
         pledges = db.session.scalars(queries.pledge_list_query(f).options(*csv_io.export_options())
                                      .limit(limit).offset(offset))
         return {"total": total, "pledges": [pledge_json(p) for p in pledges]}
 
-    @blp.arguments(PledgeInSchema)
+    @_event_manager
+    @blp.arguments(PledgeCreateSchema)
     @blp.response(201, PledgeOutSchema)
     @blp.alt_response(401, schema=ApiErrorSchema, description="No token")
     @blp.alt_response(403, schema=ApiErrorSchema, description="Not an organizer of the event")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid values")
     @blp.doc(security=BEARER)
-    def post(self, data, slug):
+    def post(self, data: dict, slug: str) -> dict:
         """Record a pledge for the event (organizers); optionally publish or announce it."""
         actor = _signed_in()
         event = load_event(slug, Need.MANAGE, actor)
         announcement = data.pop("announcement", None)
-        publish = bool(data.pop("publish", False))
-        if announcement is not None and not isinstance(announcement, dict):
-            from ..errors import ValidationFailed
-
-            raise ValidationFailed("Some fields are not valid.", fields={
-                "announcement": ["Give {session_id, announced_by_id, announced_at}."]})
+        publish = data.pop("publish")
         pledge = services.create_pledge(actor, event, data, publish=publish,
                                         announcement=announcement)
         return pledge_json(_fresh(pledge.id), detail=True)
@@ -250,7 +243,7 @@ class Summary(MethodView):
     @blp.response(200, SummarySchema)
     @blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match")
     @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
-    def get(self, args):
+    def get(self, args: dict) -> Response:
         """The counter: published pledges, distinct entities and USD, for one event or all.
 
         Answers carry an ETag derived from the database; send it back in If-None-Match
@@ -260,13 +253,11 @@ class Summary(MethodView):
         body, etag = pledge_cache.cached(
             "summary", (event.id if event else None,),
             lambda: (queries.event_counter(event) if event else queries.counter()).as_json())
-        if etag and request.if_none_match.contains(etag):
-            resp = Response(status=304)
-        else:
-            resp = jsonify(body)
+        resp = jsonify(body)
         if etag:
             resp.set_etag(etag)
             resp.headers["Cache-Control"] = "no-cache"
+        resp.make_conditional(request)  # 304 when If-None-Match names this ETag
         return resp
 
 
@@ -274,35 +265,36 @@ class Summary(MethodView):
 class PledgeDetail(MethodView):
     @blp.response(200, PledgeOutSchema)
     @blp.alt_response(404, schema=ApiErrorSchema, description="No such (visible) pledge")
-    def get(self, pledge_id):
+    def get(self, pledge_id: int) -> dict:
         """One pledge with its progress reports (unpublished: its submitter and organizers)."""
         return pledge_json(services.visible_pledge(user(), pledge_id), detail=True)
 
-    @blp.arguments(PledgeInSchema)
+    @_pledge_manager
+    @blp.arguments(PledgePatchSchema(partial=True))
     @blp.response(200, PledgeOutSchema)
     @blp.alt_response(401, schema=ApiErrorSchema, description="No token")
     @blp.alt_response(403, schema=ApiErrorSchema, description="Not an organizer")
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such (visible) pledge")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid values")
     @blp.doc(security=BEARER)
-    def patch(self, data, pledge_id):
+    def patch(self, data: dict, pledge_id: int) -> dict:
         """Change some fields of a pledge (organizers of its event)."""
-        actor = _signed_in()
-        data.pop("announcement", None)
-        data.pop("publish", None)
-        services.update_pledge(actor, pledge_id, data, partial=True)
+        services.update_pledge(_signed_in(), pledge_id, data, partial=True)
         return pledge_json(_fresh(pledge_id), detail=True)
 
 
 @blp.route("/pledges/<int:pledge_id>/announce")
 class Announce(MethodView):
+    @_pledge_manager
     @blp.arguments(AnnounceInSchema)
     @blp.response(200, PledgeOutSchema)
     @blp.alt_response(401, schema=ApiErrorSchema, description="No token")
     @blp.alt_response(403, schema=ApiErrorSchema, description="Not an organizer")
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such (visible) pledge")
     @blp.alt_response(409, schema=ApiErrorSchema, description="The pledge was declined")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Session or announcer not valid")
     @blp.doc(security=BEARER)
-    def post(self, data, pledge_id):
+    def post(self, data: dict, pledge_id: int) -> dict:
         """Announce: publish the pledge and link it to the session and person."""
         actor = _signed_in()
         pledge = services.managed_pledge(actor, pledge_id)
@@ -311,27 +303,26 @@ class Announce(MethodView):
         elif data.get("event"):
             event = load_event(data["event"], Need.MANAGE, actor)
         else:
-            from ..errors import ValidationFailed
-
             raise ValidationFailed("Some fields are not valid.",
                                    fields={"event": ["Name the event where it was announced."]})
-        services.announce_pledge(actor, pledge_id, event, data.get("session_id"),
-                                 data.get("announced_by_id"), data.get("announced_at"))
+        services.announce_pledge(actor, pledge_id, event, data["session_id"],
+                                 data["announced_by_id"], data["announced_at"])
         return pledge_json(_fresh(pledge_id), detail=True)
 
 
 @blp.route("/pledges/<int:pledge_id>/moderate")
 class Moderate(MethodView):
-    @blp.arguments(ModerateInSchema)
+    @_pledge_manager
+    @blp.arguments(schemas.ModerationSchema)
     @blp.response(200, PledgeOutSchema)
     @blp.alt_response(401, schema=ApiErrorSchema, description="No token")
     @blp.alt_response(403, schema=ApiErrorSchema, description="Not an organizer")
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such (visible) pledge")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Unknown action or no reason")
     @blp.doc(security=BEARER)
-    def post(self, data, pledge_id):
+    def post(self, data: dict, pledge_id: int) -> dict:
         """Publish, or decline with a reason (the submitter is told by mail)."""
-        actor = _signed_in()
-        services.moderate(actor, pledge_id, data["action"], data.get("reason", ""))
+        services.moderate(_signed_in(), pledge_id, data["action"], data["reason"])
         return pledge_json(_fresh(pledge_id), detail=True)
 
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import cachetools
 import sqlalchemy as sa
 from flask import current_app
 
@@ -61,14 +61,21 @@ _SQLITE_VERSION = sa.text(
     "SELECT NULL AS snap, " + " || '|' || ".join(_sqlite_table(t) for t in _TABLES) + " AS fp")
 
 
+def _build(full: tuple, build: Callable[[], Any]) -> Any:
+    return build()
+
+
 class _Cache:
-    """One app's cache: the last (snapshot, fingerprint) read, and values by key."""
+    """One app's cache: the last (snapshot, fingerprint) read, and values by key in a
+    least-recently-used cache. The condition makes concurrent misses of one key wait for
+    one build instead of all building it; it is also the lock around the LRUCache, which
+    is not thread-safe by itself."""
 
     def __init__(self) -> None:
         self.known: tuple[str, str] = ("", "")
-        self.values: OrderedDict[tuple, Any] = OrderedDict()
-        self.lock = threading.Lock()
-        self.building: dict[tuple, threading.Lock] = {}
+        self.values: cachetools.LRUCache = cachetools.LRUCache(maxsize=MAX_ENTRIES)
+        self.get = cachetools.cached(self.values, key=lambda full, build: full,
+                                     condition=threading.Condition())(_build)
 
 
 def _cache() -> _Cache:
@@ -106,23 +113,4 @@ def cached(kind: str, key: tuple, build: Callable[[], Any], version: str | None 
     version = version or data_version()
     full = (version, (today or date.today()).isoformat(), kind, *key)
     etag = hashlib.sha256(repr(full).encode()).hexdigest()[:32]
-    c = _cache()
-    with c.lock:
-        if full in c.values:
-            c.values.move_to_end(full)
-            return c.values[full], etag
-        building = c.building.setdefault(full, threading.Lock())
-    with building:
-        with c.lock:
-            if full in c.values:
-                return c.values[full], etag
-        try:
-            value = build()
-            with c.lock:
-                c.values[full] = value
-                while len(c.values) > MAX_ENTRIES:
-                    c.values.popitem(last=False)
-        finally:
-            with c.lock:
-                c.building.pop(full, None)
-    return value, etag
+    return _cache().get(full, build), etag

@@ -21,11 +21,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
+from ..countries import country_name
 from ..csvout import csv_text, read_text, unguard
 from ..db_tx import transaction
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..guards import bad_text
+from ..inputs import load
 from ..instants import InvalidInstant, parse_iso
 from ..models import (
     Event,
@@ -41,8 +43,10 @@ from ..models import (
     User,
     utcnow,
 )
-from . import services, vocab
+from . import vocab
+from .entities import apply_input, resolve_entities
 from .reporting import activity_of
+from .schemas import ModerationSchema, PledgeInput, ReportInput, load_pledge, load_report
 
 PUBLIC_COLUMNS = [
     "id", "title", "description", "type", "amount_usd", "focus_area", "pillar",
@@ -61,7 +65,7 @@ MAX_ROWS = 10000
 
 def _entity_cell(pe: PledgeEntity) -> str:
     e = pe.entity
-    return f"{e.name} | {e.sector.value} | {e.country}".rstrip(" |")
+    return f"{e.name} | {e.sector.value} | {country_name(e.country)}".rstrip(" |")
 
 
 def _get(obj, *path: str):
@@ -87,9 +91,11 @@ def pledge_row(p: Pledge, private: bool = False) -> list:
         "amount_usd": p.amount_usd, "focus_area": p.focus_area.value, "pillar": p.pillar,
         "entity_name": _get(lead, "entity", "name"),
         "entity_sector": _get(lead, "entity", "sector", "value"),
-        "entity_country": _get(lead, "entity", "country"),
+        "entity_country": country_name(_get(lead, "entity", "country")),
         "partners": "; ".join(_entity_cell(pe) for pe in p.entities if pe is not lead),
-        "countries": "; ".join(pl.name for pl in p.places if pl.name in vocab.COUNTRY_REGION),
+        # Countries by name: the import reads names back (inputs.Country) to the same code.
+        "countries": "; ".join(country_name(pl.name) for pl in p.places
+                               if pl.name in vocab.COUNTRY_REGION),
         "regions": "; ".join(pl.region for pl in p.places if pl.name not in vocab.COUNTRY_REGION),
         "targets_ldc": p.targets_ldc,
         "beneficiaries": "; ".join(b.group for b in p.beneficiaries),
@@ -138,7 +144,7 @@ _STATES = {s.value: s for s in PledgeState}
 @dataclass
 class ImportRow:
     line: int
-    data: services.PledgeInput
+    data: PledgeInput | None  # None only on a line with errors, never imported
     state: PledgeState
     decline_reason: str = ""
     session_id: int | None = None
@@ -146,7 +152,7 @@ class ImportRow:
     announced_at: datetime | None = None
     published_at: datetime | None = None
     is_sample: bool = False
-    report: services.ReportInput | None = None
+    report: ReportInput | None = None
 
 
 @dataclass
@@ -234,13 +240,30 @@ def _cells(raw: dict, errors: list[str]) -> dict[str, str]:
     return row
 
 
-def _clean(row: dict[str, str], errors: list[str]) -> services.PledgeInput | None:
+# The columns that make the pledge (the schema's input, in the flat shape).
+PLEDGE_COLUMNS = ("title", "description", "type", "amount_usd", "focus_area", "pillar",
+                  "entity_name", "entity_sector", "entity_country", "partners", "countries",
+                  "regions", "targets_ldc", "beneficiaries", "sdgs", "target_year", "indicator",
+                  "contact_email")
+
+
+def _clean(row: dict[str, str], errors: list[str]) -> PledgeInput | None:
     try:
-        return services.clean_pledge(row)
+        return load_pledge({k: v for k, v in row.items() if k in PLEDGE_COLUMNS})
     except ValidationFailed as exc:
         for key, messages in exc.fields.items():
             errors.extend(f"{key}: {m}" for m in messages)
         return None
+
+
+def parse_bool(value: str | None) -> bool | None:
+    """A yes/no cell: True/False, or None when it is neither."""
+    text = (value or "").strip().lower()
+    if text in ("", "0", "false", "no", "n", "off"):
+        return False
+    if text in ("1", "true", "yes", "y", "on"):
+        return True
+    return None
 
 
 def _instant(row: dict[str, str], key: str, event: Event | None,
@@ -263,12 +286,12 @@ def _state(row: dict[str, str], item: ImportRow, errors: list[str]) -> None:
         errors.append("state: Use published, submitted or declined.")
         return
     item.state = state
-    if state == PledgeState.DECLINED:
-        item.decline_reason = row.get("decline_reason", "")
-        if not item.decline_reason:
-            errors.append("decline_reason: Say why the pledge was declined.")
-        elif len(item.decline_reason) > 2000:
-            errors.append("decline_reason: At most 2000 characters.")
+    if state == PledgeState.DECLINED:  # the reason by the moderation's rule
+        try:
+            item.decline_reason = load(ModerationSchema(), {
+                "action": "decline", "reason": row.get("decline_reason", "")})["reason"]
+        except ValidationFailed as exc:
+            errors.extend(f"decline_reason: {m}" for m in exc.fields.get("reason", []))
 
 
 def _announcement(row: dict[str, str], item: ImportRow, ctx: _Context,
@@ -313,14 +336,14 @@ def _report(row: dict[str, str], item: ImportRow, errors: list[str]) -> None:
         errors.append("last_report_on: Give the date of the latest progress report.")
         return
     try:
-        item.report = services.clean_report(given)
+        item.report = load_report(given)
     except ValidationFailed as exc:
         back = {v: k for k, v in _REPORT_COLUMNS.items()}
         for key, messages in exc.fields.items():
             errors.extend(f"{back.get(key, key)}: {m}" for m in messages)
 
 
-def _unique(data: services.PledgeInput, line: int, ctx: _Context, errors: list[str]) -> None:
+def _unique(data: PledgeInput, line: int, ctx: _Context, errors: list[str]) -> None:
     lead = next((e for e in data.entities if e.is_lead), None)
     key = (data.title.lower(), lead.name.lower() if lead else "")
     if key in ctx.existing:
@@ -345,13 +368,14 @@ def _check_row(raw: dict, line: int, ctx: _Context) -> tuple[ImportRow | None, l
     _announcement(row, item, ctx, errors)
     item.announced_at = _instant(row, "announced_at", ctx.event, errors)
     item.published_at = _instant(row, "published_at", ctx.event, errors)
-    sample = services.parse_bool(row.get("is_sample"))
+    sample = parse_bool(row.get("is_sample"))
     if sample is None:
         errors.append("is_sample: Answer yes or no.")
     item.is_sample = bool(sample)
     _report(row, item, errors)
-    if data is not None:
-        _unique(data, line, ctx, errors)
+    if data is None:
+        return None, errors
+    _unique(data, line, ctx, errors)
     return item, errors
 
 
@@ -388,7 +412,8 @@ def _write_row(r: ImportRow, actor: User, event: Event | None,
     pledge = Pledge(state=r.state, event_id=event.id if event else None,
                     is_sample=r.is_sample, decline_reason=r.decline_reason)
     db.session.add(pledge)
-    services.apply_input(pledge, r.data, entities)
+    if r.data is not None:
+        apply_input(pledge, r.data, entities)
     if r.state != PledgeState.SUBMITTED:
         pledge.moderated_by_id = actor.id
         pledge.moderated_at = now
@@ -411,7 +436,7 @@ def _write_row(r: ImportRow, actor: User, event: Event | None,
 def _write(result: ImportResult, actor: User, event: Event | None) -> None:
     """Insert the checked rows, flushing each: whatever the database still refuses
     becomes an error on that row's line (and ends the run) instead of a failed request."""
-    entities = services.resolve_entities(e for r in result.rows for e in r.data.entities)
+    entities = resolve_entities(e for r in result.rows if r.data for e in r.data.entities)
     now = utcnow()
     for r in result.rows:
         try:

@@ -1,5 +1,6 @@
-"""Pledge forms. They carry the CSRF token and the widgets; the rules are in
-services.clean_pledge / clean_report, so forms, API and CSV answer alike."""
+"""Pledge forms. They carry the CSRF token, the labels and the widgets; every rule is in
+``schemas`` (the views hand the form's values to the services, which load them through
+the schema), so forms, API and CSV answer alike. Choices are for display only."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -15,6 +16,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..countries import choices as country_choices
+from ..countries import country_name
 from . import vocab
 
 
@@ -29,8 +32,22 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class LooseSelect(SelectField):
-    def pre_validate(self, form):
+    def pre_validate(self, form):  # the schema decides, with its message
         pass
+
+
+class LooseMultiSelect(SelectMultipleField):
+    def pre_validate(self, form):  # the schema decides, with its message
+        pass
+
+
+def _entity_countries() -> list[tuple[str, str]]:
+    return [("", "—")] + country_choices()
+
+
+def _place_countries() -> list[tuple[str, str]]:
+    return sorted(((c, country_name(c)) for c in vocab.COUNTRY_REGION),
+                  key=lambda p: p[1].casefold())
 
 
 def _blank(label: str) -> list[tuple[str, str]]:
@@ -48,8 +65,7 @@ class EntityFieldsMixin:
     entity_name = StringField("Pledging entity (the lead, for a joint pledge)")
     entity_sector = LooseSelect("Sector of the entity",
                                 choices=_blank("Choose…") + list(vocab.SECTORS.items()))
-    entity_country = StringField("Country of the entity (optional)",
-                                 render_kw={"list": "country-list", "autocomplete": "off"})
+    entity_country = LooseSelect("Country of the entity (optional)", choices=_entity_countries)
     partners = TextAreaField("Partner entities of a joint pledge (optional)")
 
 
@@ -62,7 +78,8 @@ class PledgeForm(EntityFieldsMixin, FlaskForm):
     amount_usd = StringField("Estimated value in USD (optional)")
     indicator = TextAreaField("How will progress be measured? (indicator and target)")
     target_year = StringField("Target year")
-    countries = StringField("Countries of implementation (optional)")
+    countries = LooseMultiSelect("Countries of implementation (optional)",
+                                 choices=_place_countries, render_kw={"size": 8})
     regions = MultiCheckboxField("Regions of implementation", choices=list(vocab.REGIONS.items()))
     targets_ldc = BooleanField("Targets at least one least developed country")
     beneficiaries = MultiCheckboxField("Beneficiary groups",
@@ -89,14 +106,14 @@ class PledgeForm(EntityFieldsMixin, FlaskForm):
         self.sdgs.data = [str(n) for n in raw.get("sdgs", [])]
         self.amount_usd.data = str(raw["amount_usd"]) if raw.get("amount_usd") is not None else ""
         self.target_year.data = str(raw["target_year"]) if raw.get("target_year") else ""
-        self.countries.data = ", ".join(raw.get("countries", []))
+        self.countries.data = list(raw.get("countries", []))
         entities = raw.get("entities", [])
         lead = next((e for e in entities if e["is_lead"]), entities[0] if entities else None)
         if lead:
             self.entity_name.data, self.entity_sector.data = lead["name"], lead["sector"]
             self.entity_country.data = lead["country"]
         self.partners.data = "\n".join(
-            " | ".join(x for x in (e["name"], e["sector"], e["country"]) if x)
+            " | ".join(x for x in (e["name"], e["sector"], country_name(e["country"])) if x)
             for e in entities if e is not lead)
 
 

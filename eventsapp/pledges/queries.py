@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
+from marshmallow import EXCLUDE
 from sqlalchemy.orm import selectinload
 
-from ..errors import ValidationFailed
 from ..extensions import db
+from ..inputs import load
 from ..models import (
     Event,
     Pledge,
@@ -25,9 +26,9 @@ from ..models import (
 )
 from ..models.pledges import MONEY
 from . import vocab
+from .schemas import FilterSchema
 
-ACTIVITY = {"active": "Active", "overdue": "Overdue (no report for over a year)",
-            "inactive": "Inactive (no report for over two years)"}
+ACTIVITY = vocab.ACTIVITY
 CENT = Decimal("0.01")
 
 
@@ -71,44 +72,16 @@ class Filters:
         return bool(self.query_args())
 
 
-FILTER_VOCABS = {
-    "focus_area": (vocab.FOCUS_AREAS, "focus area"),
-    "type": (vocab.TYPES, "type"),
-    "sector": (vocab.SECTORS, "sector"),
-    "region": (vocab.REGIONS, "region"),
-    "beneficiary": (vocab.BENEFICIARY_GROUPS, "beneficiary group"),
-    "activity": (ACTIVITY, "activity"),
-}
-
-
 def parse_filters(args: Mapping, event: Event | None = None) -> Filters:
-    """Filters from query arguments; an unknown value is a 422 naming the field."""
+    """Filters from query arguments (``schemas.FilterSchema``; other arguments are
+    ignored); an unknown value is a 422 naming the field."""
+    data = load(FilterSchema(unknown=EXCLUDE),
+                {k: v for k, v in args.items() if v not in (None, "")})
     f = Filters(event_id=event.id if event else None, event_slug=event.slug if event else None)
-    errors: dict[str, list[str]] = {}
-    for key, (vocabulary, what) in FILTER_VOCABS.items():
-        value = args.get(key)
-        if value in (None, ""):
-            continue
-        k = vocab.normalize(value, vocabulary)
-        if k is None:
-            errors[key] = [f"Unknown {what}: {value!s:.40}. Choose from: "
-                           + ", ".join(vocabulary.values()) + "."]
-        setattr(f, key, k)
-    sdg = args.get("sdg")
-    if sdg not in (None, ""):
-        text = str(sdg).strip().lower().removeprefix("sdg").strip()
-        if text.isdigit() and 1 <= int(text) <= 17:
-            f.sdg = int(text)
-        else:
-            errors["sdg"] = [f"Unknown SDG: {sdg!s:.20}. SDGs are numbered 1 to 17."]
-    session = args.get("session")
-    if session not in (None, ""):
-        if str(session).isdigit():
-            f.session_id = int(session)
-        else:
-            errors["session"] = ["Give the session by its number (id)."]
-    if errors:
-        raise ValidationFailed("Some filters are not valid.", fields=errors)
+    for key in ("focus_area", "type", "sector", "region", "beneficiary", "activity", "sdg"):
+        value = data.get(key)
+        setattr(f, key, getattr(value, "value", value))
+    f.session_id = data.get("session")
     return f
 
 
@@ -265,21 +238,18 @@ def _month_range(months) -> list[str]:
         return []
     first, last = min(months), max(months)
     y, m = int(first[:4]), int(first[5:7])
-    out = []
+    out: list[str] = []
     while f"{y:04d}-{m:02d}" <= last and len(out) < 1200:
         out.append(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
 
 
-def dashboard(f: Filters, today: date | None = None, *, with_events: bool = False,
-              session_limit: int | None = 20) -> Dashboard:
-    """Every figure of the dashboard, in a fixed number of queries."""
-    conds = conditions(f, today)
-    ids = sa.select(Pledge.id).where(*conds).scalar_subquery()
+def _activity(conds: list, today: date | None) -> tuple[list[Row], int]:
+    """Pledges and USD by activity (active, overdue, inactive), and how many are samples."""
     act = activity_case(today).label("activity")
-
-    activity, samples = [], 0
+    activity: list[Row] = []
+    samples = 0
     for k, is_sample, n, amount in db.session.execute(
             sa.select(act, Pledge.is_sample, sa.func.count(), _sum()).where(*conds)
             .group_by(act, Pledge.is_sample)):
@@ -291,34 +261,38 @@ def dashboard(f: Filters, today: date | None = None, *, with_events: bool = Fals
             row.pledges += n
             row.amount_usd += money(amount)
     activity.sort(key=lambda r: list(ACTIVITY).index(r.key))
-    entities = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(PledgeEntity.entity_id)))
-        .where(PledgeEntity.pledge_id.in_(ids))) or 0
-    total = Counter(sum(r.pledges for r in activity), entities,
-                    money(sum((r.amount_usd for r in activity), Decimal(0))))
+    return activity, samples
 
+
+def _growth(conds: list) -> list[Row]:
+    """Pledges and USD per month, with cumulative figures (months without any included)."""
     month = month_of(sa.func.coalesce(Pledge.announced_at, Pledge.published_at)).label("month")
     per_month = {str(m): (n, money(amount)) for m, n, amount in db.session.execute(
         sa.select(month, sa.func.count(), _sum()).where(*conds).group_by(month).order_by(month))
         if m}
-    growth, running_n, running_usd = [], 0, Decimal(0)
+    growth: list[Row] = []
+    running_n, running_usd = 0, Decimal(0)
     for m in _month_range(per_month):
         n, amount = per_month.get(m, (0, Decimal("0.00")))
         running_n += n
         running_usd += amount
         growth.append(Row(m, m, n, amount,
                           {"cumulative_pledges": running_n, "cumulative_usd": money(running_usd)}))
+    return growth
 
+
+def _by_enum(column, conds: list, vocabulary: dict, order=None) -> list[Row]:
+    return _rows(
+        ((_enum_key(k), n, t) for k, n, t in db.session.execute(
+            sa.select(column, sa.func.count(), _sum()).where(*conds).group_by(column))),
+        lambda k: vocab.label(vocabulary, k), order)
+
+
+def _breakdowns(conds: list, ids) -> dict[str, list[Row]]:
+    """Pledges and USD by focus area, type, lead sector, region, SDG, group and status."""
     b: dict[str, list[Row]] = {}
-    b["focus_area"] = _rows(
-        ((_enum_key(k), n, t) for k, n, t in db.session.execute(
-            sa.select(Pledge.focus_area, sa.func.count(), _sum()).where(*conds)
-            .group_by(Pledge.focus_area))),
-        lambda k: vocab.label(vocab.FOCUS_AREAS, k), vocab.FOCUS_AREAS)
-    b["type"] = _rows(
-        ((_enum_key(k), n, t) for k, n, t in db.session.execute(
-            sa.select(Pledge.type, sa.func.count(), _sum()).where(*conds).group_by(Pledge.type))),
-        lambda k: vocab.label(vocab.TYPES, k), vocab.TYPES)
+    b["focus_area"] = _by_enum(Pledge.focus_area, conds, vocab.FOCUS_AREAS, vocab.FOCUS_AREAS)
+    b["type"] = _by_enum(Pledge.type, conds, vocab.TYPES, vocab.TYPES)
     b["sector"] = _rows(
         ((_enum_key(k), n, t) for k, n, t in db.session.execute(
             sa.select(PledgingEntity.sector, sa.func.count(), _sum())
@@ -351,7 +325,11 @@ def dashboard(f: Filters, today: date | None = None, *, with_events: bool = Fals
             sa.select(status, sa.func.count(), _sum()).where(*conds).group_by(status))),
         lambda k: "No report yet" if k == "none" else vocab.label(vocab.PROGRESS_STATUSES, k),
         ["none", *vocab.PROGRESS_STATUSES])
+    return b
 
+
+def _sessions(conds: list, session_limit: int | None) -> list[Row]:
+    """The sessions with the most pledges (then USD)."""
     sq = (sa.select(ProgrammeSession.id, ProgrammeSession.title, ProgrammeSession.type,
                     ProgrammeSession.number, Event.slug, Event.title.label("event_title"),
                     sa.func.count(Pledge.id).label("n"), _sum().label("total"))
@@ -369,18 +347,34 @@ def dashboard(f: Filters, today: date | None = None, *, with_events: bool = Fals
         sessions.append(Row(str(sid), f"{label}: {title}", n, money(amount),
                             {"url": f"/events/{slug}/sessions/{sid}", "event": event_title,
                              "event_slug": slug}))
+    return sessions
 
-    events: list[Row] = []
-    if with_events:
-        for eid, slug, title, n, amount in db.session.execute(
+
+def _events(conds: list) -> list[Row]:
+    """The events with the most pledges."""
+    return [Row(slug, title, n, money(amount), {"event_id": eid})
+            for eid, slug, title, n, amount in db.session.execute(
                 sa.select(Event.id, Event.slug, Event.title, sa.func.count(Pledge.id), _sum())
                 .join(Pledge, Pledge.event_id == Event.id).where(*conds)
                 .group_by(Event.id, Event.slug, Event.title)
-                .order_by(sa.desc(sa.func.count(Pledge.id)))):
-            events.append(Row(slug, title, n, money(amount), {"event_id": eid}))
+                .order_by(sa.desc(sa.func.count(Pledge.id))))]
 
-    return Dashboard(filters=f, counter=total, activity=activity, growth=growth, breakdowns=b,
-                     sessions=sessions, events=events, samples=samples)
+
+def dashboard(f: Filters, today: date | None = None, *, with_events: bool = False,
+              session_limit: int | None = 20) -> Dashboard:
+    """Every figure of the dashboard, in a fixed number of queries."""
+    conds = conditions(f, today)
+    ids = sa.select(Pledge.id).where(*conds).scalar_subquery()
+    activity, samples = _activity(conds, today)
+    entities = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(PledgeEntity.entity_id)))
+        .where(PledgeEntity.pledge_id.in_(ids))) or 0
+    total = Counter(sum(r.pledges for r in activity), entities,
+                    money(sum((r.amount_usd for r in activity), Decimal(0))))
+    return Dashboard(filters=f, counter=total, activity=activity, growth=_growth(conds),
+                     breakdowns=_breakdowns(conds, ids),
+                     sessions=_sessions(conds, session_limit),
+                     events=_events(conds) if with_events else [], samples=samples)
 
 
 # ---------------------------------------------------------------- lists

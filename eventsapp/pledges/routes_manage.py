@@ -31,10 +31,10 @@ from ..models import (
 )
 from ..permissions import (
     Need,
-    acting_user,
     admin_required,
     event_required,
     login_required,
+    require_user,
 )
 from . import csv_io, queries, reporting, services, vocab
 from .forms import (
@@ -127,7 +127,7 @@ def _back(pledge_id: int | None = None, event: Event | None = None) -> str:
 @bp.route("/pledges/<int:pledge_id>/moderate", methods=["POST"])
 @login_required
 def moderate(pledge_id: int):
-    user = acting_user()
+    user = require_user()
     services.managed_pledge(user, pledge_id)
     form = ModerateForm()
     if form.validate_on_submit():
@@ -144,7 +144,7 @@ def moderate(pledge_id: int):
 @bp.route("/pledges/<int:pledge_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(pledge_id: int):
-    user = acting_user()
+    user = require_user()
     pledge = services.managed_pledge(user, pledge_id)
     form = PledgeForm()
     if request.method == "GET":
@@ -158,7 +158,7 @@ def edit(pledge_id: int):
         else:
             flash("The pledge is saved.", "success")
             return redirect(url_for("pledges.pledge_page", pledge_id=pledge_id))
-        pledge = db.session.get(Pledge, pledge_id)
+        pledge = services.managed_pledge(user, pledge_id)  # as it is after the rollback
     status = 422 if request.method == "POST" else 200
     return render_template("pledges/edit.html", pledge=pledge, form=form, vocab=vocab), status
 
@@ -166,7 +166,7 @@ def edit(pledge_id: int):
 @bp.route("/pledges/<int:pledge_id>/update-link", methods=["POST"])
 @login_required
 def send_update_link(pledge_id: int):
-    user = acting_user()
+    user = require_user()
     services.managed_pledge(user, pledge_id)
     form = UpdateLinkForm()
     if form.validate_on_submit():
@@ -183,7 +183,7 @@ def send_update_link(pledge_id: int):
 @bp.route("/pledges/<int:pledge_id>/update-link/revoke", methods=["POST"])
 @login_required
 def revoke_update_link(pledge_id: int):
-    user = acting_user()
+    user = require_user()
     services.managed_pledge(user, pledge_id)
     if ModerateForm().validate_on_submit():
         services.revoke_update_link(user, pledge_id)
@@ -208,6 +208,12 @@ def _people_choices(session: ProgrammeSession) -> list[tuple[str, str]]:
                 + (f", {r.person.organization})" if r.person.organization else ")"))
                for (r,) in rows]
     return ([("", "Choose who announced it…")] if choices else [("", "(no one listed)")]) + choices
+
+
+def _announcer(value: str | None) -> int | str | None:
+    """The select's value in the schema's shape (an id; anything else is refused there)."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else (value or None)
 
 
 def _desk(event: Event, session: ProgrammeSession, quick: QuickPledgeForm | None = None,
@@ -246,8 +252,8 @@ def desk_announce(event, session_id: int):
         if not (form.pledge_id.data or "").isdigit():
             raise ValidationFailed("Choose a submitted pledge to announce.",
                                    fields={"pledge_id": ["Choose a submitted pledge to announce."]})
-        pledge = services.announce_pledge(acting_user(), int(form.pledge_id.data), event,
-                                          session.id, form.announced_by_id.data)
+        pledge = services.announce_pledge(require_user(), int(form.pledge_id.data), event,
+                                          session.id, _announcer(form.announced_by_id.data))
     except DomainError as exc:
         msgs = [m for ms in exc.fields.values() for m in ms] or [exc.message]
         if not (form.pledge_id.data or "").isdigit() or exc.status == 404:
@@ -267,9 +273,9 @@ def desk_enter(event, session_id: int):
     if form.validate_on_submit():
         try:
             pledge = services.create_pledge(
-                acting_user(), event, form.raw(),
+                require_user(), event, form.raw(),
                 announcement={"session_id": session.id,
-                              "announced_by_id": form.announced_by_id.data})
+                              "announced_by_id": _announcer(form.announced_by_id.data)})
         except DomainError as exc:
             _place_entity_errors(exc)
             apply_errors(form, exc)
@@ -298,11 +304,11 @@ def _reminders(event: Event | None):
               else url_for("pledges_manage.manage_unattached")) + "#overdue"
     if not ReminderForm().validate_on_submit():
         return redirect(target)
-    ids = request.form.getlist("pledge_ids")
     allowed = {p.id for p in reporting.overdue_pledges(event)}
-    ids = [i for i in ids if i.isdigit() and int(i) in allowed]
+    ids = [int(i) for i in request.form.getlist("pledge_ids")
+           if i.isdigit() and len(i) < 12 and int(i) in allowed]
     try:
-        result = reporting.send_reminders(acting_user(), ids, _base_url())
+        result = reporting.send_reminders(require_user(), ids, _base_url())
     except DomainError as exc:
         flash(" ".join(m for ms in exc.fields.values() for m in ms) or exc.message, "error")
         return redirect(target)
@@ -337,7 +343,7 @@ def _import(event: Event | None):
             else:
                 try:
                     # The dry run is the import rolled back: the same checks, line by line.
-                    result = csv_io.import_pledges(acting_user(), data, event,
+                    result = csv_io.import_pledges(require_user(), data, event,
                                                    dry_run=form.action.data != "import")
                 except DomainError as exc:
                     apply_errors(form, exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import (
@@ -17,6 +18,7 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
+from werkzeug.http import is_resource_modified
 
 from ..csvout import csv_response
 from ..errors import DomainError, NotFound
@@ -32,6 +34,7 @@ from ..permissions import (
     can_report_on_pledge,
     event_required,
     login_required,
+    require_user,
 )
 from ..timefmt import format_event_time, format_usd
 from . import cache as pledge_cache
@@ -79,7 +82,7 @@ def pledge_vocab():
 
 @bp.app_template_filter("usd_short")
 def usd_short(amount) -> str:
-    return charts._short_usd(amount or 0)
+    return charts._short_usd(Decimal(amount or 0))
 
 
 # ---------------------------------------------------------------- dashboards
@@ -199,7 +202,7 @@ def submit():
         form.event.data = request.args["event"]
     if form.validate_on_submit():
         try:
-            pledge = services.submit_pledge(acting_user(), form.raw())
+            pledge = services.submit_pledge(require_user(), form.raw())
         except DomainError as exc:
             _place_entity_errors(exc)
             apply_errors(form, exc)
@@ -220,7 +223,7 @@ def _place_entity_errors(exc: DomainError) -> None:
 @bp.route("/pledges/mine")
 @login_required
 def mine():
-    user = acting_user()
+    user = require_user()
     pledges = list(db.session.scalars(
         sa.select(Pledge).where(Pledge.submitted_by_id == user.id)
         .options(*csv_io.export_options()).order_by(Pledge.created_at.desc())))
@@ -233,7 +236,7 @@ def mine():
 @bp.route("/pledges/<int:pledge_id>/report", methods=["GET", "POST"])
 @login_required
 def report(pledge_id: int):
-    user = acting_user()
+    user = require_user()
     pledge = services.visible_pledge(user, pledge_id)
     if not can_report_on_pledge(user, pledge):
         from ..errors import Forbidden
@@ -251,7 +254,7 @@ def report(pledge_id: int):
             flash("Thank you: the progress report is filed.", "success")
             return redirect(url_for("pledges.pledge_page", pledge_id=pledge_id))
     status = 422 if request.method == "POST" else 200
-    pledge = db.session.get(Pledge, pledge_id)
+    pledge = services.visible_pledge(user, pledge_id)  # as it is after the rollback
     return render_template("pledges/report.html", pledge=pledge, form=form, action=url_for(
         "pledges.report", pledge_id=pledge_id), via_link=False), status
 
@@ -286,6 +289,7 @@ def _wall_payload(event: Event) -> dict:
     latest = []
     for p in queries.latest_announcements(event):
         lead = next((pe for pe in p.entities if pe.is_lead), None)
+        when = p.announced_at or p.published_at
         latest.append({
             "id": p.id, "title": p.title,
             "entities": [pe.entity.name for pe in p.entities],
@@ -293,10 +297,8 @@ def _wall_payload(event: Event) -> dict:
             "amount_usd": str(p.amount_usd) if p.amount_usd is not None else None,
             "amount_display": format_usd(p.amount_usd) if p.amount_usd is not None else "",
             "session": p.session.label + ": " + p.session.title if p.session else "",
-            "announced_at": (p.announced_at or p.published_at).isoformat()
-            if (p.announced_at or p.published_at) else None,
-            "time_display": format_event_time(p.announced_at or p.published_at, event.timezone)
-            if (p.announced_at or p.published_at) else "",
+            "announced_at": when.isoformat() if when else None,
+            "time_display": format_event_time(when, event.timezone) if when else "",
         })
     return {**c.as_json(), "amount_display": format_usd(c.amount_usd), "latest": latest}
 
@@ -319,10 +321,10 @@ def wall_feed(event):
     """The wall's feed: 304 while nothing changed (ETag from the database, so any app
     process behind a proxy answers the same)."""
     etag = _wall_etag(event)
-    if request.if_none_match.contains(etag):
-        resp = Response(status=304)
-    else:
+    if is_resource_modified(request.environ, etag=etag):
         resp = jsonify(_wall_payload(event))
+    else:  # the payload is not even built
+        resp = Response(status=304)
     resp.set_etag(etag)
     resp.headers["Cache-Control"] = "no-cache"
     return resp

@@ -6,7 +6,9 @@ in any case; it is stored by key.
 """
 from __future__ import annotations
 
+from .. import countries
 from ..models import FocusArea, PledgeType, ProgressStatus, Sector
+from ..models.types import LabelledEnum
 
 SECTORS: dict[str, str] = dict(Sector.choices())
 TYPES: dict[str, str] = dict(PledgeType.choices())
@@ -72,89 +74,27 @@ REGIONS: dict[str, str] = {
     "europe": "Europe",
     "global": "Global",
 }
+# How recently a published pledge was reported on (eventsapp.pledges.reporting decides).
+ACTIVITY: dict[str, str] = {"active": "Active", "overdue": "Overdue (no report for over a year)",
+            "inactive": "Inactive (no report for over two years)"}
 
-_COUNTRIES_BY_REGION: dict[str, list[str]] = {
-    "africa": [
-        "Angola", "Benin", "Botswana", "Burkina Faso", "Burundi", "Cabo Verde", "Cameroon",
-        "Central African Republic", "Chad", "Congo", "Côte d'Ivoire",
-        "Democratic Republic of the Congo", "Equatorial Guinea", "Eritrea", "Eswatini",
-        "Ethiopia", "Gabon", "Gambia", "Ghana", "Guinea", "Guinea-Bissau", "Kenya",
-        "Lesotho", "Liberia", "Madagascar", "Malawi", "Mali", "Mauritius", "Mozambique",
-        "Namibia", "Niger", "Nigeria", "Rwanda", "Sao Tome and Principe", "Senegal",
-        "Seychelles", "Sierra Leone", "South Africa", "South Sudan", "Tanzania", "Togo",
-        "Uganda", "Zambia", "Zimbabwe",
-    ],
-    "arab_states": [
-        "Algeria", "Bahrain", "Comoros", "Djibouti", "Egypt", "Iraq", "Jordan", "Kuwait",
-        "Lebanon", "Libya", "Mauritania", "Morocco", "Oman", "Palestine", "Qatar",
-        "Saudi Arabia", "Somalia", "Sudan", "Syria", "Tunisia", "United Arab Emirates",
-        "Yemen",
-    ],
-    "americas": [
-        "Antigua and Barbuda", "Argentina", "Bahamas", "Barbados", "Belize", "Bolivia",
-        "Brazil", "Canada", "Chile", "Colombia", "Costa Rica", "Cuba", "Dominica",
-        "Dominican Republic", "Ecuador", "El Salvador", "Grenada", "Guatemala", "Guyana",
-        "Haiti", "Honduras", "Jamaica", "Mexico", "Nicaragua", "Panama", "Paraguay", "Peru",
-        "Saint Kitts and Nevis", "Saint Lucia", "Saint Vincent and the Grenadines",
-        "Suriname", "Trinidad and Tobago", "United States", "Uruguay", "Venezuela",
-    ],
-    "asia_pacific": [
-        "Afghanistan", "Australia", "Bangladesh", "Bhutan", "Brunei Darussalam", "Cambodia",
-        "China", "Fiji", "India", "Indonesia", "Iran", "Japan", "Kiribati",
-        "Korea (Republic of)", "Korea (Democratic People's Republic of)", "Lao PDR",
-        "Malaysia", "Maldives", "Marshall Islands", "Micronesia", "Mongolia", "Myanmar",
-        "Nauru", "Nepal", "New Zealand", "Pakistan", "Palau", "Papua New Guinea",
-        "Philippines", "Samoa", "Singapore", "Solomon Islands", "Sri Lanka", "Thailand",
-        "Timor-Leste", "Tonga", "Tuvalu", "Vanuatu", "Viet Nam",
-    ],
-    "cis": [
-        "Armenia", "Azerbaijan", "Belarus", "Kazakhstan", "Kyrgyzstan", "Russian Federation",
-        "Tajikistan", "Turkmenistan", "Uzbekistan",
-    ],
-    "europe": [
-        "Albania", "Andorra", "Austria", "Belgium", "Bosnia and Herzegovina", "Bulgaria",
-        "Croatia", "Cyprus", "Czech Republic", "Denmark", "Estonia", "Finland", "France",
-        "Georgia", "Germany", "Greece", "Hungary", "Iceland", "Ireland", "Israel", "Italy",
-        "Latvia", "Liechtenstein", "Lithuania", "Luxembourg", "Malta", "Moldova", "Monaco",
-        "Montenegro", "Netherlands", "North Macedonia", "Norway", "Poland", "Portugal",
-        "Romania", "San Marino", "Serbia", "Slovakia", "Slovenia", "Spain", "Sweden",
-        "Switzerland", "Türkiye", "Ukraine", "United Kingdom", "Vatican",
-    ],
-}
-COUNTRY_REGION: dict[str, str] = {
-    country: region for region, names in _COUNTRIES_BY_REGION.items() for country in names
-}
-COUNTRIES: list[str] = sorted(COUNTRY_REGION)
 
-_COUNTRY_ALIASES = {
-    "usa": "United States", "us": "United States", "united states of america": "United States",
-    "uk": "United Kingdom", "great britain": "United Kingdom",
-    "ivory coast": "Côte d'Ivoire", "cote d'ivoire": "Côte d'Ivoire",
-    "drc": "Democratic Republic of the Congo", "dr congo": "Democratic Republic of the Congo",
-    "republic of the congo": "Congo", "cape verde": "Cabo Verde", "swaziland": "Eswatini",
-    "united republic of tanzania": "Tanzania", "turkey": "Türkiye", "turkiye": "Türkiye",
-    "vietnam": "Viet Nam", "russia": "Russian Federation", "laos": "Lao PDR",
-    "south korea": "Korea (Republic of)", "republic of korea": "Korea (Republic of)",
-    "north korea": "Korea (Democratic People's Republic of)", "czechia": "Czech Republic",
-    "macedonia": "North Macedonia", "brunei": "Brunei Darussalam", "syria arab republic": "Syria",
-    "syrian arab republic": "Syria", "sao tome": "Sao Tome and Principe",
-    "são tomé and príncipe": "Sao Tome and Principe", "east timor": "Timor-Leste",
-    "moldova (republic of)": "Moldova", "holy see": "Vatican", "uae": "United Arab Emirates",
-    "the gambia": "Gambia", "the bahamas": "Bahamas", "iran (islamic republic of)": "Iran",
-    "bolivia (plurinational state of)": "Bolivia", "micronesia (federated states of)": "Micronesia",
-}
-_COUNTRY_LOOKUP = {c.lower(): c for c in COUNTRIES} | _COUNTRY_ALIASES
+def _enum(name: str, vocabulary: dict[str, str]) -> type[LabelledEnum]:
+    """A LabelledEnum of a vocabulary, so that schemas check it with ``inputs.Choice``."""
+    # mypy reads the functional Enum API as a call of LabelledEnum.__new__(value, label).
+    members = [(k.upper(), (k, v)) for k, v in vocabulary.items()]
+    return LabelledEnum(name, members)  # type: ignore[arg-type, return-value]
 
-# Least developed countries (UN list, December 2024).
-LDCS: frozenset[str] = frozenset({
-    "Afghanistan", "Angola", "Bangladesh", "Benin", "Burkina Faso", "Burundi", "Cambodia",
-    "Central African Republic", "Chad", "Comoros", "Democratic Republic of the Congo",
-    "Djibouti", "Eritrea", "Ethiopia", "Gambia", "Guinea", "Guinea-Bissau", "Haiti",
-    "Kiribati", "Lao PDR", "Lesotho", "Liberia", "Madagascar", "Malawi", "Mali", "Mauritania",
-    "Mozambique", "Myanmar", "Nepal", "Niger", "Rwanda", "Senegal", "Sierra Leone",
-    "Solomon Islands", "Somalia", "South Sudan", "Sudan", "Tanzania", "Timor-Leste", "Togo",
-    "Tuvalu", "Uganda", "Yemen", "Zambia",
-})
+
+Region = _enum("Region", REGIONS)
+BeneficiaryGroup = _enum("BeneficiaryGroup", BENEFICIARY_GROUPS)
+Pillar = _enum("Pillar", ALL_PILLARS)
+Activity = _enum("Activity", ACTIVITY)
+
+# Countries by ITU-D region and the least developed countries, by ISO 3166-1 alpha-2
+# code: one list, in eventsapp.countries (the pledge vocabulary reads it from there).
+COUNTRY_REGION: dict[str, str] = countries.region_map()
+LDCS: frozenset[str] = countries.ldc_codes()
 
 
 def normalize(value, vocabulary: dict[str, str]) -> str | None:
@@ -168,11 +108,6 @@ def normalize(value, vocabulary: dict[str, str]) -> str | None:
         if text == key or text == label.lower() or text == key.replace("_", " "):
             return key
     return None
-
-
-def country(value: str) -> str | None:
-    """The canonical name of a country, or None when unknown."""
-    return _COUNTRY_LOOKUP.get(str(value).strip().lower())
 
 
 def label(vocabulary: dict, key) -> str:
