@@ -9,13 +9,13 @@ from marshmallow import Schema, fields
 
 from ..errors import Unauthorized
 from ..extensions import db
-from ..inputs import Id, Instant
-from ..models import Pledge, PledgeState
+from ..inputs import Choice, Id, Instant
+from ..models import FocusArea, Pledge, PledgeState, PledgeType, ProgressStatus, Sector
 from ..permissions import Need, can_manage_pledge, load_event
 from ..pledges import cache as pledge_cache
 from ..pledges import csv_io, queries, services, vocab
 from ..pledges.reporting import activity_of
-from .common import BEARER, ApiErrorSchema, user
+from .common import BEARER, ApiErrorSchema, Out, user
 
 blp = Blueprint("api_pledges", __name__, url_prefix="/api/v1",
                 description="Pledges: announced at sessions, counted, tracked until fulfilled. "
@@ -26,40 +26,40 @@ MAX_LIMIT = 1000
 
 # ---------------------------------------------------------------- schemas
 
-class EntitySchema(Schema):
+class EntitySchema(Out):
     name = fields.String()
-    sector = fields.String()
+    sector = Choice(Sector, dump_only=True)
     country = fields.String()
     is_lead = fields.Boolean()
 
 
-class SessionRefSchema(Schema):
+class SessionRefSchema(Out):
     id = fields.Integer()
     title = fields.String()
     url = fields.String()
 
 
-class PersonRefSchema(Schema):
+class PersonRefSchema(Out):
     id = fields.Integer()
     name = fields.String()
 
 
-class ReportSchema(Schema):
-    reported_on = fields.String()
-    status = fields.String()
+class ReportSchema(Out):
+    reported_on = fields.String(metadata={"format": "date"})
+    status = Choice(ProgressStatus, dump_only=True)
     percent_complete = fields.Integer()
-    amount_disbursed_usd = fields.String(allow_none=True)
+    amount_disbursed_usd = fields.String(allow_none=True, metadata={"description": "decimal string, USD"})
     narrative = fields.String()
 
 
-class PledgeOutSchema(Schema):
+class PledgeOutSchema(Out):
     id = fields.Integer()
-    url = fields.String()
+    url = fields.String(metadata={"format": "uri"})
     title = fields.String()
     description = fields.String()
-    type = fields.String()
+    type = Choice(PledgeType, dump_only=True)
     amount_usd = fields.String(allow_none=True, metadata={"description": "decimal string, USD"})
-    focus_area = fields.String()
+    focus_area = Choice(FocusArea, dump_only=True)
     pillar = fields.String()
     entities = fields.List(fields.Nested(EntitySchema))
     countries = fields.List(fields.String())
@@ -72,23 +72,24 @@ class PledgeOutSchema(Schema):
     event = fields.String(allow_none=True, metadata={"description": "event slug"})
     session = fields.Nested(SessionRefSchema, allow_none=True)
     announced_by = fields.Nested(PersonRefSchema, allow_none=True)
-    announced_at = fields.String(allow_none=True)
-    published_at = fields.String(allow_none=True)
-    state = fields.String()
+    announced_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    published_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    state = Choice(PledgeState, dump_only=True)
     decline_reason = fields.String()
-    progress_status = fields.String(allow_none=True)
-    last_report_on = fields.String(allow_none=True)
-    activity = fields.String(metadata={"description": "active, overdue or inactive"})
+    progress_status = Choice(ProgressStatus, allow_none=True, dump_only=True)
+    last_report_on = fields.String(allow_none=True, metadata={"format": "date"})
+    activity = fields.String(metadata={"enum": ["active", "overdue", "inactive"]})
     is_sample = fields.Boolean()
-    reports = fields.List(fields.Nested(ReportSchema))
+    reports = fields.List(fields.Nested(ReportSchema),
+                          metadata={"optional": True, "description": "one pledge's answers only"})
 
 
-class PledgeListSchema(Schema):
+class PledgeListSchema(Out):
     total = fields.Integer()
     pledges = fields.List(fields.Nested(PledgeOutSchema))
 
 
-class SummarySchema(Schema):
+class SummarySchema(Out):
     pledges = fields.Integer()
     entities = fields.Integer()
     amount_usd = fields.String(metadata={"description": "decimal string, USD"})

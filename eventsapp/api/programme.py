@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..inputs import Count, Id, Instant, PatchSchema
+from ..inputs import Choice, Count, Id, Instant, PatchSchema
 from ..models import (
     Event,
     EventFormat,
@@ -41,7 +41,8 @@ from ..permissions import (
 from ..programme import exports, queries, services
 from ..programme.exports import base_url
 from ..programme.timeconv import InvalidInstant, naive_local_to_utc
-from .common import BEARER, ApiErrorSchema, user
+from .common import BEARER, ApiErrorSchema, Out, user
+from .events import LocalDateTime
 
 blp = Blueprint("api_programme", __name__, url_prefix="/api/v1",
                 description="The programme: sessions with their people; organizers build it.")
@@ -49,52 +50,56 @@ blp = Blueprint("api_programme", __name__, url_prefix="/api/v1",
 
 # ------------------------------------------------------------------ schemas
 
-def _local(value, obj, zone_of):
-    return value.astimezone(zone_of(obj)).isoformat() if value else None
-
-
-class PersonRoleOut(Schema):
+class PersonRoleOut(Out):
     person_id = fields.Integer(attribute="person_id")
-    name = fields.Function(lambda r: r.person.name)
-    role = fields.Function(lambda r: r.role.value)
-    role_label = fields.Function(lambda r: r.role.label)
-    organization = fields.Function(lambda r: r.person.organization)
-    position = fields.Function(lambda r: r.person.position)
+    name = fields.String(attribute="person.name")
+    role = Choice(RoleKind, dump_only=True)
+    role_label = fields.String(attribute="role.label")
+    organization = fields.String(attribute="person.organization")
+    position = fields.String(attribute="person.position")
     order = fields.Integer(attribute="position")
 
 
-_PEOPLE_OUT = PersonRoleOut(many=True)  # one instance: building a schema costs more than dumping
+class _People(fields.Nested):
+    """A session's people in their order (a Nested list, so the document types them)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return sorted(obj.roles, key=lambda r: (r.position, r.id))
 
 
-class RoomOut(Schema):
+class RoomOut(Out):
     id = fields.Integer()
     name = fields.String()
     capacity = fields.Integer(allow_none=True)
     description = fields.String()
 
 
-class SessionOut(Schema):
+class RoomRef(Out):
     id = fields.Integer()
-    event = fields.Function(lambda s: s.event.slug)
-    type = fields.Function(lambda s: s.type.value)
-    type_label = fields.Function(lambda s: s.type.label)
+    name = fields.String()
+
+
+class SessionOut(Out):
+    id = fields.Integer()
+    event = fields.String(attribute="event.slug", metadata={"description": "event slug"})
+    type = Choice(SessionType, dump_only=True)
+    type_label = fields.String(attribute="type.label")
     number = fields.Integer(allow_none=True)
     label = fields.String()
     title = fields.String()
     description = fields.String()
-    room = fields.Function(lambda s: {"id": s.room.id, "name": s.room.name} if s.room else None)
-    starts_at = fields.Function(lambda s: _local(s.starts_at, s, lambda o: o.event.tz),
-                                metadata={"description": "ISO 8601 with the event's offset"})
-    ends_at = fields.Function(lambda s: _local(s.ends_at, s, lambda o: o.event.tz))
-    timezone = fields.Function(lambda s: s.event.timezone)
+    room = fields.Nested(RoomRef, allow_none=True)
+    starts_at = LocalDateTime(metadata={"description": "ISO 8601 with the event's offset"})
+    ends_at = LocalDateTime()
+    timezone = fields.String(attribute="event.timezone")
     published = fields.Boolean()
     url = fields.Function(lambda s: base_url() + url_for(
-        "programme.session_page", slug=s.event.slug, session_id=s.id))
-    people = fields.Function(lambda s: _PEOPLE_OUT.dump(
-        sorted(s.roles, key=lambda r: (r.position, r.id))))
+        "programme.session_page", slug=s.event.slug, session_id=s.id),
+        metadata={"type": "string", "format": "uri"})
+    people = _People(PersonRoleOut, many=True)
 
 
-class SessionListOut(Schema):
+class SessionListOut(Out):
     event = fields.String()
     timezone = fields.String()
     programme_version = fields.Integer()
@@ -146,14 +151,14 @@ class EventIn(Schema):
     registration_closes_at = Instant(allow_none=True)
 
 
-class EventOut(Schema):
+class EventOut(Out):
     slug = fields.String()
     title = fields.String()
-    kind = fields.Function(lambda e: e.kind.value)
-    format = fields.Function(lambda e: e.format.value)
+    kind = Choice(EventKind, dump_only=True)
+    format = Choice(EventFormat, dump_only=True)
     timezone = fields.String()
-    starts_at = fields.Function(lambda e: _local(e.starts_at, e, lambda o: o.tz))
-    ends_at = fields.Function(lambda e: _local(e.ends_at, e, lambda o: o.tz))
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
     venue_name = fields.String()
     venue_address = fields.String()
     city = fields.String()
@@ -182,14 +187,14 @@ class PersonIn(Schema):
         "description": "create even if someone has the same name and organization"})
 
 
-class PersonOut(Schema):
+class PersonOut(Out):
     id = fields.Integer()
     name = fields.String()
     position = fields.String()
     organization = fields.String()
     country = fields.String()
     bio = fields.String()
-    has_photo = fields.Function(lambda p: bool(p.photo_filename))
+    has_photo = fields.Function(lambda p: bool(p.photo_filename), metadata={"type": "boolean"})
 
 
 class SessionPatch(SessionIn, PatchSchema):
