@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from ..errors import Unauthorized
 from ..extensions import db
-from ..inputs import Choice, Id, Instant
+from ..inputs import Choice, Count, Id, Instant
 from ..models import FocusArea, Pledge, PledgeState, PledgeType, ProgressStatus, Sector
 from ..permissions import Need, can_manage_pledge, load_event
 from ..pledges import cache as pledge_cache
@@ -22,6 +22,7 @@ blp = Blueprint("api_pledges", __name__, url_prefix="/api/v1",
                             "Only published pledges count and show.")
 
 MAX_LIMIT = 1000
+MAX_OFFSET = 10**7  # paging is bounded, so the database never sees an absurd OFFSET
 
 
 # ---------------------------------------------------------------- schemas
@@ -86,6 +87,8 @@ class PledgeOutSchema(Out):
 
 class PledgeListSchema(Out):
     total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
     pledges = fields.List(fields.Nested(PledgeOutSchema))
 
 
@@ -103,8 +106,8 @@ class ListArgsSchema(Schema):
     region = fields.String()
     sdg = fields.String()
     beneficiary = fields.String()
-    limit = fields.Integer(load_default=100, metadata={"description": f"at most {MAX_LIMIT}"})
-    offset = fields.Integer(load_default=0)
+    limit = Count(min=1, max=MAX_LIMIT, load_default=100)
+    offset = Count(max=MAX_OFFSET, load_default=0)
 
 
 class SummaryArgsSchema(Schema):
@@ -216,12 +219,12 @@ class EventPledges(MethodView):
 
         event = load_event(slug, Need.VIEW, user())
         f = queries.parse_filters(args, event)
-        limit = max(1, min(int(args.get("limit") or 100), MAX_LIMIT))
-        offset = max(0, int(args.get("offset") or 0))
+        limit, offset = args["limit"], args["offset"]
         total = db.session.scalar(sa.select(sa.func.count()).where(*queries.conditions(f)))
         pledges = db.session.scalars(queries.pledge_list_query(f).options(*csv_io.export_options())
                                      .limit(limit).offset(offset))
-        return {"total": total, "pledges": [pledge_json(p) for p in pledges]}
+        return {"total": total, "limit": limit, "offset": offset,
+                "pledges": [pledge_json(p) for p in pledges]}
 
     @blp.arguments(PledgeInSchema)
     @blp.response(201, PledgeOutSchema)

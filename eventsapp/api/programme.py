@@ -286,6 +286,7 @@ def _reload_session(session_id: int) -> ProgrammeSession:
 class EventSessions(MethodView):
     @event_required(Need.VIEW)
     @blp.response(200, SessionListOut)
+    @blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match")
     @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
     def get(self, event):
         """The event's sessions in time order, each with its people in order."""
@@ -360,6 +361,7 @@ class EventCreate(MethodView):
     @creators_only
     @blp.arguments(EventIn)
     @blp.response(201, EventOut)
+    @blp.alt_response(409, schema=ApiErrorSchema, description="The short name was just taken")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid event")
     @blp.doc(security=BEARER)
     def post(self, data):
@@ -461,6 +463,8 @@ class PersonDetail(MethodView):
     @person_editor
     @blp.arguments(PersonPatch(partial=True))
     @blp.response(200, PersonOut)
+    @blp.alt_response(409, schema=ApiErrorSchema,
+                      description="The account was just linked to another profile")
     @blp.doc(security=BEARER)
     def patch(self, data, person):
         """Change a person (organizers of an event where they appear)."""

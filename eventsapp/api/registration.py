@@ -9,13 +9,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..extensions import db
-from ..inputs import Choice
+from ..inputs import Choice, Count
 from ..models import Category, Modality, RegistrationStatus, StakeholderType
 from ..permissions import Need, load_event, require
 from ..registration import mails, services
 from ..registration.routes import registration_limit
 from ..registration.services import Filters, IfFull, Outcome
 from .common import BEARER, ApiErrorSchema, Out, user
+
+MAX_PAGE = 100_000  # paging is bounded, so the database never sees an absurd OFFSET
 
 blp = Blueprint("api_registration", __name__, url_prefix="/api/v1/events",
                 description="Registration: register (public), list registrants (organizers).")
@@ -101,8 +103,8 @@ class RegistrantQuery(Schema):
                            validate=validate.OneOf([s.value for s in RegistrationStatus]))
     category = fields.String(load_default=None, validate=validate.OneOf([c.value for c in Category]))
     checked_in = fields.String(load_default=None, validate=validate.OneOf(["yes", "no"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    page = Count(min=1, max=MAX_PAGE, load_default=1)
+    per_page = Count(min=1, max=500, load_default=100)
 
 
 @blp.route("/<slug>/registrations")
