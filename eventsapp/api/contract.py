@@ -58,9 +58,25 @@ def error_statuses(path: str, method: str, operation: dict) -> set[int]:
     return statuses
 
 
+# Headers that errors.py sends with every answer of these statuses.
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
+                                "required": True, "schema": {"type": "integer", "minimum": 1}}}
+_TOKEN_REFUSED = {
+    "description": "No token where one is needed, or a malformed, unknown or revoked token",
+    "content": {"application/json": {"schema": "ApiErrorSchema"}},
+    "headers": {"WWW-Authenticate": {"description": "Bearer realm=\"eventsapp\"",
+                                     "required": True, "schema": {"type": "string"}}},
+}
+
+
 class ErrorResponses(BasePlugin):
     """apispec plugin: adds the request-wide error responses and the optional token to
-    each operation, keeping what the view declared itself (its descriptions win)."""
+    each operation, keeping what the view declared itself (its descriptions win, but for
+    401, which is one rule everywhere)."""
+
+    def init_spec(self, spec: Any) -> None:
+        super().init_spec(spec)
+        spec.components.response("TokenRefused", _TOKEN_REFUSED)
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None,
                          **kwargs: Any) -> None:
@@ -73,6 +89,11 @@ class ErrorResponses(BasePlugin):
             for status in sorted(error_statuses(path or "", method, operation)):
                 if str(status) not in declared:
                     responses[str(status)] = _NAMES[status]
+            for status in list(responses):
+                if str(status) == "401":
+                    responses[status] = "TokenRefused"
+                elif str(status) == "429" and isinstance(responses[status], dict):
+                    responses[status].setdefault("headers", {}).update(_RETRY_AFTER)
 
 
 def token_required_views(app: Flask, blueprints) -> set[tuple[str, str]]:
