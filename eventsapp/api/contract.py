@@ -114,11 +114,14 @@ def token_required_views(app: Flask, blueprints) -> set[tuple[str, str]]:
 
 def refuse_anonymous(required: set[tuple[str, str]]):
     """A before_request rule: an anonymous call to an operation that needs a token is a
-    401 before its body or query is parsed (else it would learn about validation first)."""
+    401 before its body or query is parsed (else it would learn about validation first);
+    an API path that matches no route is its 404/405 at once, whatever its body."""
 
     def rule() -> None:
         from ..permissions import acting_user
 
+        if request.routing_exception is not None and request.path.startswith("/api/"):
+            raise request.routing_exception
         if (request.endpoint, request.method) in required and acting_user() is None:
             raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
 
