@@ -2,7 +2,7 @@
 
 Every operation of /api/v1/openapi.json is called with generated data, valid and invalid
 (schemathesis' positive and negative modes), as an anonymous client and with the
-organizer's bearer token, in a populated world (see ``tests/fuzz_support.py``). About half
+organizer's bearer token, in a populated world (see ``tests/support/fuzz_support.py``). About half
 of the cases have their path ids replaced by real ones (the world's event, session,
 room, person, pledges; a fresh object for DELETE), so the handlers run past the lookup.
 
@@ -34,7 +34,7 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi import checks as oa_checks
 
 from eventsapp.extensions import db
-from tests.fuzz_support import (
+from tests.support.fuzz_support import (
     ARTIFACTS,
     ServerErrors,
     fuzz_world,
