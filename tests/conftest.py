@@ -337,5 +337,5 @@ def count_queries(app):
 
 # Feature fixtures shared by several modules, registered here so test modules use them
 # by name without importing them.
-from tests.pledges_support import panel  # noqa: E402, F401
-from tests.smtp import smtp_server  # noqa: E402, F401
+from tests.support.pledges_support import panel  # noqa: E402, F401
+from tests.support.smtp import smtp_server  # noqa: E402, F401

@@ -2,6 +2,7 @@
 generated OpenAPI document."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -276,3 +277,115 @@ def test_openapi_describes_event_times_and_errors(client):
     schemas = spec["components"]["schemas"]
     event_schema = next(v for k, v in schemas.items() if k.startswith("EventDetail"))
     assert event_schema["properties"]["starts_at"]["format"] == "date-time"
+
+
+# ------------------------------------------------------------------ the contract's shape
+# The fuzz suite (tests/test_fuzz_api.py) holds every answer to the document; these make
+# sure the document is strict enough for that to mean something.
+
+_TYPED = ("type", "$ref", "allOf", "anyOf", "oneOf")
+_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def _operations(spec: dict):
+    for path, ops in spec["paths"].items():
+        for method in _METHODS:
+            if method in ops:
+                yield path, method, ops[method]
+
+
+def _refs(value) -> list[str]:
+    return re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(value))
+
+
+def _response_schema_names(spec: dict) -> set[str]:
+    """Names of the component schemas reachable from any response."""
+    schemas = spec["components"]["schemas"]
+    todo = _refs([op["responses"] for _, _, op in _operations(spec)]
+                 + list(spec["components"].get("responses", {}).values()))
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += _refs(schemas[name])
+    return seen
+
+
+def _untyped(where: str, prop: dict) -> list[str]:
+    if not any(k in prop for k in _TYPED):
+        return [where]
+    if prop.get("type") == "array":
+        return _untyped(f"{where}[]", prop.get("items") or {})
+    return []
+
+
+# Response schemas whose every property may be left out, with the reason.
+ALL_OPTIONAL = {"CapacityReport"}  # one entry per modality the event offers
+
+
+def test_openapi_types_every_response_property(client):
+    spec = _spec(client)
+    schemas = spec["components"]["schemas"]
+    names = _response_schema_names(spec)
+    assert {"ApiError", "EventDetail", "SessionOut", "PledgeOut"} <= names
+    problems = []
+    for name in sorted(names):
+        props = schemas[name].get("properties", {})
+        for prop, desc in props.items():
+            problems += _untyped(f"{name}.{prop}", desc)
+        # Answers carry every field unless the schema says otherwise (common.Out).
+        if props and not schemas[name].get("required") and name not in ALL_OPTIONAL:
+            problems.append(f"{name}: no required properties")
+    assert not problems, f"untyped or unrequired response properties: {problems}"
+
+
+def test_every_operation_declares_its_error_statuses(client):
+    """No catch-all 'default' (it makes any status conform); the request-wide statuses are
+    declared where they apply (api/contract.py), errors with the ApiError body."""
+    spec = _spec(client)
+    problems = []
+    for path, method, op in _operations(spec):
+        codes = set(op["responses"])
+        where = f"{method.upper()} {path}"
+        if "default" in codes:
+            problems.append(f"{where}: default response")
+        need = {"401", "422"} | ({"404"} if "{" in path else set())
+        if op.get("security") == [{"bearerAuth": []}]:
+            need.add("403")
+        if "requestBody" in op:
+            need |= {"400", "413"}
+        problems += [f"{where}: {code} not declared" for code in sorted(need - codes)]
+        for code in codes - {"200", "201", "202", "204", "304"}:
+            ref = op["responses"][code].get("$ref", "")
+            body = (spec["components"]["responses"][ref.rsplit("/", 1)[-1]]
+                    if ref else op["responses"][code])
+            if "ApiError" not in json.dumps(body):
+                problems.append(f"{where}: {code} without the ApiError body")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("method, path", [
+    ("POST", "/api/v1/events/{slug}/pledges"),
+    ("POST", "/api/v1/events/{slug}/checkins"),
+    ("GET", "/api/v1/events/{slug}/registrations?page=zero"),
+    ("POST", "/api/v1/events/{slug}/sessions"),
+    ("POST", "/api/v1/pledges/1/moderate"),
+])
+def test_anonymous_call_that_needs_a_token_is_401_before_validation(client, make_event,
+                                                                   method, path):
+    """The token is checked before the input: invalid input without a token is a 401 (a
+    422 would tell an anonymous caller about the operation's fields first)."""
+    event = make_event(published=True)
+    resp = client.open(path.format(slug=event.slug), method=method,
+                       json={"junk": "\x00"} if method == "POST" else None)
+    assert resp.status_code == 401, resp.get_data(as_text=True)
+    assert resp.get_json()["error"]["code"] == "unauthorized"
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_public_operations_declare_the_token_optional(client):
+    spec = _spec(client)
+    listing = spec["paths"]["/api/v1/events"]["get"]
+    assert listing["security"] == [{}, {"bearerAuth": []}]
+    assert spec["paths"]["/api/v1/events"]["post"]["security"] == [{"bearerAuth": []}]

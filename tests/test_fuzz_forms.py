@@ -32,7 +32,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
 from tests.conftest import login
-from tests.fuzz_support import (
+from tests.support.fuzz_support import (
     ServerErrors,
     all_rules,
     fuzz_world,

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from eventsapp.mail import delivery
 from eventsapp.mail.outbox import queue_mail
 from eventsapp.models import OutboxMessage, OutboxStatus
-from tests.smtp import body_text, free_port
+from tests.support.smtp import body_text, free_port
 
 
 def messages(db):

@@ -6,8 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from eventsapp.models import Pledge, PledgeState, PledgeType, Sector
-
-from .pledges_support import entity, make_pledge, valid_raw
+from tests.support.pledges_support import entity, make_pledge, valid_raw
 
 
 def test_summary_shape_for_one_event_and_all(client, panel, make_event):

@@ -12,8 +12,7 @@ import pytest
 
 from eventsapp.models import FocusArea, PledgeState, PledgeType, Sector
 from eventsapp.pledges import queries
-
-from .pledges_support import bulk_pledges, entity, make_pledge
+from tests.support.pledges_support import bulk_pledges, entity, make_pledge
 
 
 def _stat(html: str, name: str) -> str:

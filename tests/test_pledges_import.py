@@ -7,8 +7,7 @@ import sqlalchemy as sa
 
 from eventsapp.models import Pledge, PledgeState, PledgingEntity
 from eventsapp.pledges import csv_io
-
-from .pledges_support import make_pledge
+from tests.support.pledges_support import make_pledge
 
 HEADER = "title,type,focus_area,amount_usd,entity_name,entity_sector,partners,countries,sdgs,session_id,announced_by\n"
 

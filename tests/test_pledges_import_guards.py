@@ -109,8 +109,7 @@ def test_api_announced_at_out_of_range_is_422(client, db, make_user, api_token, 
 
 def test_api_announce_out_of_range_is_422(client, db, make_user, api_token, panel):
     from eventsapp.models import PledgeState
-
-    from .pledges_support import make_pledge
+    from tests.support.pledges_support import make_pledge
 
     pledge = make_pledge(panel["event"], state=PledgeState.SUBMITTED)
     h = api_token(make_user(organizer_of=panel["event"]))
@@ -130,8 +129,7 @@ def test_api_announce_out_of_range_is_422(client, db, make_user, api_token, pane
 def test_service_announced_at_goes_through_instants(db, make_user, panel):
     from eventsapp.errors import ValidationFailed
     from eventsapp.pledges import services
-
-    from .pledges_support import valid_raw
+    from tests.support.pledges_support import valid_raw
 
     organizer = make_user(organizer_of=panel["event"])
     with pytest.raises(ValidationFailed) as exc:

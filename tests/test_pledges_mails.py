@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 
 from eventsapp.pledges import mails
-
-from .pledges_support import make_pledge
+from tests.support.pledges_support import make_pledge
 
 
 @pytest.mark.parametrize("kind", sorted(mails.SUBJECTS))

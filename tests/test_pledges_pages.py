@@ -16,8 +16,7 @@ from eventsapp.models import (
     PledgingEntity,
 )
 from eventsapp.pledges import queries
-
-from .pledges_support import make_pledge, valid_raw
+from tests.support.pledges_support import make_pledge, valid_raw
 
 
 def _count(db, model=Pledge) -> int:

@@ -16,8 +16,7 @@ import sqlalchemy as sa
 
 from eventsapp.models import Pledge, PledgeReport, PledgeState, ProgressStatus
 from eventsapp.pledges import csv_io
-
-from .pledges_support import entity, make_pledge
+from tests.support.pledges_support import entity, make_pledge
 
 VARYING = {"id", "event", "created_at", "updated_at", "submitted_by_email"}
 

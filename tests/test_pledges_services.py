@@ -18,8 +18,7 @@ from eventsapp.models import (
     ProgressStatus,
 )
 from eventsapp.pledges import queries, reporting, services
-
-from .pledges_support import entity, make_pledge, valid_raw
+from tests.support.pledges_support import entity, make_pledge, valid_raw
 
 
 def _fields(exc_info) -> dict:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from eventsapp import create_app
 from eventsapp.models import PledgeState
 from eventsapp.pledges import services
-
-from .pledges_support import make_pledge, valid_raw
+from tests.support.pledges_support import make_pledge, valid_raw
 
 
 def test_feed_etag_and_304(client, make_user, panel):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from lxml import etree
 
 from eventsapp.models import Event, Person, ProgrammeSession, Room
-from tests.programme_helpers import bulk_programme
+from tests.support.programme_helpers import bulk_programme
 
 XSD = Path("/work/shared/reference/frab-schedule.xsd")
 ZRH = ZoneInfo("Europe/Zurich")

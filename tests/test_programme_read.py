@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import login
-from tests.programme_helpers import bulk_programme
+from tests.support.programme_helpers import bulk_programme
 
 
 @pytest.fixture

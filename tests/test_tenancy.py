@@ -41,7 +41,7 @@ from eventsapp.models import (
     SessionRole,
 )
 from eventsapp.security import hash_token, new_token
-from tests.pledges_support import entity, make_pledge
+from tests.support.pledges_support import entity, make_pledge
 
 from .conftest import login
 

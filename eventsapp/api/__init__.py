@@ -12,6 +12,7 @@ from flask_smorest import Api
 from ..errors import Unauthorized
 from ..extensions import csrf
 from .common import ApiErrorSchema
+from .contract import ErrorResponses, refuse_anonymous, token_required_views
 
 API_PREFIX = "/api/v1"
 
@@ -21,6 +22,9 @@ class EventsApi(Api):
     document declares their real body (``ApiErrorSchema``) for every operation."""
 
     ERROR_SCHEMA = ApiErrorSchema
+    # No catch-all "default" response: it would make any status conform. Each operation
+    # declares the statuses it answers (its view, and contract.ErrorResponses).
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         pass  # eventsapp.errors answers every HTTPException, in the API's format
@@ -65,8 +69,16 @@ def register_api(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "An organizer's API token (account page or "
                                       "`flask create-token EMAIL`)."})
-    app.before_request(_authenticate)
-    for blp in api_blueprints():
+    plugin = ErrorResponses()
+    plugin.init_spec(api.spec)
+    api.spec.plugins.append(plugin)  # before the blueprints: their paths go through it
+    blueprints = api_blueprints()
+    for blp in blueprints:
         csrf.exempt(blp)
         api.register_blueprint(blp)
+    # Who calls comes before what they sent: these run ahead of the request-wide input
+    # guards, so an anonymous call to an operation that needs a token is a 401, not a
+    # 400/422 about its body.
+    first = [_authenticate, refuse_anonymous(token_required_views(app, blueprints))]
+    app.before_request_funcs.setdefault(None, [])[:0] = first
     app.extensions["eventsapp_api"] = api

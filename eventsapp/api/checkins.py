@@ -7,9 +7,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..badges.limits import limited_check_in
+from ..badges.services import ALREADY, CHECKED_IN, INVALID, REASONS
 from ..errors import Unauthorized, respond
+from ..inputs import Choice
+from ..models import Category, Modality, RegistrationStatus
 from ..permissions import Need, load_event
-from .common import BEARER, ApiErrorSchema, user
+from .common import BEARER, ApiErrorSchema, Out, user
 
 blp = Blueprint("api_checkins", __name__, url_prefix="/api/v1/events",
                 description="Check-in at the door: scan a badge's QR code.")
@@ -22,17 +25,17 @@ class CheckinIn(Schema):
                                  "a URL carrying it as ?code=..."})
 
 
-class CheckinRegistration(Schema):
+class CheckinRegistration(Out):
     id = fields.Integer()
     name = fields.String()
     organization = fields.String()
-    category = fields.String(metadata={"description": "participant, speaker, press, staff, vip"})
+    category = Choice(Category, dump_only=True)
     category_label = fields.String()
-    modality = fields.String()
-    status = fields.String()
+    modality = Choice(Modality, dump_only=True)
+    status = Choice(RegistrationStatus, dump_only=True)
 
 
-class CheckinDetail(Schema):
+class CheckinDetail(Out):
     day = fields.String(metadata={"description": "The event-local day (YYYY-MM-DD); a badge "
                                                  "is checked in once per day."})
     checked_in_at = fields.String(metadata={"description": "ISO 8601, in the event's zone"})
@@ -40,13 +43,13 @@ class CheckinDetail(Schema):
     checked_in_by = fields.String(allow_none=True)
 
 
-class CheckinResult(Schema):
-    result = fields.String(metadata={"description": "checked_in, already_checked_in or invalid"})
+class CheckinResult(Out):
+    result = fields.String(metadata={"enum": [CHECKED_IN, ALREADY, INVALID]})
     reason = fields.String(
         allow_none=True,
-        metadata={"description": "Why a scan is invalid: unreadable, unknown, other_event, "
-                                 "replaced, cancelled, declined, not_confirmed, online_only, "
-                                 "revoked. null otherwise."})
+        metadata={"enum": [*REASONS, None],
+                  "description": "Why a scan is invalid (rate_limited is answered 429). "
+                                 "null otherwise."})
     message = fields.String(metadata={"description": "The answer in words, for the screen"})
     registration = fields.Nested(CheckinRegistration, allow_none=True,
                                  metadata={"description": "null when invalid"})

@@ -4,54 +4,73 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from ..countries import country_name
 from ..extensions import db
-from ..models import Event
+from ..inputs import Choice
+from ..models import Event, EventFormat, EventKind
 from ..permissions import Need, can, load_event, managed_event_ids
 from ..programme.exports import absolute_url
-from .common import ApiErrorSchema, user
+from .common import ApiErrorSchema, Out, user
 
 blp = Blueprint("api_events", __name__, url_prefix="/api/v1/events",
                 description="Events: when, where, format and capacities.")
 
 
 class LocalDateTime(fields.DateTime):
-    """An instant written in the event's zone, ISO 8601 with its offset."""
+    """An instant written in the event's zone, ISO 8601 with its offset (the object
+    dumped, or the ``event`` it names, has the zone)."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        return value.astimezone(obj.tz).isoformat()
+        return value.astimezone(getattr(obj, "tz", None) or obj.event.tz).isoformat()
 
 
-class CapacitySchema(Schema):
+class CapacitySchema(Out):
     capacity = fields.Integer(allow_none=True, metadata={"description": "null: no limit"})
     confirmed = fields.Integer()
     waitlisted = fields.Integer()
     pending = fields.Integer()
-    available = fields.Integer(allow_none=True)
+    available = fields.Integer(allow_none=True, metadata={"description": "null: no limit"})
 
 
-class EventSchema(Schema):
+class CapacityReportSchema(Out):
+    """Per modality the event offers (the other one is left out)."""
+
+    in_person = fields.Nested(CapacitySchema, metadata={"optional": True})
+    online = fields.Nested(CapacitySchema, metadata={"optional": True})
+
+
+class _Capacity(fields.Nested):
+    """The event's capacity report (counted when dumped), typed as its schema."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        from ..registration_counts import capacity_report
+
+        return capacity_report(obj)
+
+
+class EventSchema(Out):
     slug = fields.String()
     title = fields.String()
-    kind = fields.Function(lambda e: e.kind.value)
-    format = fields.Function(lambda e: e.format.value)
+    kind = Choice(EventKind, dump_only=True)
+    format = Choice(EventFormat, dump_only=True)
     description = fields.String()
     venue_name = fields.String()
     venue_address = fields.String()
     city = fields.String()
     country = fields.String(metadata={"description": "ISO 3166-1 alpha-2 code, e.g. RW"})
     country_name = fields.Function(lambda e: country_name(e.country),
-                                   metadata={"description": "The country's English name"})
+                                   metadata={"type": "string",
+                                             "description": "The country's English name"})
     timezone = fields.String(metadata={"description": "IANA time zone of the event"})
     starts_at = LocalDateTime()
     ends_at = LocalDateTime()
     published = fields.Boolean()
     is_sample = fields.Boolean()
-    url = fields.Method("get_url")
+    url = fields.Method("get_url", metadata={"type": "string", "format": "uri"})
 
     def get_url(self, event: Event) -> str:
         return absolute_url("events.event_page", slug=event.slug)
@@ -60,15 +79,10 @@ class EventSchema(Schema):
 class EventDetailSchema(EventSchema):
     registration_opens_at = LocalDateTime(allow_none=True)
     registration_closes_at = LocalDateTime(allow_none=True)
-    capacity = fields.Method("get_capacity")
-
-    def get_capacity(self, event):
-        from ..registration_counts import capacity_report
-
-        return capacity_report(event)
+    capacity = _Capacity(CapacityReportSchema)
 
 
-class EventListSchema(Schema):
+class EventListSchema(Out):
     events = fields.List(fields.Nested(EventSchema))
 
 

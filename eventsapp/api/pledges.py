@@ -14,57 +14,58 @@ from marshmallow import Schema, fields
 
 from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..inputs import Count, Line, PatchSchema
-from ..models import Pledge, PledgeState, User
+from ..inputs import Choice, Count, Line, PatchSchema
+from ..models import FocusArea, Pledge, PledgeState, PledgeType, ProgressStatus, Sector, User
 from ..permissions import Need, can_manage_pledge, load_event
 from ..pledges import cache as pledge_cache
 from ..pledges import csv_io, queries, schemas, services, vocab
 from ..pledges.reporting import activity_of
-from .common import BEARER, ApiErrorSchema, user
+from .common import BEARER, ApiErrorSchema, Out, user
 
 blp = Blueprint("api_pledges", __name__, url_prefix="/api/v1",
                 description="Pledges: announced at sessions, counted, tracked until fulfilled. "
                             "Only published pledges count and show.")
 
 MAX_LIMIT = 1000
+MAX_OFFSET = 10**7  # paging is bounded, so the database never sees an absurd OFFSET
 
 
 # ---------------------------------------------------------------- schemas
 
-class EntitySchema(Schema):
+class EntitySchema(Out):
     name = fields.String()
-    sector = fields.String()
+    sector = Choice(Sector, dump_only=True)
     country = fields.String()
     is_lead = fields.Boolean()
 
 
-class SessionRefSchema(Schema):
+class SessionRefSchema(Out):
     id = fields.Integer()
     title = fields.String()
     url = fields.String()
 
 
-class PersonRefSchema(Schema):
+class PersonRefSchema(Out):
     id = fields.Integer()
     name = fields.String()
 
 
-class ReportSchema(Schema):
-    reported_on = fields.String()
-    status = fields.String()
+class ReportSchema(Out):
+    reported_on = fields.String(metadata={"format": "date"})
+    status = Choice(ProgressStatus, dump_only=True)
     percent_complete = fields.Integer()
-    amount_disbursed_usd = fields.String(allow_none=True)
+    amount_disbursed_usd = fields.String(allow_none=True, metadata={"description": "decimal string, USD"})
     narrative = fields.String()
 
 
-class PledgeOutSchema(Schema):
+class PledgeOutSchema(Out):
     id = fields.Integer()
-    url = fields.String()
+    url = fields.String(metadata={"format": "uri"})
     title = fields.String()
     description = fields.String()
-    type = fields.String()
+    type = Choice(PledgeType, dump_only=True)
     amount_usd = fields.String(allow_none=True, metadata={"description": "decimal string, USD"})
-    focus_area = fields.String()
+    focus_area = Choice(FocusArea, dump_only=True)
     pillar = fields.String()
     entities = fields.List(fields.Nested(EntitySchema))
     countries = fields.List(fields.String())
@@ -77,23 +78,26 @@ class PledgeOutSchema(Schema):
     event = fields.String(allow_none=True, metadata={"description": "event slug"})
     session = fields.Nested(SessionRefSchema, allow_none=True)
     announced_by = fields.Nested(PersonRefSchema, allow_none=True)
-    announced_at = fields.String(allow_none=True)
-    published_at = fields.String(allow_none=True)
-    state = fields.String()
+    announced_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    published_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    state = Choice(PledgeState, dump_only=True)
     decline_reason = fields.String()
-    progress_status = fields.String(allow_none=True)
-    last_report_on = fields.String(allow_none=True)
-    activity = fields.String(metadata={"description": "active, overdue or inactive"})
+    progress_status = Choice(ProgressStatus, allow_none=True, dump_only=True)
+    last_report_on = fields.String(allow_none=True, metadata={"format": "date"})
+    activity = fields.String(metadata={"enum": ["active", "overdue", "inactive"]})
     is_sample = fields.Boolean()
-    reports = fields.List(fields.Nested(ReportSchema))
+    reports = fields.List(fields.Nested(ReportSchema),
+                          metadata={"optional": True, "description": "one pledge's answers only"})
 
 
-class PledgeListSchema(Schema):
+class PledgeListSchema(Out):
     total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
     pledges = fields.List(fields.Nested(PledgeOutSchema))
 
 
-class SummarySchema(Schema):
+class SummarySchema(Out):
     pledges = fields.Integer()
     entities = fields.Integer()
     amount_usd = fields.String(metadata={"description": "decimal string, USD"})
@@ -101,7 +105,7 @@ class SummarySchema(Schema):
 
 class ListArgsSchema(schemas.FilterSchema):
     limit = Count(min=1, max=MAX_LIMIT, load_default=100)
-    offset = Count(min=0, load_default=0)
+    offset = Count(min=0, max=MAX_OFFSET, load_default=0)
 
 
 class SummaryArgsSchema(Schema):
@@ -217,7 +221,8 @@ class EventPledges(MethodView):
         total = db.session.scalar(sa.select(sa.func.count()).where(*queries.conditions(f)))
         pledges = db.session.scalars(queries.pledge_list_query(f).options(*csv_io.export_options())
                                      .limit(limit).offset(offset))
-        return {"total": total, "pledges": [pledge_json(p) for p in pledges]}
+        return {"total": total, "limit": limit, "offset": offset,
+                "pledges": [pledge_json(p) for p in pledges]}
 
     @_event_manager
     @blp.arguments(PledgeCreateSchema)

@@ -14,11 +14,20 @@ import sqlalchemy as sa
 from flask import Response, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from ..errors import Forbidden, NotFound
 from ..extensions import db
-from ..models import Event, ProgrammeSession, Room
+from ..inputs import Choice
+from ..models import (
+    Event,
+    EventFormat,
+    EventKind,
+    ProgrammeSession,
+    RoleKind,
+    Room,
+    SessionType,
+)
 from ..permissions import (
     Need,
     PersonNeed,
@@ -30,7 +39,8 @@ from ..permissions import (
     login_required,
 )
 from ..programme import exports, queries, schemas, services
-from .common import BEARER, ApiErrorSchema, user
+from .common import BEARER, ApiErrorSchema, Out, user
+from .events import LocalDateTime
 
 blp = Blueprint("api_programme", __name__, url_prefix="/api/v1",
                 description="The programme: sessions with their people; organizers build it.")
@@ -38,51 +48,54 @@ blp = Blueprint("api_programme", __name__, url_prefix="/api/v1",
 
 # ------------------------------------------------------------------ schemas
 
-def _local(value, obj, zone_of):
-    return value.astimezone(zone_of(obj)).isoformat() if value else None
-
-
-class PersonRoleOut(Schema):
+class PersonRoleOut(Out):
     person_id = fields.Integer(attribute="person_id")
-    name = fields.Function(lambda r: r.person.name)
-    role = fields.Function(lambda r: r.role.value)
-    role_label = fields.Function(lambda r: r.role.label)
-    organization = fields.Function(lambda r: r.person.organization)
-    position = fields.Function(lambda r: r.person.position)
+    name = fields.String(attribute="person.name")
+    role = Choice(RoleKind, dump_only=True)
+    role_label = fields.String(attribute="role.label")
+    organization = fields.String(attribute="person.organization")
+    position = fields.String(attribute="person.position")
     order = fields.Integer(attribute="position")
 
 
-_PEOPLE_OUT = PersonRoleOut(many=True)  # one instance: building a schema costs more than dumping
+class _People(fields.Nested):
+    """A session's people in their order (a Nested list, so the document types them)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return sorted(obj.roles, key=lambda r: (r.position, r.id))
 
 
-class RoomOut(Schema):
+class RoomOut(Out):
     id = fields.Integer()
     name = fields.String()
     capacity = fields.Integer(allow_none=True)
     description = fields.String()
 
 
-class SessionOut(Schema):
+class RoomRef(Out):
     id = fields.Integer()
-    event = fields.Function(lambda s: s.event.slug)
-    type = fields.Function(lambda s: s.type.value)
-    type_label = fields.Function(lambda s: s.type.label)
+    name = fields.String()
+
+
+class SessionOut(Out):
+    id = fields.Integer()
+    event = fields.String(attribute="event.slug", metadata={"description": "event slug"})
+    type = Choice(SessionType, dump_only=True)
+    type_label = fields.String(attribute="type.label")
     number = fields.Integer(allow_none=True)
     label = fields.String()
     title = fields.String()
     description = fields.String()
-    room = fields.Function(lambda s: {"id": s.room.id, "name": s.room.name} if s.room else None)
-    starts_at = fields.Function(lambda s: _local(s.starts_at, s, lambda o: o.event.tz),
-                                metadata={"description": "ISO 8601 with the event's offset"})
-    ends_at = fields.Function(lambda s: _local(s.ends_at, s, lambda o: o.event.tz))
-    timezone = fields.Function(lambda s: s.event.timezone)
+    room = fields.Nested(RoomRef, allow_none=True)
+    starts_at = LocalDateTime(metadata={"description": "ISO 8601 with the event's offset"})
+    ends_at = LocalDateTime()
+    timezone = fields.String(attribute="event.timezone")
     published = fields.Boolean()
-    url = fields.Function(exports.session_url)
-    people = fields.Function(lambda s: _PEOPLE_OUT.dump(
-        sorted(s.roles, key=lambda r: (r.position, r.id))))
+    url = fields.Function(exports.session_url, metadata={"type": "string", "format": "uri"})
+    people = _People(PersonRoleOut, many=True)
 
 
-class SessionListOut(Schema):
+class SessionListOut(Out):
     event = fields.String()
     timezone = fields.String()
     programme_version = fields.Integer()
@@ -92,14 +105,14 @@ class SessionListOut(Schema):
 _SESSION_LIST_OUT = SessionListOut()
 
 
-class EventOut(Schema):
+class EventOut(Out):
     slug = fields.String()
     title = fields.String()
-    kind = fields.Function(lambda e: e.kind.value)
-    format = fields.Function(lambda e: e.format.value)
+    kind = Choice(EventKind, dump_only=True)
+    format = Choice(EventFormat, dump_only=True)
     timezone = fields.String()
-    starts_at = fields.Function(lambda e: _local(e.starts_at, e, lambda o: o.tz))
-    ends_at = fields.Function(lambda e: _local(e.ends_at, e, lambda o: o.tz))
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
     venue_name = fields.String()
     venue_address = fields.String()
     city = fields.String()
@@ -146,14 +159,14 @@ class PersonPatch(schemas.PersonPatch):
     """Any subset of PersonIn's fields (but allow_duplicate)."""
 
 
-class PersonOut(Schema):
+class PersonOut(Out):
     id = fields.Integer()
     name = fields.String()
     position = fields.String()
     organization = fields.String()
     country = fields.String()
     bio = fields.String()
-    has_photo = fields.Function(lambda p: bool(p.photo_filename))
+    has_photo = fields.Function(lambda p: bool(p.photo_filename), metadata={"type": "boolean"})
 
 
 # ------------------------------------------------------------------ helpers
@@ -217,6 +230,7 @@ def _reload_session(session_id: int) -> ProgrammeSession:
 class EventSessions(MethodView):
     @event_required(Need.VIEW)
     @blp.response(200, SessionListOut)
+    @blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match")
     @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
     def get(self, event):
         """The event's sessions in time order, each with its people in order."""
@@ -290,6 +304,7 @@ class EventCreate(MethodView):
     @creators_only
     @blp.arguments(EventIn)
     @blp.response(201, EventOut)
+    @blp.alt_response(409, schema=ApiErrorSchema, description="The short name was just taken")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid event")
     @blp.doc(security=BEARER)
     def post(self, data):
@@ -383,6 +398,8 @@ class PersonDetail(MethodView):
     @person_editor
     @blp.arguments(PersonPatch(partial=True))
     @blp.response(200, PersonOut)
+    @blp.alt_response(409, schema=ApiErrorSchema,
+                      description="The account was just linked to another profile")
     @blp.doc(security=BEARER)
     def patch(self, data, person):
         """Change a person (organizers of an event where they appear)."""

@@ -9,12 +9,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..extensions import db
+from ..inputs import Choice, Count
 from ..models import Category, Modality, RegistrationStatus, StakeholderType
 from ..permissions import Need, load_event, require
 from ..registration import mails, services
 from ..registration.routes import registration_limit
 from ..registration.services import Filters, IfFull, Outcome
-from .common import BEARER, ApiErrorSchema, user
+from .common import BEARER, ApiErrorSchema, Out, user
+
+MAX_PAGE = 100_000  # paging is bounded, so the database never sees an absurd OFFSET
 
 blp = Blueprint("api_registration", __name__, url_prefix="/api/v1/events",
                 description="Registration: register (public), list registrants (organizers).")
@@ -40,28 +43,30 @@ class RegistrationIn(Schema):
                                  "switch to the other modality, or reject (409)."})
 
 
-class RegistrationCreated(Schema):
-    status = fields.String(metadata={"description": "confirmed, waitlisted or pending"})
-    modality = fields.String()
+class RegistrationCreated(Out):
+    status = fields.String(metadata={"enum": [RegistrationStatus.CONFIRMED.value,
+                                              RegistrationStatus.WAITLISTED.value,
+                                              RegistrationStatus.PENDING.value]})
+    modality = Choice(Modality, dump_only=True)
     manage_url = fields.String(metadata={"description": "Your private link to manage the "
                                                         "registration. Keep it secret."})
 
 
-class RegistrationAccepted(Schema):
+class RegistrationAccepted(Out):
     message = fields.String()
 
 
-class RegistrantSchema(Schema):
+class RegistrantSchema(Out):
     id = fields.Integer()
     name = fields.String()
     email = fields.String()
     organization = fields.String()
     position = fields.String()
     country = fields.String()
-    stakeholder_type = fields.String(allow_none=True)
-    modality = fields.String()
-    category = fields.String()
-    status = fields.String()
+    stakeholder_type = Choice(StakeholderType, allow_none=True, dump_only=True)
+    modality = Choice(Modality, dump_only=True)
+    category = Choice(Category, dump_only=True)
+    status = Choice(RegistrationStatus, dump_only=True)
     needs = fields.String()
     consent_listed = fields.Boolean()
     over_capacity = fields.Boolean()
@@ -84,7 +89,7 @@ def _registrant(reg, checked_in: bool) -> dict:
     }
 
 
-class RegistrantListSchema(Schema):
+class RegistrantListSchema(Out):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
@@ -98,8 +103,8 @@ class RegistrantQuery(Schema):
                            validate=validate.OneOf([s.value for s in RegistrationStatus]))
     category = fields.String(load_default=None, validate=validate.OneOf([c.value for c in Category]))
     checked_in = fields.String(load_default=None, validate=validate.OneOf(["yes", "no"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    page = Count(min=1, max=MAX_PAGE, load_default=1)
+    per_page = Count(min=1, max=500, load_default=100)
 
 
 @blp.route("/<slug>/registrations")

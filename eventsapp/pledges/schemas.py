@@ -78,7 +78,13 @@ class ReportInput:
 # ---------------------------------------------------------------- schemas
 
 class OptionalEmail(inputs.Email):
-    """An email address, or "" for none."""
+    """An email address, or "" for none (so the document cannot declare format: email,
+    which "" would not satisfy)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metadata = {k: v for k, v in self.metadata.items() if k != "format"}
+        self.metadata["description"] = "an email address, or empty for none"
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         if value is None or (isinstance(value, str) and not value.strip()):

@@ -17,7 +17,7 @@ def _no_horizontal_scroll(page) -> bool:
 
 def test_announcing_at_the_desk_updates_the_open_wall(browser, page, live_url, db, make_user,
                                                       make_event, make_session, make_person):
-    from tests.pledges_support import make_pledge
+    from tests.support.pledges_support import make_pledge
 
     event = make_event(title="Wall Roundtable")
     moderator = make_person("Mia Moderator", "Org A")
@@ -66,7 +66,7 @@ def test_announcing_at_the_desk_updates_the_open_wall(browser, page, live_url, d
 
 
 def test_dashboard_reads_on_a_phone(phone_page, live_url, make_event):
-    from tests.pledges_support import make_pledge
+    from tests.support.pledges_support import make_pledge
 
     event = make_event(title="Phone Roundtable")
     for i in range(3):

@@ -8,7 +8,7 @@ from datetime import UTC
 import pytest
 
 from eventsapp.mail import delivery
-from tests.smtp import body_text
+from tests.support.smtp import body_text
 
 pytestmark = pytest.mark.e2e
 

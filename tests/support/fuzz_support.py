@@ -20,7 +20,7 @@ import tests.permissions as perm_pkg
 from eventsapp.extensions import db
 from tests.permissions.world import build_world
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Tables a refused request may still write to, by design: none so far. (A row written by
 # a 4xx answer is a half-written use case unless it is listed here with the reason.)
