@@ -1,13 +1,13 @@
 """Registration pages: the public form, the private manage page, organizer pages."""
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     make_response,
@@ -16,6 +16,8 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from ..console.panels import register_panel
 from ..csvout import csv_response
@@ -32,7 +34,7 @@ from ..models import (
     Registration,
     RegistrationStatus,
 )
-from ..permissions import Need, acting_user, event_required
+from ..permissions import Need, acting_user, event_required, require_user
 from ..ratelimits import configured
 from ..registration_counts import capacity_report
 from ..security import new_token
@@ -53,11 +55,13 @@ from .forms import (
     SpeakersForm,
     SwitchModalityForm,
 )
+from .schemas import RegistrationSchema, form_input
 from .services import Filters, Outcome
 
 bp = Blueprint("registration", __name__)
 
 PAGE_SIZE = 100
+_REGISTRATION = RegistrationSchema()
 
 # One budget per address for everything that creates a registration or sends a link
 # (the form, the "lost link" form and the API share it).
@@ -67,7 +71,7 @@ registration_limit = limiter.shared_limit(
 
 
 @bp.record_once
-def _setup(state) -> None:
+def _setup(state: Any) -> None:
     delivery.init_app(state.app)
 
 
@@ -75,7 +79,7 @@ def _setup(state) -> None:
 
 
 @bp.app_template_global()
-def registration_state(event: Event) -> dict:
+def registration_state(event: Event) -> dict[str, Any]:
     """What the event page's Register button needs: window and places (one query)."""
     w = services.window(event)
     report = capacity_report(event) if w.open else {}
@@ -100,13 +104,18 @@ def _no_store(resp: Response) -> Response:
 
 
 def _prefill(form: RegistrationForm, event: Event) -> None:
+    from ..countries import UnknownCountry, to_code
+
     user = acting_user()
     if user is not None:
         form.name.data = form.name.data or user.name
         form.email.data = form.email.data or user.email
         form.organization.data = form.organization.data or (user.organization or "")
         form.position.data = form.position.data or (user.position or "")
-        form.country.data = form.country.data or (user.country or "")
+        try:
+            form.country.data = form.country.data or to_code(user.country or "")
+        except UnknownCountry:
+            pass  # an old free-text country: the person chooses
     if not form.modality.data:
         form.modality.data = (Modality.IN_PERSON.value if event.offers_in_person
                               else Modality.ONLINE.value)
@@ -118,7 +127,8 @@ def _modality_choices(event: Event) -> list[tuple[str, str]]:
             or (m is Modality.ONLINE and event.offers_online)]
 
 
-def _render_form(event: Event, form: RegistrationForm, status: int = 200, full: bool = False):
+def _render_form(event: Event, form: RegistrationForm, status: int = 200,
+                 full: bool = False) -> ResponseReturnValue:
     state = registration_state(event)
     form.modality.choices = _modality_choices(event)
     if_full_choices = [c for c in form.if_full.choices
@@ -132,7 +142,7 @@ def _render_form(event: Event, form: RegistrationForm, status: int = 200, full: 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @event_required(Need.VIEW)
 @registration_limit
-def register(event: Event):
+def register(event: Event) -> ResponseReturnValue:
     form = RegistrationForm()
     if request.method == "GET":
         _prefill(form, event)
@@ -140,11 +150,11 @@ def register(event: Event):
         return _render_form(event, form)
     if not form.nonce.data:
         form.nonce.data = new_token(12)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit():  # the CSRF token only: the schema has the rules
         return _render_form(event, form, 422)
     try:
-        result = services.register(event.id, form.data_for_service(), user=acting_user(),
-                                   if_full=form.if_full.data or None, form_nonce=form.nonce.data)
+        result = services.register(event.id, form_input(_REGISTRATION, request.form),
+                                   user=acting_user(), form_nonce=form.nonce.data)
     except services.Full as exc:
         apply_errors(form, exc)
         return _render_form(event, form, 409, full=True)
@@ -152,7 +162,7 @@ def register(event: Event):
         apply_errors(form, exc)
         return _render_form(event, form, exc.status if exc.status in (409, 422) else 422,
                             full="if_full" in exc.fields)  # show the field with its error
-    if result.outcome is Outcome.CREATED:
+    if result.outcome is Outcome.CREATED and result.registration is not None:
         flash(_created_message(result.registration), "success")
         return redirect(url_for("registration.manage", token=result.manage_token, new=1))
     return redirect(url_for("registration.check_mail", slug=event.slug,
@@ -169,7 +179,7 @@ def _created_message(reg: Registration) -> str:
 
 @bp.route("/events/<slug>/register/check-mail")
 @event_required(Need.VIEW)
-def check_mail(event: Event):
+def check_mail(event: Event) -> ResponseReturnValue:
     return render_template("registration/check_mail.html", event=event,
                            message=services.NEUTRAL_MESSAGE,
                            replayed=request.args.get("replayed") == "1",
@@ -179,11 +189,11 @@ def check_mail(event: Event):
 @bp.route("/events/<slug>/register/link", methods=["GET", "POST"])
 @event_required(Need.VIEW)
 @registration_limit
-def lost_link(event: Event):
+def lost_link(event: Event) -> ResponseReturnValue:
     form = LostLinkForm()
     if form.validate_on_submit():
         try:
-            services.send_manage_link(event.id, form.email.data)
+            services.send_manage_link(event.id, request.form.get("email", ""))
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -194,7 +204,7 @@ def lost_link(event: Event):
 
 @bp.route("/events/<slug>/participants")
 @event_required(Need.VIEW)
-def participants(event: Event):
+def participants(event: Event) -> ResponseReturnValue:
     return render_template("registration/participants.html", event=event,
                            people=services.participants(event))
 
@@ -209,8 +219,10 @@ def _by_token(token: str) -> Registration:
     return reg
 
 
-def _render_manage(reg: Registration, token: str, status: int = 200, cancel_form=None,
-                   again_form=None, leak_form=None):
+def _render_manage(reg: Registration, token: str, status: int = 200,
+                   cancel_form: CancelForm | None = None,
+                   again_form: RegisterAgainForm | None = None,
+                   leak_form: LeakForm | None = None) -> Response:
     event = reg.event
     report = capacity_report(event)
     other = other_modality(reg.modality)
@@ -232,20 +244,20 @@ def _render_manage(reg: Registration, token: str, status: int = 200, cancel_form
 
 
 @bp.route("/r/<token>")
-def manage(token: str):
+def manage(token: str) -> Response:
     reg = _by_token(token)
     return _render_manage(reg, token)
 
 
 @bp.route("/r/<token>/modality", methods=["POST"])
-def manage_modality(token: str):
+def manage_modality(token: str) -> Response:
     reg = _by_token(token)
     form = SwitchModalityForm()
     if not form.validate_on_submit():
         flash("The form could not be sent. Try again.", "error")
         return _no_store(redirect(url_for("registration.manage", token=token)))
     try:
-        reg = services.switch_modality(reg.id, form.modality.data)
+        reg = services.switch_modality(reg.id, request.form.get("modality", ""))
     except DomainError as exc:
         flash(exc.message, "error")
         return _no_store(redirect(url_for("registration.manage", token=token)))
@@ -254,7 +266,7 @@ def manage_modality(token: str):
 
 
 @bp.route("/r/<token>/cancel", methods=["POST"])
-def manage_cancel(token: str):
+def manage_cancel(token: str) -> Response:
     reg = _by_token(token)
     form = CancelForm()
     if not form.validate_on_submit():
@@ -269,13 +281,13 @@ def manage_cancel(token: str):
 
 
 @bp.route("/r/<token>/register-again", methods=["POST"])
-def manage_register_again(token: str):
+def manage_register_again(token: str) -> Response:
     reg = _by_token(token)
     form = RegisterAgainForm()
     if not form.validate_on_submit():
         return _render_manage(reg, token, 422, again_form=form)
     try:
-        reg, new = services.register_again(reg.id, if_full=form.if_full.data or None)
+        reg, new = services.register_again(reg.id, if_full=request.form.get("if_full") or None)
     except ValidationFailed as exc:
         apply_errors(form, exc)
         return _render_manage(reg, token, 422, again_form=form)
@@ -288,7 +300,7 @@ def manage_register_again(token: str):
 
 
 @bp.route("/r/<token>/leaked", methods=["POST"])
-def manage_leaked(token: str):
+def manage_leaked(token: str) -> Response:
     reg = _by_token(token)
     form = LeakForm()
     if not form.validate_on_submit():
@@ -316,27 +328,24 @@ def _reg_or_404(event: Event, reg_id: int) -> Registration:
 
 @bp.route("/events/<slug>/registrations/")
 @event_required(Need.MANAGE)
-def registrants(event: Event):
+def registrants(event: Event) -> ResponseReturnValue:
     filters = Filters.from_args(request.args)
     counts = services.status_counts(event)
-    q = services.registrant_query(event, filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    try:
-        page = min(max(1, int(request.args.get("page", 1))), pages)
-    except ValueError:
-        page = 1
-    rows = db.session.execute(q.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render_template("registration/registrants.html", event=event, rows=rows,
-                           filters=filters, args=filters.as_args(), total=total, page=page,
-                           pages=pages, report=capacity_report(event, counts), counts=_by_value(counts),
+    # A page that is not a number, or is past the end, shows the first or last one.
+    requested = request.args.get("page", 1, type=int) or 1
+    found = services.registrant_page(event, filters, page=max(1, requested),
+                                     per_page=PAGE_SIZE, clamp=True)
+    return render_template("registration/registrants.html", event=event, rows=found.rows,
+                           filters=filters, args=filters.as_args(), total=found.total,
+                           page=found.page, pages=found.pages,
+                           report=capacity_report(event, counts), counts=_by_value(counts),
                            status_choices=RegistrationStatus.choices(),
                            category_choices=Category.choices())
 
 
 @bp.route("/events/<slug>/registrations/export.csv")
 @event_required(Need.MANAGE)
-def export_csv(event: Event):
+def export_csv(event: Event) -> ResponseReturnValue:
     filters = Filters.from_args(request.args)
     rows = db.session.execute(services.registrant_query(event, filters)).all()
     return csv_response(registrants_csv(event, rows), f"{event.slug}-registrations.csv")
@@ -344,16 +353,15 @@ def export_csv(event: Event):
 
 @bp.route("/events/<slug>/registrations/new", methods=["GET", "POST"])
 @event_required(Need.MANAGE)
-def add(event: Event):
+def add(event: Event) -> ResponseReturnValue:
     form = ManualRegistrationForm()
     form.modality.choices = _modality_choices(event)
     if request.method == "GET" and not form.modality.data:
         form.modality.data = form.modality.choices[0][0] if form.modality.choices else None
     if form.validate_on_submit():
         try:
-            reg = services.add_by_hand(event, form.data_for_service(), acting_user(),
-                                       over_capacity=form.over_capacity.data,
-                                       if_full=form.if_full.data or None)
+            reg = services.add_by_hand(event, form_input(_REGISTRATION, request.form),
+                                       require_user(), over_capacity=bool(form.over_capacity.data))
         except DomainError as exc:
             apply_errors(form, exc)
             return render_template("registration/add.html", event=event, form=form), \
@@ -368,14 +376,15 @@ def add(event: Event):
 
 @bp.route("/events/<slug>/registrations/<int:reg_id>")
 @event_required(Need.MANAGE)
-def detail(event: Event, reg_id: int):
+def detail(event: Event, reg_id: int) -> ResponseReturnValue:
     reg = _reg_or_404(event, reg_id)
     return render_template("registration/detail.html", event=event, reg=reg,
                            category_form=CategoryForm(category=reg.category.value),
                            erase_form=ConfirmForm())
 
 
-def _organizer_action(event: Event, reg_id: int, action, done: str):
+def _organizer_action(event: Event, reg_id: int, action: Callable[[], object],
+                      done: str) -> Response:
     from ..auth.forms import EmptyForm
 
     _reg_or_404(event, reg_id)
@@ -393,28 +402,28 @@ def _organizer_action(event: Event, reg_id: int, action, done: str):
 
 @bp.route("/events/<slug>/registrations/<int:reg_id>/approve", methods=["POST"])
 @event_required(Need.MANAGE)
-def approve(event: Event, reg_id: int):
+def approve(event: Event, reg_id: int) -> Response:
     return _organizer_action(event, reg_id,
-                             lambda: services.approve(event, reg_id, acting_user()),
+                             lambda: services.approve(event, reg_id, require_user()),
                              "Approved; the person has been told.")
 
 
 @bp.route("/events/<slug>/registrations/<int:reg_id>/decline", methods=["POST"])
 @event_required(Need.MANAGE)
-def decline(event: Event, reg_id: int):
+def decline(event: Event, reg_id: int) -> Response:
     return _organizer_action(event, reg_id,
-                             lambda: services.decline(event, reg_id, acting_user()),
+                             lambda: services.decline(event, reg_id, require_user()),
                              "Declined; the person has been told.")
 
 
 @bp.route("/events/<slug>/registrations/<int:reg_id>/category", methods=["POST"])
 @event_required(Need.MANAGE)
-def set_category(event: Event, reg_id: int):
+def set_category(event: Event, reg_id: int) -> Response:
     _reg_or_404(event, reg_id)
     form = CategoryForm()
     if form.validate_on_submit():
         try:
-            services.change_category(event, reg_id, form.category.data)
+            services.change_category(event, reg_id, request.form.get("category", ""))
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -426,7 +435,7 @@ def set_category(event: Event, reg_id: int):
 
 @bp.route("/events/<slug>/registrations/<int:reg_id>/erase", methods=["POST"])
 @event_required(Need.MANAGE)
-def erase(event: Event, reg_id: int):
+def erase(event: Event, reg_id: int) -> ResponseReturnValue:
     reg = _reg_or_404(event, reg_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -434,7 +443,7 @@ def erase(event: Event, reg_id: int):
                                category_form=CategoryForm(category=reg.category.value),
                                erase_form=form), 422
     try:
-        services.erase(event, reg_id, acting_user())
+        services.erase(event, reg_id, require_user())
     except DomainError as exc:
         flash(exc.message, "error")
     else:
@@ -444,17 +453,17 @@ def erase(event: Event, reg_id: int):
 
 @bp.route("/events/<slug>/registrations/speakers", methods=["GET", "POST"])
 @event_required(Need.MANAGE)
-def speakers(event: Event):
+def speakers(event: Event) -> ResponseReturnValue:
     form = SpeakersForm()
-    errors: dict = {}
+    errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         emails = {}
         for key, value in request.form.items():
             if key.startswith("email_") and key[6:].isdigit():
                 emails[int(key[6:])] = value[:254]
         try:
-            report = services.register_speakers(event, emails, acting_user(),
-                                                over_capacity=form.over_capacity.data)
+            report = services.register_speakers(event, emails, require_user(),
+                                                over_capacity=bool(form.over_capacity.data))
         except DomainError as exc:
             errors = exc.fields or {"_": [exc.message]}
         else:
@@ -470,13 +479,14 @@ def speakers(event: Event):
 
 @bp.route("/events/<slug>/registrations/message", methods=["GET", "POST"])
 @event_required(Need.MANAGE)
-def message(event: Event):
+def message(event: Event) -> ResponseReturnValue:
     form = MessageForm(request.form if request.method == "POST" else request.args)
     if request.method == "POST" and form.validate_on_submit():
-        filters = Filters.from_args({"modality": form.modality.data, "status": form.status.data,
-                                     "category": form.category.data})
+        filters = Filters.from_args({k: request.form.get(k) for k in
+                                     ("modality", "status", "category")})
         try:
-            n = services.write_to_group(event, filters, form.subject.data, form.body.data)
+            n = services.write_to_group(event, filters, request.form.get("subject", ""),
+                                        request.form.get("body", ""))
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -488,7 +498,7 @@ def message(event: Event):
 
 @bp.route("/events/<slug>/outbox")
 @event_required(Need.MANAGE)
-def outbox(event: Event):
+def outbox(event: Event) -> ResponseReturnValue:
     from ..auth.forms import EmptyForm
 
     return render_template("registration/outbox.html", event=event,
@@ -498,7 +508,7 @@ def outbox(event: Event):
 
 @bp.route("/events/<slug>/outbox/<int:message_id>/retry", methods=["POST"])
 @event_required(Need.MANAGE)
-def outbox_retry(event: Event, message_id: int):
+def outbox_retry(event: Event, message_id: int) -> ResponseReturnValue:
     from ..auth.forms import EmptyForm
 
     if EmptyForm().validate_on_submit():
@@ -512,12 +522,12 @@ def outbox_retry(event: Event, message_id: int):
 # ------------------------------------------------------------------ console panel and demo
 
 
-def _by_value(counts: dict) -> dict:
+def _by_value(counts: dict[Modality, dict[RegistrationStatus, int]]) -> dict[str, dict[str, int]]:
     """{Modality: {Status: n}} -> {"in_person": {"confirmed": n}} for templates."""
     return {m.value: {s.value: n for s, n in per.items()} for m, per in counts.items()}
 
 
-def _panel_context(event: Event) -> dict:
+def _panel_context(event: Event) -> dict[str, Any]:
     counts = services.status_counts(event)
     outbox = services.outbox_counts(event)
     return {"reg_panel": {"report": capacity_report(event, counts), "counts_by_value": _by_value(counts),
