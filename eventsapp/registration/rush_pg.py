@@ -281,7 +281,7 @@ def register_pg(event_id: int, reg: Registration, token: str, *, if_full: IfFull
         .execution_options(populate_existing=True)).one_or_none()
     if row is None:
         raise NotFound("No such event.")
-    event, xmin = row.tuple()
+    event, xmin = row
     require_open(event, now)
     require_offered(event, reg.modality)
     created = utcnow()
