@@ -310,6 +310,24 @@ def test_control_characters_are_stripped(client, db, make_event):
     assert "\n" not in reg.name and "\r" not in reg.name
 
 
+def test_country_is_stored_as_its_code_and_shown_by_name(client, db, make_event):
+    event = make_event()
+    page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert '<select' in page and '<option value="RW">Rwanda</option>' in page
+    client.post(f"/events/{event.slug}/register", data=form(country="RW"))
+    [reg] = regs(db, event)
+    assert reg.country == "RW"
+    listed = client.get(f"/events/{event.slug}/participants").get_data(as_text=True)
+    assert "<td>Rwanda</td>" in listed
+
+
+def test_unknown_country_is_refused_with_a_message(client, db, make_event):
+    event = make_event()
+    resp = client.post(f"/events/{event.slug}/register", data=form(country="Atlantis"))
+    assert resp.status_code == 422 and "Unknown country" in resp.get_data(as_text=True)
+    assert regs(db, event) == [] and mails(db) == []
+
+
 def test_participant_category_cannot_be_chosen_by_the_public(client, db, make_event):
     event = make_event()
     client.post(f"/events/{event.slug}/register", data=form(category="vip"))

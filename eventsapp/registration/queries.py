@@ -70,6 +70,16 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _country_codes(text: str) -> list[str]:
+    """The codes a search may mean: the country it names, if it names one."""
+    from ..countries import UnknownCountry, to_code
+
+    try:
+        return [to_code(text)]
+    except UnknownCountry:
+        return []
+
+
 def registrant_query(event: Event, filters: Filters) -> sa.Select:
     """Registrations of the event matching ``filters``, newest last, with a
     ``checked_in`` column (one query, whatever the number of rows)."""
@@ -78,7 +88,8 @@ def registrant_query(event: Event, filters: Filters) -> sa.Select:
     if filters.q:
         like = f"%{_escape_like(filters.q.lower())}%"
         q = q.where(sa.or_(*(sa.func.lower(col).like(like, escape="\\") for col in (
-            Registration.name, Registration.email, Registration.organization, Registration.country))))
+            Registration.name, Registration.email, Registration.organization)),
+            Registration.country.in_(_country_codes(filters.q))))
     if filters.modality is not None:
         q = q.where(Registration.modality == filters.modality)
     if filters.status is not None:
