@@ -192,8 +192,8 @@ def speakers(event: Event) -> ResponseReturnValue:
     if form.validate_on_submit():
         emails = {}
         for key, value in request.form.items():
-            if key.startswith("email_") and key[6:].isdigit():
-                emails[int(key[6:])] = value[:254]
+            if key.startswith("email_") and key[6:].isdigit() and len(key) < 20:
+                emails[int(key[6:])] = value  # checked by the registration schema
         try:
             report = services.register_speakers(event, emails, require_user(),
                                                 over_capacity=bool(form.over_capacity.data))
