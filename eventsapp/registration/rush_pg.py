@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from functools import cache
+from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -177,7 +177,7 @@ def _compile(statement: sa.Select[Any], dialect: Dialect) -> _Compiled:
     return _Compiled(statement, compiled, processors)
 
 
-@cache
+@lru_cache(maxsize=8)  # one entry per engine (tests make many)
 def statements(dialect: Dialect) -> tuple[_Compiled, _Compiled]:
     """The lock and the place-and-insert statements, compiled once per dialect."""
     return _compile(lock_statement(), dialect), _compile(place_statement(), dialect)
