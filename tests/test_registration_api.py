@@ -191,3 +191,32 @@ def test_openapi_documents_the_registration_endpoints(client):
     path = spec["paths"]["/api/v1/events/{slug}/registrations"]
     assert {"get", "post"} <= set(path)
     assert "201" in path["post"]["responses"] and "202" in path["post"]["responses"]
+
+
+def test_openapi_body_is_the_registration_schema(client):
+    """The documented body is the one schema every registration input loads through:
+    its limits, choices and country format, as the form enforces them."""
+    from eventsapp.registration.schemas import NAME_MAX, NEEDS_MAX
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    post = spec["paths"]["/api/v1/events/{slug}/registrations"]["post"]
+    ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+    assert body["name"]["maxLength"] == NAME_MAX and body["needs"]["maxLength"] == NEEDS_MAX
+    assert body["modality"]["enum"] == ["in_person", "online"]
+    assert body["if_full"]["enum"] == ["waitlist", "switch", "reject"]
+    assert body["country"]["pattern"] == "^([A-Z]{2})?$"
+    assert "category" not in body  # organizers only
+
+
+def test_api_refuses_what_the_form_refuses(client, db, make_event):
+    event = make_event()
+    resp = client.post(url(event), json=body(name="x" * 201, country="Atlantis"))
+    assert resp.status_code == 422
+    fields = resp.get_json()["error"]["fields"]
+    assert fields["name"] == ["At most 200 characters."]
+    assert "Unknown country" in fields["country"][0]
+    ok = client.post(url(event), json=body(country="Rwanda"))
+    assert ok.status_code == 201
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Registration.country)) == "RW"

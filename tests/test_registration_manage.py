@@ -162,6 +162,7 @@ def test_cancelling_online_does_not_promote_in_person(client, db, make_event, ad
     online, token = add_reg(event, modality=Modality.ONLINE)
     resp = client.post(f"/r/{token}/cancel", data={"confirm": "y"})
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/r/{token}")
+    assert "Your registration is cancelled." in client.get(f"/r/{token}").get_data(as_text=True)
     # The online cancellation is done and told ...
     assert reload(db, online).status is RegistrationStatus.CANCELLED
     assert kinds(db, online.email) == ["registration_cancelled"]
