@@ -52,8 +52,7 @@ def load_sample_registrations(created: list[str]) -> None:
         db.session.add(Registration(
             event_id=event.id, name=f"Sample Attendee {n}", email=email,
             organization=f"Sample Organization {n}", position="Participant (sample)",
-            country=["Kenya", "Rwanda", "Switzerland", "Brazil", "India", "Senegal",
-                     "Luxembourg", "Viet Nam"][n - 1],
+            country=["KE", "RW", "CH", "BR", "IN", "SN", "LU", "VN"][n - 1],  # ISO 3166-1
             stakeholder_type=stakeholder, modality=modality, category=Category.PARTICIPANT,
             status=status, consent_listed=listed, source="demo",
             manage_token_hash=hash_token(new_token()),
