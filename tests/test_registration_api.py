@@ -13,6 +13,12 @@ from eventsapp.models import (
     RegistrationStatus,
 )
 from eventsapp.security import hash_token
+from tests.support.registration_paths import fast_path  # noqa: F401 - a fixture
+
+
+@pytest.fixture
+def app_config(app_config, fast_path):  # noqa: F811 - every test here, over both paths
+    return {**app_config, "REGISTRATION_FAST_PATH": fast_path}
 
 
 def body(email="api@example.org", **kw):
@@ -91,10 +97,38 @@ def test_post_bad_input_is_422_with_field_errors(client, db, make_event, payload
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
 
 
-def test_post_malformed_json_is_400(client, make_event):
+def test_post_malformed_json_is_400(client, db, make_event):
     event = make_event()
     resp = client.post(url(event), data="{not json", content_type="application/json")
-    assert resp.status_code in (400, 422) and "error" in resp.get_json()
+    assert resp.status_code == 400
+    error = resp.get_json()["error"]
+    # The caller is told what is wrong with the body, and nothing is written or mailed.
+    assert error["code"] == "bad_request" and "not valid JSON" in error["message"]
+    assert "json" in error["fields"]
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_get_refuses_unknown_filters_and_pages_out_of_bounds(client, make_event, make_user,
+                                                               api_token):
+    event = make_event()
+    headers = api_token(make_user(organizer_of=event))
+    for query, field in (("modality=bogus", "modality"), ("status=lost", "status"),
+                         ("category=alien", "category"), ("per_page=501", "per_page"),
+                         ("per_page=0", "per_page"), ("page=0", "page")):
+        resp = client.get(f"{url(event)}?{query}", headers=headers)
+        assert resp.status_code == 422, query
+        assert field in resp.get_json()["error"]["fields"], query
+
+
+def test_openapi_declares_the_list_query(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    params = {p["name"]: p for p in
+              spec["paths"]["/api/v1/events/{slug}/registrations"]["get"]["parameters"]}
+    assert params["modality"]["schema"]["enum"] == ["in_person", "online"]
+    assert params["per_page"]["schema"]["maximum"] == 500
+    assert params["per_page"]["schema"]["minimum"] == 1
 
 
 def test_post_closed_event_is_409_and_unknown_event_404(client, make_event):
@@ -157,3 +191,32 @@ def test_openapi_documents_the_registration_endpoints(client):
     path = spec["paths"]["/api/v1/events/{slug}/registrations"]
     assert {"get", "post"} <= set(path)
     assert "201" in path["post"]["responses"] and "202" in path["post"]["responses"]
+
+
+def test_openapi_body_is_the_registration_schema(client):
+    """The documented body is the one schema every registration input loads through:
+    its limits, choices and country format, as the form enforces them."""
+    from eventsapp.registration.schemas import NAME_MAX, NEEDS_MAX
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    post = spec["paths"]["/api/v1/events/{slug}/registrations"]["post"]
+    ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+    assert body["name"]["maxLength"] == NAME_MAX and body["needs"]["maxLength"] == NEEDS_MAX
+    assert body["modality"]["enum"] == ["in_person", "online"]
+    assert body["if_full"]["enum"] == ["waitlist", "switch", "reject"]
+    assert body["country"]["pattern"] == "^([A-Z]{2})?$"
+    assert "category" not in body  # organizers only
+
+
+def test_api_refuses_what_the_form_refuses(client, db, make_event):
+    event = make_event()
+    resp = client.post(url(event), json=body(name="x" * 201, country="Atlantis"))
+    assert resp.status_code == 422
+    fields = resp.get_json()["error"]["fields"]
+    assert fields["name"] == ["At most 200 characters."]
+    assert "Unknown country" in fields["country"][0]
+    ok = client.post(url(event), json=body(country="Rwanda"))
+    assert ok.status_code == 201
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Registration.country)) == "RW"

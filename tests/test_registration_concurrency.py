@@ -20,12 +20,14 @@ from eventsapp.models import (
     RegistrationStatus,
 )
 from eventsapp.security import hash_token
+from tests.support.registration_paths import fast_path  # noqa: F401 - a fixture
 
 
 @pytest.fixture
-def app_config(app_config):
+def app_config(app_config, fast_path):  # noqa: F811 - the fixture, over both paths
     # Every thread comes from 127.0.0.1: lift the per-address limit for this module only.
-    return {**app_config, "REGISTRATION_RATE_LIMIT": "10000 per minute"}
+    return {**app_config, "REGISTRATION_RATE_LIMIT": "10000 per minute",
+            "REGISTRATION_FAST_PATH": fast_path}
 
 
 def bulk(db, event, n, *, status=RegistrationStatus.CONFIRMED, modality=Modality.IN_PERSON,

@@ -17,6 +17,12 @@ from eventsapp.models import (
     RegistrationStatus,
 )
 from eventsapp.security import hash_token
+from tests.support.registration_paths import fast_path  # noqa: F401 - a fixture
+
+
+@pytest.fixture
+def app_config(app_config, fast_path):  # noqa: F811 - every test here, over both paths
+    return {**app_config, "REGISTRATION_FAST_PATH": fast_path}
 
 MANAGE_LINK = re.compile(r"https?://[^/\s]+/r/([A-Za-z0-9_\-]+)")
 
@@ -201,7 +207,10 @@ def test_event_without_close_date_closes_when_it_ends(client, db, make_event):
     now = datetime.now(UTC)
     event = make_event(starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=1),
                        registration_closes_at=None)
-    assert client.post(f"/events/{event.slug}/register", data=form()).status_code == 409
+    resp = client.post(f"/events/{event.slug}/register", data=form())
+    assert resp.status_code == 409
+    assert "Registration is closed." in resp.get_data(as_text=True)
+    assert regs(db, event) == [] and mails(db) == []
 
 
 def test_draft_event_registration_is_hidden(client, make_event):
@@ -299,6 +308,24 @@ def test_control_characters_are_stripped(client, db, make_event):
     client.post(f"/events/{event.slug}/register", data=form(name="Ada\r\nBcc: x@evil.org"))
     [reg] = regs(db, event)
     assert "\n" not in reg.name and "\r" not in reg.name
+
+
+def test_country_is_stored_as_its_code_and_shown_by_name(client, db, make_event):
+    event = make_event()
+    page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert '<select' in page and '<option value="RW">Rwanda</option>' in page
+    client.post(f"/events/{event.slug}/register", data=form(country="RW"))
+    [reg] = regs(db, event)
+    assert reg.country == "RW"
+    listed = client.get(f"/events/{event.slug}/participants").get_data(as_text=True)
+    assert "<td>Rwanda</td>" in listed
+
+
+def test_unknown_country_is_refused_with_a_message(client, db, make_event):
+    event = make_event()
+    resp = client.post(f"/events/{event.slug}/register", data=form(country="Atlantis"))
+    assert resp.status_code == 422 and "Unknown country" in resp.get_data(as_text=True)
+    assert regs(db, event) == [] and mails(db) == []
 
 
 def test_participant_category_cannot_be_chosen_by_the_public(client, db, make_event):

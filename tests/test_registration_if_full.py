@@ -8,6 +8,12 @@ import sqlalchemy as sa
 from eventsapp.errors import ValidationFailed
 from eventsapp.models import Registration, RegistrationStatus
 from eventsapp.registration import services
+from tests.support.registration_paths import fast_path  # noqa: F401 - a fixture
+
+
+@pytest.fixture
+def app_config(app_config, fast_path):  # noqa: F811 - every test here, over both paths
+    return {**app_config, "REGISTRATION_FAST_PATH": fast_path}
 
 FORM = {"name": "Ada Lovelace", "email": "ada@example.org", "modality": "in_person",
         "if_full": "bogus", "nonce": "n1"}

@@ -159,9 +159,16 @@ def test_cancelling_online_does_not_promote_in_person(client, db, make_event, ad
     event = make_event(capacity_in_person=1)
     add_reg(event)
     waiting, _ = add_reg(event, status=RegistrationStatus.WAITLISTED)
-    _online, token = add_reg(event, modality=Modality.ONLINE)
-    client.post(f"/r/{token}/cancel", data={"confirm": "y"})
+    online, token = add_reg(event, modality=Modality.ONLINE)
+    resp = client.post(f"/r/{token}/cancel", data={"confirm": "y"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/r/{token}")
+    assert "Your registration is cancelled." in client.get(f"/r/{token}").get_data(as_text=True)
+    # The online cancellation is done and told ...
+    assert reload(db, online).status is RegistrationStatus.CANCELLED
+    assert kinds(db, online.email) == ["registration_cancelled"]
+    # ... and the in-person waiting list is untouched: no place was freed there.
     assert reload(db, waiting).status is RegistrationStatus.WAITLISTED
+    assert kinds(db, waiting.email) == []
 
 
 def test_register_again_after_cancelling(client, db, make_event, add_reg):

@@ -116,6 +116,31 @@ def test_registrant_list_query_count_does_not_grow_with_rows(organizer_client, d
     assert many.count == few.count
 
 
+def test_registrant_list_pages(organizer_client, db, monkeypatch):
+    from eventsapp.registration import organizer_routes
+
+    monkeypatch.setattr(organizer_routes, "PAGE_SIZE", 2)  # read by the view at each request
+    event, client, _ = organizer_client()
+    for i in range(5):
+        db.session.add(Registration(
+            event_id=event.id, name=f"Row {i}", email=f"row{i}@example.org",
+            modality=Modality.IN_PERSON, status=RegistrationStatus.CONFIRMED,
+            manage_token_hash=hash_token(new_token()),
+            created_at=datetime.now(UTC) + timedelta(seconds=i)))
+    db.session.commit()
+    base = f"/events/{event.slug}/registrations/"
+
+    def shown(query):
+        text = client.get(base + query).get_data(as_text=True)
+        return [f"Row {i}" for i in range(5) if f"Row {i}<" in text], text
+
+    rows, text = shown("?page=2")
+    assert rows == ["Row 2", "Row 3"] and "Page 2 of 3" in text
+    assert shown("?page=99")[0] == ["Row 4"]  # past the end: the last page
+    assert shown("?page=abc")[0] == ["Row 0", "Row 1"]  # not a number: the first
+    assert shown("?page=-3")[0] == ["Row 0", "Row 1"]
+
+
 # ------------------------------------------------------------------ approve, decline, category
 
 

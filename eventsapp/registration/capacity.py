@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, overload
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
 from ..models import Event, Modality, Registration, RegistrationStatus, utcnow
@@ -27,6 +29,39 @@ def other_modality(modality: Modality) -> Modality:
     return Modality.ONLINE if modality is Modality.IN_PERSON else Modality.IN_PERSON
 
 
+@overload
+def room_condition(confirmed: int, capacity: int | None) -> bool: ...
+@overload
+def room_condition(confirmed: ColumnElement[Any], capacity: int | None | ColumnElement[Any]
+                   ) -> ColumnElement[bool]: ...
+
+
+def room_condition(confirmed: Any, capacity: Any) -> Any:
+    """The capacity rule, the one place it is written: a modality has room when it has
+    no limit or fewer confirmed registrations (over-capacity ones included) than its
+    capacity. On counted values (the general path) or on SQL expressions (the
+    PostgreSQL rush path decides inside its INSERT); a SQL ``capacity`` may be NULL."""
+    if capacity is None:
+        return True if isinstance(confirmed, int) else sa.true()
+    if isinstance(capacity, ColumnElement):
+        return sa.or_(capacity.is_(None), confirmed < capacity)
+    return confirmed < capacity
+
+
+def counts_select(event_id: Any, modality: Any) -> sa.Select:
+    """One row: the ``confirmed`` and ``waitlisted`` counts of one modality of an event
+    (values or bound parameters); the general path and the rush path both count so."""
+    return sa.select(
+        sa.func.count().filter(Registration.status == RegistrationStatus.CONFIRMED)
+        .label("confirmed"),
+        sa.func.count().filter(Registration.status == RegistrationStatus.WAITLISTED)
+        .label("waitlisted"),
+    ).where(Registration.event_id == event_id, Registration.modality == modality,
+            # Not IN (...): an expanding parameter would not survive compiling once.
+            sa.or_(Registration.status == RegistrationStatus.CONFIRMED,
+                   Registration.status == RegistrationStatus.WAITLISTED))
+
+
 @dataclass
 class Places:
     """One modality's confirmed and waitlisted counts against its capacity (None: no limit)."""
@@ -42,17 +77,11 @@ class Places:
 
     @property
     def has_room(self) -> bool:
-        return self.capacity is None or self.confirmed < self.capacity
+        return room_condition(self.confirmed, self.capacity)
 
 
 # Built once: the statements run under the event lock, so their construction should not.
-_COUNTS = (
-    sa.select(Registration.status, sa.func.count())
-    .where(Registration.event_id == sa.bindparam("event_id"),
-           Registration.modality == sa.bindparam("modality"),
-           Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]))
-    .group_by(Registration.status)
-)
+_COUNTS = counts_select(sa.bindparam("event_id"), sa.bindparam("modality"))
 _WAITING = (
     sa.select(Registration)
     .where(Registration.event_id == sa.bindparam("event_id"),
@@ -65,9 +94,8 @@ _WAITING = (
 
 def places(event: Event, modality: Modality) -> Places:
     """Confirmed and waitlisted counts of one modality, in one query."""
-    counts = dict(db.session.execute(_COUNTS, {"event_id": event.id, "modality": modality}).all())
-    return Places(capacity_of(event, modality), counts.get(RegistrationStatus.CONFIRMED, 0),
-                  counts.get(RegistrationStatus.WAITLISTED, 0))
+    row = db.session.execute(_COUNTS, {"event_id": event.id, "modality": modality}).one()
+    return Places(capacity_of(event, modality), row.confirmed, row.waitlisted)
 
 
 def confirmed_count(event_id: int, modality: Modality) -> int:

@@ -1,5 +1,6 @@
-"""Registration forms. Field rules live in services.clean(); the forms add labels,
-browser hints and the CSRF token, and stay lenient so the service gives the messages."""
+"""Registration forms: labels, widgets, choices for display and the CSRF token. Field
+rules live in ``schemas`` (the view or the service loads the input through them); the
+``maxlength`` hints are read from the schema's fields."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -12,9 +13,22 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired
 
+from .. import countries
 from ..models import Category, Modality, RegistrationStatus, StakeholderType
+from .schemas import MessageSchema, RegistrationSchema
+
+_REG = RegistrationSchema().fields
+_MSG = MessageSchema().fields
+
+
+def _max(fields: dict, name: str) -> int:
+    return int(fields[name].max_length)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + countries.choices()
 
 IF_FULL_CHOICES = [
     ("waitlist", "Join the waiting list: you get a place as soon as one is free, and we tell you"),
@@ -23,34 +37,28 @@ IF_FULL_CHOICES = [
 
 
 class RegistrationForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=200)],
-                       render_kw={"autocomplete": "name", "maxlength": 200})
-    email = EmailField("Email", validators=[DataRequired("Enter your email address."), Length(max=254)],
-                       render_kw={"autocomplete": "email", "maxlength": 254})
-    organization = StringField("Organization", validators=[Length(max=200)],
-                               render_kw={"autocomplete": "organization", "maxlength": 200})
-    position = StringField("Position", validators=[Length(max=200)],
-                           render_kw={"autocomplete": "organization-title", "maxlength": 200})
-    country = StringField("Country", validators=[Length(max=100)],
-                          render_kw={"autocomplete": "country-name", "maxlength": 100})
+    name = StringField("Full name", render_kw={"autocomplete": "name",
+                                               "maxlength": _max(_REG, "name")})
+    email = EmailField("Email", render_kw={"autocomplete": "email"})
+    organization = StringField("Organization", render_kw={
+        "autocomplete": "organization", "maxlength": _max(_REG, "organization")})
+    position = StringField("Position", render_kw={
+        "autocomplete": "organization-title", "maxlength": _max(_REG, "position")})
+    country = SelectField("Country", choices=country_choices, validate_choice=False,
+                          render_kw={"autocomplete": "country"})
     stakeholder_type = SelectField("Stakeholder type",
                                    choices=[("", "Choose…")] + StakeholderType.choices(),
                                    validate_choice=False)
     modality = RadioField("How will you take part?", choices=Modality.choices(),
                           validate_choice=False)
     if_full = RadioField("If in-person places are full", choices=IF_FULL_CHOICES,
-                         validate_choice=False, validators=[Optional()])
-    needs = TextAreaField("Accessibility or dietary needs", validators=[Length(max=2000)],
-                          render_kw={"maxlength": 2000, "rows": 3})
+                         validate_choice=False)
+    needs = TextAreaField("Accessibility or dietary needs",
+                          render_kw={"maxlength": _max(_REG, "needs"), "rows": 3})
     consent_listed = BooleanField("List my name, organization and country in the public "
                                   "participant list")
     # A random value per rendered form: the same form sent twice is recognised.
     nonce = HiddenField()
-
-    def data_for_service(self) -> dict:
-        return {k: getattr(self, k).data for k in (
-            "name", "email", "organization", "position", "country", "stakeholder_type",
-            "modality", "needs", "consent_listed")}
 
 
 class ManualRegistrationForm(RegistrationForm):
@@ -60,16 +68,11 @@ class ManualRegistrationForm(RegistrationForm):
                                  "when the modality is full")
     if_full = RadioField("If full and not over capacity", choices=[
         ("waitlist", "Put them on the waiting list"), ("switch", "Register them for the other modality")],
-        validate_choice=False, validators=[Optional()])
-
-    def data_for_service(self) -> dict:
-        data = super().data_for_service()
-        data["category"] = self.category.data
-        return data
+        validate_choice=False)
 
 
 class SwitchModalityForm(FlaskForm):
-    modality = HiddenField(validators=[DataRequired()])
+    modality = HiddenField()
 
 
 class CancelForm(FlaskForm):
@@ -79,7 +82,7 @@ class CancelForm(FlaskForm):
 
 class RegisterAgainForm(FlaskForm):
     if_full = RadioField("If places are full", choices=IF_FULL_CHOICES, default="waitlist",
-                         validate_choice=False, validators=[Optional()])
+                         validate_choice=False)
 
 
 class LeakForm(FlaskForm):
@@ -90,9 +93,7 @@ class LeakForm(FlaskForm):
 
 
 class LostLinkForm(FlaskForm):
-    email = EmailField("Email you registered with",
-                       validators=[DataRequired("Enter your email address."), Length(max=254)],
-                       render_kw={"autocomplete": "email"})
+    email = EmailField("Email you registered with", render_kw={"autocomplete": "email"})
 
 
 class CategoryForm(FlaskForm):
@@ -113,9 +114,8 @@ class MessageForm(FlaskForm):
                          + RegistrationStatus.choices(), validate_choice=False)
     category = SelectField("Category", choices=[("", "Any")] + Category.choices(),
                            validate_choice=False)
-    subject = StringField("Subject", validators=[DataRequired("Enter a subject."), Length(max=200)])
-    body = TextAreaField("Message", validators=[DataRequired("Enter a message."), Length(max=20000)],
-                         render_kw={"rows": 10})
+    subject = StringField("Subject", render_kw={"maxlength": _max(_MSG, "subject")})
+    body = TextAreaField("Message", render_kw={"rows": 10, "maxlength": _max(_MSG, "body")})
 
 
 class SpeakersForm(FlaskForm):

@@ -1,0 +1,124 @@
+"""What a registered person does from the private manage page: switch modality,
+cancel, register again."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..db_tx import lock_event, use_case
+from ..errors import Conflict, NotFound
+from ..extensions import db
+from ..models import Event, Modality, Registration, RegistrationStatus, utcnow
+from . import links, mails
+from .capacity import has_room, promote_waitlisted
+from .placing import Full, apply_status, kill_secrets, mail_promoted, new_secrets, place, status_mail
+from .queries import ACTIVE
+from .schemas import IfFull, ModalitySchema, load, parse_if_full
+from .window import require_offered, require_open
+
+
+def locked(registration_id: int) -> tuple[Event, Registration]:
+    """Lock the registration's event, then read the registration afresh."""
+    event_id = db.session.scalar(sa.select(Registration.event_id).where(
+        Registration.id == registration_id))
+    if event_id is None:
+        raise NotFound("No such registration.")
+    event = lock_event(event_id)
+    reg = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
+                            .execution_options(populate_existing=True))
+    if reg is None:
+        raise NotFound("No such registration.")
+    return event, reg
+
+
+@use_case
+def cancel(registration_id: int, *, now: datetime | None = None) -> Registration:
+    """Cancel; a freed place goes to the first on that modality's waiting list."""
+    now = now or utcnow()
+    event, reg = locked(registration_id)
+    if reg.status not in ACTIVE:
+        raise Conflict(f"This registration is already {reg.status.label.lower()}.",
+                       code="not_active")
+    was_confirmed = reg.status is RegistrationStatus.CONFIRMED
+    reg.status = RegistrationStatus.CANCELLED
+    reg.cancelled_at = now
+    reg.waitlisted_at = None
+    kill_secrets(reg)
+    db.session.flush()
+    mails.send("cancelled", reg, event)
+    if was_confirmed:
+        mail_promoted(event, promote_waitlisted(event, reg.modality, now))
+    return reg
+
+
+def switch_modality(registration_id: int, modality: Modality | str, *,
+                    now: datetime | None = None) -> Registration:
+    """Change in person <-> online, only where a place is free (under the lock)."""
+    now = now or utcnow()
+    new = load(ModalitySchema(), {"modality": getattr(modality, "value", modality)})["modality"]
+    reg, full = _switch_modality(registration_id, new, now)
+    if full is not None:
+        raise full  # after the commit: the promotions it made stand
+    return reg
+
+
+@use_case
+def _switch_modality(registration_id: int, new: Modality,
+                     now: datetime) -> tuple[Registration, Full | None]:
+    event, reg = locked(registration_id)
+    if reg.status not in ACTIVE:
+        raise Conflict(f"This registration is {reg.status.label.lower()}.", code="not_active")
+    if now >= event.ends_at:
+        raise Conflict("The event is over.", code="event_over")
+    require_offered(event, new)
+    if new is reg.modality:
+        return reg, None
+    old = reg.modality
+    if reg.status is RegistrationStatus.PENDING:
+        reg.modality = new
+    else:
+        # The new modality's waiting list keeps its turn before anyone switching in.
+        promoted = promote_waitlisted(event, new, now)
+        if not has_room(event, new):
+            mail_promoted(event, promoted)
+            # The promotions stand even though this switch fails: commit, then raise.
+            return reg, Full("In-person places are full." if new is Modality.IN_PERSON
+                             else "Online places are full.",
+                             fields={"modality": ["No place is free."]})
+        was_confirmed = reg.status is RegistrationStatus.CONFIRMED
+        reg.modality = new
+        apply_status(reg, RegistrationStatus.CONFIRMED, now)
+        db.session.flush()
+        if was_confirmed:
+            promoted += promote_waitlisted(event, old, now)
+        mail_promoted(event, promoted)
+    mails.send("modality_changed", reg, event)
+    return reg, None
+
+
+@use_case
+def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
+                   now: datetime | None = None) -> tuple[Registration, str]:
+    """A cancelled registration taken up again from its manage page (window open)."""
+    now = now or utcnow()
+    choice = parse_if_full(if_full)
+    event, reg = locked(registration_id)
+    if reg.status is not RegistrationStatus.CANCELLED or reg.erased_at:
+        raise Conflict("Only a cancelled registration can be taken up again.", code="not_cancelled")
+    require_open(event, now)
+    require_offered(event, reg.modality)
+    promoted: list[Registration] = []
+    if event.registration_requires_approval:
+        apply_status(reg, RegistrationStatus.PENDING, now)
+    else:
+        status, modality, _, promoted = place(event, reg.modality, choice, now=now)
+        reg.modality = modality
+        apply_status(reg, status, now)
+    reg.cancelled_at = None
+    token = new_secrets(reg)  # the page that asked gets the new link
+    links.drop_links(reg)  # and the extra links die with the old first one
+    db.session.flush()
+    mail_promoted(event, promoted)
+    mails.send(status_mail(reg.status), reg, event, token=token)
+    return reg, token

@@ -1,0 +1,144 @@
+"""What organizers do to registrations: approve, decline, change the category, add
+someone by hand, erase personal data."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..db_tx import lock_event, use_case
+from ..errors import Conflict, NotFound
+from ..extensions import db
+from ..models import Category, Event, OutboxMessage, Registration, RegistrationStatus, User, utcnow
+from ..security import new_token
+from . import links, mails
+from .capacity import promote_waitlisted
+from .manage import locked
+from .placing import apply_status, kill_secrets, mail_promoted, new_secrets, place, status_mail
+from .queries import ACTIVE
+from .register import fill, registration_by_email
+from .schemas import CategorySchema, IfFull, clean, load
+from .window import require_offered
+
+
+def _in_event(event: Event, registration_id: int) -> int:
+    found = db.session.scalar(sa.select(Registration.id).where(
+        Registration.id == registration_id, Registration.event_id == event.id))
+    if found is None:
+        raise NotFound("No such registration.")
+    return found
+
+
+def _fresh(registration_id: int) -> Registration:
+    reg = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
+                            .execution_options(populate_existing=True))
+    if reg is None:
+        raise NotFound("No such registration.")
+    return reg
+
+
+@use_case
+def approve(event: Event, registration_id: int, actor: User, *,
+            now: datetime | None = None) -> Registration:
+    """Approve a pending registration: confirmed if a place is free, else waiting list."""
+    now = now or utcnow()
+    _in_event(event, registration_id)
+    event, reg = locked(registration_id)
+    if reg.status is not RegistrationStatus.PENDING:
+        raise Conflict("Only a pending registration can be approved.", code="not_pending")
+    status, modality, _, promoted = place(event, reg.modality, IfFull.WAITLIST, now=now)
+    reg.modality = modality
+    apply_status(reg, status, now)
+    reg.decided_by_id = actor.id
+    db.session.flush()
+    mail_promoted(event, promoted)
+    mails.send("approved", reg, event)
+    return reg
+
+
+@use_case
+def decline(event: Event, registration_id: int, actor: User, *,
+            now: datetime | None = None) -> Registration:
+    """Decline a pending (or waitlisted, or confirmed) registration."""
+    now = now or utcnow()
+    _in_event(event, registration_id)
+    event, reg = locked(registration_id)
+    if reg.status not in ACTIVE:
+        raise Conflict(f"This registration is already {reg.status.label.lower()}.",
+                       code="not_active")
+    was_confirmed = reg.status is RegistrationStatus.CONFIRMED
+    reg.status = RegistrationStatus.DECLINED
+    reg.waitlisted_at = None
+    reg.decided_by_id = actor.id
+    kill_secrets(reg)
+    db.session.flush()
+    mails.send("declined", reg, event)
+    if was_confirmed:
+        mail_promoted(event, promote_waitlisted(event, reg.modality, now))
+    return reg
+
+
+@use_case
+def change_category(event: Event, registration_id: int, category: Category | str) -> Registration:
+    """Set a registration's category (participant, speaker, press, staff, VIP)."""
+    chosen = load(CategorySchema(), {"category": getattr(category, "value", category)})["category"]
+    _in_event(event, registration_id)
+    reg = _fresh(registration_id)
+    reg.category = chosen
+    return reg
+
+
+@use_case
+def add_by_hand(event: Event, raw: dict[str, Any], actor: User, *, over_capacity: bool = False,
+                if_full: IfFull | str | None = None, now: datetime | None = None) -> Registration:
+    """An organizer registers someone (a VIP, a speaker): no moderation; over capacity
+    only when ``over_capacity`` is set. The person gets the confirmation and the link."""
+    data, choice = clean(raw, if_full)
+    now = now or utcnow()
+    event = lock_event(event.id)
+    require_offered(event, data.modality)
+    if registration_by_email(event.id, data.email) is not None:
+        raise Conflict("This address is already registered for the event.",
+                       fields={"email": ["Already registered: find it in the list."]},
+                       code="duplicate")
+    reg = Registration(event_id=event.id, source="organizer", decided_by_id=actor.id)
+    fill(reg, data)
+    reg.user_id = db.session.scalar(sa.select(User.id).where(User.email == data.email))
+    status, modality, over, promoted = place(event, data.modality, choice,
+                                             over_capacity=over_capacity, now=now)
+    reg.modality = modality
+    reg.over_capacity = over
+    apply_status(reg, status, now)
+    token = new_secrets(reg)
+    db.session.add(reg)
+    db.session.flush()
+    mail_promoted(event, promoted)
+    mails.send(status_mail(reg.status), reg, event, token=token)
+    return reg
+
+
+@use_case
+def erase(event: Event, registration_id: int, actor: User, *,
+          now: datetime | None = None) -> Registration:
+    """Remove a person's personal data; the row stays (anonymized) and keeps counting."""
+    now = now or utcnow()
+    _in_event(event, registration_id)
+    reg = _fresh(registration_id)
+    if reg.erased_at:
+        raise Conflict("This registration is already erased.", code="already_erased")
+    old_email = reg.email
+    reg.name = "Erased"
+    reg.email = f"erased-{reg.id}-{new_token(9)}@erased.invalid"
+    reg.organization = reg.position = reg.country = reg.needs = ""
+    reg.stakeholder_type = None
+    reg.consent_listed = False
+    reg.user_id = None
+    reg.form_nonce = None
+    reg.erased_at = now
+    links.kill_manage_links(reg)
+    kill_secrets(reg)
+    # Mail to the address (sent or not) is personal data too.
+    db.session.execute(sa.delete(OutboxMessage).where(
+        OutboxMessage.event_id == event.id, OutboxMessage.to_address == old_email))
+    return reg

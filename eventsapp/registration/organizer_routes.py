@@ -1,0 +1,276 @@
+"""Registration pages for the event's organizers: the list, adding by hand, a
+registration's page and actions, speakers, messages, the outbox, the console panel."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from ..console.panels import register_panel
+from ..csvout import csv_response
+from ..demo import register_demo_loader
+from ..errors import DomainError
+from ..extensions import db
+from ..forms_util import apply_errors
+from ..mail import delivery
+from ..models import (
+    Category,
+    Event,
+    Modality,
+    OutboxStatus,
+    Registration,
+    RegistrationStatus,
+)
+from ..permissions import Need, event_required, require_user
+from ..registration_counts import capacity_report
+from . import services
+from .blueprint import PAGE_SIZE, REGISTRATION_SCHEMA, bp, modality_choices
+from .demo import load_sample_registrations
+from .export import registrants_csv
+from .forms import (
+    CategoryForm,
+    ConfirmForm,
+    ManualRegistrationForm,
+    MessageForm,
+    SpeakersForm,
+)
+from .schemas import form_input
+from .services import Filters
+
+# ------------------------------------------------------------------ organizer pages
+
+
+def _reg_or_404(event: Event, reg_id: int) -> Registration:
+    reg = db.session.scalar(sa.select(Registration).where(Registration.id == reg_id,
+                                                          Registration.event_id == event.id))
+    if reg is None:
+        abort(404)
+    return reg
+
+
+@bp.route("/events/<slug>/registrations/")
+@event_required(Need.MANAGE)
+def registrants(event: Event) -> ResponseReturnValue:
+    filters = Filters.from_args(request.args)
+    counts = services.status_counts(event)
+    # A page that is not a number, or is past the end, shows the first or last one.
+    requested = request.args.get("page", 1, type=int) or 1
+    found = services.registrant_page(event, filters, page=max(1, requested),
+                                     per_page=PAGE_SIZE, clamp=True)
+    return render_template("registration/registrants.html", event=event, rows=found.rows,
+                           filters=filters, args=filters.as_args(), total=found.total,
+                           page=found.page, pages=found.pages,
+                           report=capacity_report(event, counts), counts=_by_value(counts),
+                           status_choices=RegistrationStatus.choices(),
+                           category_choices=Category.choices())
+
+
+@bp.route("/events/<slug>/registrations/export.csv")
+@event_required(Need.MANAGE)
+def export_csv(event: Event) -> ResponseReturnValue:
+    filters = Filters.from_args(request.args)
+    rows = db.session.execute(services.registrant_query(event, filters)).all()
+    return csv_response(registrants_csv(event, rows), f"{event.slug}-registrations.csv")
+
+
+@bp.route("/events/<slug>/registrations/new", methods=["GET", "POST"])
+@event_required(Need.MANAGE)
+def add(event: Event) -> ResponseReturnValue:
+    form = ManualRegistrationForm()
+    form.modality.choices = modality_choices(event)
+    if request.method == "GET" and not form.modality.data:
+        form.modality.data = form.modality.choices[0][0] if form.modality.choices else None
+    if form.validate_on_submit():
+        try:
+            reg = services.add_by_hand(event, form_input(REGISTRATION_SCHEMA, request.form),
+                                       require_user(), over_capacity=bool(form.over_capacity.data))
+        except DomainError as exc:
+            apply_errors(form, exc)
+            return render_template("registration/add.html", event=event, form=form), \
+                (exc.status if exc.status in (409, 422) else 422)
+        flash(f"{reg.name} is registered ({reg.status.label.lower()}, "
+              f"{reg.modality.label.lower()}{', over capacity' if reg.over_capacity else ''}). "
+              "They have been sent their confirmation and manage link.", "success")
+        return redirect(url_for("registration.detail", slug=event.slug, reg_id=reg.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("registration/add.html", event=event, form=form), status
+
+
+@bp.route("/events/<slug>/registrations/<int:reg_id>")
+@event_required(Need.MANAGE)
+def detail(event: Event, reg_id: int) -> ResponseReturnValue:
+    reg = _reg_or_404(event, reg_id)
+    return render_template("registration/detail.html", event=event, reg=reg,
+                           category_form=CategoryForm(category=reg.category.value),
+                           erase_form=ConfirmForm())
+
+
+def _organizer_action(event: Event, reg_id: int, action: Callable[[], object],
+                      done: str) -> Response:
+    from ..auth.forms import EmptyForm
+
+    _reg_or_404(event, reg_id)
+    if not EmptyForm().validate_on_submit():
+        flash("The form expired. Try again.", "error")
+    else:
+        try:
+            action()
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(done, "success")
+    return redirect(url_for("registration.detail", slug=event.slug, reg_id=reg_id))
+
+
+@bp.route("/events/<slug>/registrations/<int:reg_id>/approve", methods=["POST"])
+@event_required(Need.MANAGE)
+def approve(event: Event, reg_id: int) -> Response:
+    return _organizer_action(event, reg_id,
+                             lambda: services.approve(event, reg_id, require_user()),
+                             "Approved; the person has been told.")
+
+
+@bp.route("/events/<slug>/registrations/<int:reg_id>/decline", methods=["POST"])
+@event_required(Need.MANAGE)
+def decline(event: Event, reg_id: int) -> Response:
+    return _organizer_action(event, reg_id,
+                             lambda: services.decline(event, reg_id, require_user()),
+                             "Declined; the person has been told.")
+
+
+@bp.route("/events/<slug>/registrations/<int:reg_id>/category", methods=["POST"])
+@event_required(Need.MANAGE)
+def set_category(event: Event, reg_id: int) -> Response:
+    _reg_or_404(event, reg_id)
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            services.change_category(event, reg_id, request.form.get("category", ""))
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Category changed.", "success")
+    else:
+        flash("The form expired. Try again.", "error")
+    return redirect(url_for("registration.detail", slug=event.slug, reg_id=reg_id))
+
+
+@bp.route("/events/<slug>/registrations/<int:reg_id>/erase", methods=["POST"])
+@event_required(Need.MANAGE)
+def erase(event: Event, reg_id: int) -> ResponseReturnValue:
+    reg = _reg_or_404(event, reg_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("registration/detail.html", event=event, reg=reg,
+                               category_form=CategoryForm(category=reg.category.value),
+                               erase_form=form), 422
+    try:
+        services.erase(event, reg_id, require_user())
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Personal data erased. The registration still counts, anonymized.", "success")
+    return redirect(url_for("registration.detail", slug=event.slug, reg_id=reg_id))
+
+
+@bp.route("/events/<slug>/registrations/speakers", methods=["GET", "POST"])
+@event_required(Need.MANAGE)
+def speakers(event: Event) -> ResponseReturnValue:
+    form = SpeakersForm()
+    errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        emails = {}
+        for key, value in request.form.items():
+            if key.startswith("email_") and key[6:].isdigit() and len(key) < 20:
+                emails[int(key[6:])] = value  # checked by the registration schema
+        try:
+            report = services.register_speakers(event, emails, require_user(),
+                                                over_capacity=bool(form.over_capacity.data))
+        except DomainError as exc:
+            errors = exc.fields or {"_": [exc.message]}
+        else:
+            flash(f"Registered {len(report.registered)} speaker(s); "
+                  f"{len(report.already)} already registered; "
+                  f"{len(report.skipped)} without an address.", "success")
+            return redirect(url_for("registration.speakers", slug=event.slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("registration/speakers.html", event=event, form=form,
+                           rows=services.programme_speakers(event), errors=errors,
+                           typed=request.form), status
+
+
+@bp.route("/events/<slug>/registrations/message", methods=["GET", "POST"])
+@event_required(Need.MANAGE)
+def message(event: Event) -> ResponseReturnValue:
+    form = MessageForm(request.form if request.method == "POST" else request.args)
+    if request.method == "POST" and form.validate_on_submit():
+        filters = Filters.from_args({k: request.form.get(k) for k in
+                                     ("modality", "status", "category")})
+        try:
+            n = services.write_to_group(event, filters, request.form.get("subject", ""),
+                                        request.form.get("body", ""))
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(f"Your message is queued for {n} registrant(s).", "success")
+            return redirect(url_for("registration.outbox", slug=event.slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("registration/message.html", event=event, form=form), status
+
+
+@bp.route("/events/<slug>/outbox")
+@event_required(Need.MANAGE)
+def outbox(event: Event) -> ResponseReturnValue:
+    from ..auth.forms import EmptyForm
+
+    return render_template("registration/outbox.html", event=event,
+                           messages=services.outbox_for(event),
+                           counts=services.outbox_counts(event), retry_form=EmptyForm())
+
+
+@bp.route("/events/<slug>/outbox/<int:message_id>/retry", methods=["POST"])
+@event_required(Need.MANAGE)
+def outbox_retry(event: Event, message_id: int) -> ResponseReturnValue:
+    from ..auth.forms import EmptyForm
+
+    if EmptyForm().validate_on_submit():
+        if delivery.retry_now(message_id, event.id):
+            flash("The message will be tried again now.", "success")
+        else:
+            abort(404)
+    return redirect(url_for("registration.outbox", slug=event.slug))
+
+
+# ------------------------------------------------------------------ console panel and demo
+
+
+def _by_value(counts: dict[Modality, dict[RegistrationStatus, int]]) -> dict[str, dict[str, int]]:
+    """{Modality: {Status: n}} -> {"in_person": {"confirmed": n}} for templates."""
+    return {m.value: {s.value: n for s, n in per.items()} for m, per in counts.items()}
+
+
+def _panel_context(event: Event) -> dict[str, Any]:
+    counts = services.status_counts(event)
+    outbox = services.outbox_counts(event)
+    return {"reg_panel": {"report": capacity_report(event, counts), "counts_by_value": _by_value(counts),
+                          "outbox_pending": outbox[OutboxStatus.PENDING],
+                          "outbox_failed": outbox[OutboxStatus.FAILED],
+                          "outbox_sent": outbox[OutboxStatus.SENT],
+                          "window": services.window(event)}}
+
+
+register_panel("registration", "Registration", "registration/_console_panel.html", 20,
+               _panel_context)
+register_demo_loader("registration", load_sample_registrations)
+

@@ -1,0 +1,91 @@
+"""Placing a registration under the event lock: its status and modality, the waiting
+list served first, and the secrets and mails that go with a status."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..errors import Conflict
+from ..models import Event, Modality, Registration, RegistrationStatus
+from ..security import hash_token, new_token
+from . import links, mails
+from .capacity import offered, other_modality, places, promote
+from .schemas import IF_FULL_ERROR, IfFull
+
+
+class Full(Conflict):
+    """The chosen modality is full and the person has not said what they want instead."""
+
+    code = "full"
+
+
+def full_message(event: Event, modality: Modality) -> str:
+    if modality is Modality.IN_PERSON:
+        alt = " or follow online" if event.offers_online else ""
+        return f"In-person places are full. You can join the waiting list{alt}."
+    return "Online places are full. You can join the waiting list."
+
+
+def place(event: Event, modality: Modality, if_full: IfFull | None, *,
+          over_capacity: bool = False,
+          now: datetime) -> tuple[RegistrationStatus, Modality, bool, list[Registration]]:
+    """Decide (under the lock) the status and modality of a new or returning registration.
+
+    Returns (status, modality, placed over capacity, people promoted from the waiting list).
+    Free places go to the waiting list first, then to the newcomer.
+    """
+    counts = places(event, modality)
+    promoted = promote(event, modality, counts, now)
+    if counts.has_room:
+        return RegistrationStatus.CONFIRMED, modality, False, promoted
+    if over_capacity:
+        return RegistrationStatus.CONFIRMED, modality, True, promoted
+    if if_full is IfFull.WAITLIST:
+        return RegistrationStatus.WAITLISTED, modality, False, promoted
+    other = other_modality(modality)
+    if if_full is IfFull.SWITCH and offered(event, other):
+        other_counts = places(event, other)
+        promoted += promote(event, other, other_counts, now)
+        if other_counts.has_room:
+            return RegistrationStatus.CONFIRMED, other, False, promoted
+        raise Full("Both in-person and online places are full. You can join the waiting list.",
+                   fields={"if_full": ["Both modalities are full: choose the waiting list."]})
+    raise Full(full_message(event, modality), fields={"if_full": [IF_FULL_ERROR]})
+
+
+def apply_status(reg: Registration, status: RegistrationStatus, now: datetime) -> None:
+    reg.status = status
+    reg.confirmed_at = now if status is RegistrationStatus.CONFIRMED else None
+    reg.waitlisted_at = now if status is RegistrationStatus.WAITLISTED else None
+
+
+def mail_promoted(event: Event, promoted: list[Registration]) -> None:
+    for reg in promoted:
+        mails.send("promoted", reg, event)
+
+
+def new_secrets(reg: Registration) -> str:
+    """Fresh manage link, badge code and join secret; returns the plain manage token."""
+    token = new_token()
+    reg.manage_token_hash = hash_token(token)
+    reg.badge_code = new_token()
+    reg.join_token = new_token()
+    return token
+
+
+def kill_secrets(reg: Registration) -> None:
+    """Cancelled, declined or erased: badge and join links stop working."""
+    reg.badge_code = None
+    reg.join_token = None
+
+
+def status_mail(status: RegistrationStatus) -> str:
+    return {RegistrationStatus.CONFIRMED: "confirmation",
+            RegistrationStatus.WAITLISTED: "waitlisted",
+            RegistrationStatus.PENDING: "pending"}[status]
+
+
+def send_fresh_link(event: Event, reg: Registration) -> None:
+    """Mail one more manage link to the registered address. It never revokes the link
+    the holder has: whoever knows the address may ask (see ``links``)."""
+    token = links.add_link(reg)
+    mails.send("manage_link", reg, event, token=token)

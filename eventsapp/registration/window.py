@@ -1,0 +1,46 @@
+"""When an event takes registrations, and which modalities it offers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..errors import Conflict, ValidationFailed
+from ..models import Event, Modality, utcnow
+from .capacity import offered
+
+
+@dataclass
+class Window:
+    open: bool
+    reason: str  # "open", "not_published", "not_yet", "closed"
+    message: str
+
+
+def window(event: Event, now: datetime | None = None) -> Window:
+    """Whether the event takes registrations now, and if not, why."""
+    from ..timefmt import format_event_date, format_event_time
+
+    now = now or utcnow()
+    if not event.published:
+        return Window(False, "not_published", "This event is not published yet.")
+    if event.registration_opens_at and now < event.registration_opens_at:
+        when = (format_event_date(event.registration_opens_at, event.timezone) + ", "
+                + format_event_time(event.registration_opens_at, event.timezone))
+        return Window(False, "not_yet", f"Registration opens on {when} ({event.timezone}).")
+    closes = event.registration_closes_at or event.ends_at
+    if now >= closes:
+        return Window(False, "closed", "Registration is closed.")
+    return Window(True, "open", "Registration is open.")
+
+
+def require_open(event: Event, now: datetime) -> None:
+    w = window(event, now)
+    if not w.open:
+        raise Conflict(w.message, code="registration_closed")
+
+
+def require_offered(event: Event, modality: Modality) -> None:
+    if not offered(event, modality):
+        only = "online" if event.offers_online else "in person"
+        raise ValidationFailed(f"This event takes place {only} only.",
+                               fields={"modality": [f"This event takes place {only} only."]})
