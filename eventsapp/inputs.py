@@ -301,7 +301,7 @@ def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 URL_MAX = 1000
 
 
-class Url(fields.String):
+class Url(fields.Field):
     """A web link: http or https with a host, at most ``URL_MAX`` characters, no spaces or
     line breaks (it is put in a redirect and in calendar files). Blank loads as None (no
     link), so optional link fields need no rule of their own."""
@@ -309,7 +309,7 @@ class Url(fields.String):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("allow_none", True)
         kwargs.setdefault("metadata", {}).update(
-            {"format": "uri", "maxLength": URL_MAX, "pattern": "^https?://"})
+            {"type": "string", "format": "uri", "maxLength": URL_MAX, "pattern": "^https?://"})
         super().__init__(**kwargs)
         self.max_length = URL_MAX
 
