@@ -37,8 +37,8 @@ from ..ratelimits import configured
 from ..timefmt import viewer_zone
 from . import services
 from .forms import OnlineSettingsForm, SessionLinksForm
-from .schemas import OnlineSettingsSchema, SessionLinksSchema
 from .ical import personal_calendar
+from .schemas import OnlineSettingsSchema, SessionLinksSchema
 
 bp = Blueprint("online", __name__)
 

@@ -39,7 +39,6 @@ from ..permissions import (
     confirmed_registration,
     is_session_speaker,
 )
-
 from .schemas import MAX_JOIN_OPENS_MINUTES
 
 BEFORE, OPEN, ENDED = "before", "open", "ended"
