@@ -3,15 +3,16 @@ batch printing. Services take explicit arguments and never read the request."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import object_session
 
-from ..db_tx import begin_write, is_sqlite, rowcount
+from ..db_tx import rowcount, transaction, use_case
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..mail.outbox import queue_mail
@@ -100,14 +101,38 @@ REASONS = {
 }
 
 
+@dataclass(frozen=True)
+class ScanPerson:
+    """Who a badge admits (plain values: the door's read is over when it answers)."""
+
+    id: int
+    name: str
+    organization: str | None
+    category: str
+    category_label: str
+    modality: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A badge's admission on one event-local day, in the event's zone."""
+
+    day: str  # YYYY-MM-DD
+    checked_in_at: str  # ISO 8601 with the event's offset
+    time: str  # HH:MM
+    checked_in_by: str | None
+
+
 @dataclass
 class ScanResult:
-    """The answer to one scan at the door, as plain values (the transaction is over)."""
+    """The answer to one scan at the door, as plain values (the transaction is over).
+    ``schemas.ScanResultSchema`` is its JSON form (the desk's script and the API)."""
 
     result: str
     reason: str | None = None
-    registration: dict | None = None  # id, name, organization, category, ...
-    checkin: dict | None = None  # day, checked_in_at, time, checked_in_by
+    registration: ScanPerson | None = None  # None when invalid
+    checkin: Admission | None = None
     other_event_title: str | None = None
 
     @property
@@ -124,12 +149,6 @@ class ScanResult:
         if self.reason == "other_event" and self.other_event_title:
             text = f"This badge is for another event: {self.other_event_title}."
         return text
-
-    def as_dict(self) -> dict:
-        """The JSON answer shared by the desk's endpoint and the API."""
-        return {"result": self.result, "reason": self.reason, "message": self.message,
-                "registration": self.registration if self.ok else None,
-                "checkin": self.checkin if self.ok else None}
 
 
 def _invalid(reason: str, **kw) -> ScanResult:
@@ -191,20 +210,20 @@ def _other_event(other_event_id: int) -> ScanResult:
                     else None)
 
 
-def _person(reg) -> dict:
-    """The registration's answer fields (``reg``: a Registration or a _scan_row row)."""
-    return {"id": reg.id, "name": reg.name, "organization": reg.organization,
-            "category": reg.category.value, "category_label": reg.category.label,
-            "modality": reg.modality.value, "status": reg.status.value}
+def _person(reg: Any) -> ScanPerson:
+    """Who the registration is (``reg``: a Registration or a _scan_row row)."""
+    return ScanPerson(id=reg.id, name=reg.name, organization=reg.organization,
+                      category=reg.category.value, category_label=reg.category.label,
+                      modality=reg.modality.value, status=reg.status.value)
 
 
-def _admission(day: date, when: datetime, by_name: str | None, zone) -> dict:
+def _admission(day: date, when: datetime, by_name: str | None, zone: tzinfo) -> Admission:
     local = when.astimezone(zone)
-    return {"day": day.isoformat(), "checked_in_at": local.isoformat(),
-            "time": local.strftime("%H:%M"), "checked_in_by": by_name}
+    return Admission(day=day.isoformat(), checked_in_at=local.isoformat(),
+                     time=local.strftime("%H:%M"), checked_in_by=by_name)
 
 
-def _already(row, day: date, zone) -> ScanResult:
+def _already(row: Any, day: date, zone: tzinfo) -> ScanResult:
     return ScanResult(ALREADY, registration=_person(row),
                       checkin=_admission(day, row.checked_in_at, row.checked_in_by, zone))
 
@@ -249,12 +268,11 @@ def check_in(event: Event, raw_code: str | None, user: User | None,
     """Admit the holder of a badge to ``event``: once per event-local day.
 
     One read (registration, today's admission and who made it, together); a repeated
-    scan is answered from it. A first scan then writes with one INSERT ... SELECT ... ON
-    CONFLICT DO NOTHING RETURNING, which re-checks the badge in the same statement, so
-    the unique (registration, day) constraint decides between racing requests without
-    an error. PostgreSQL: the read and the write share one transaction. SQLite: the
-    write runs in a write transaction (BEGIN IMMEDIATE). The loser of a race answers
-    "already checked in" with the winner's admission.
+    scan is answered from it. A first scan then writes in one use case: one INSERT ...
+    SELECT ... ON CONFLICT DO NOTHING RETURNING, which re-checks the badge in the same
+    statement, so the unique (registration, day) constraint decides between racing
+    requests without an error (on SQLite the use case holds the write lock from its
+    start). The loser of a race answers "already checked in" with the winner's admission.
     """
     code = extract_code(raw_code)
     if code is None:
@@ -263,43 +281,38 @@ def check_in(event: Event, raw_code: str | None, user: User | None,
     user_id, user_name = (user.id, user.name) if user is not None else (None, None)
     now = now or utcnow()
     day = event_day(event, now)
-    try:
-        row = _scan_row(day, code=code)
-        if row is None:
-            return _explain_unknown(event_id, code)
-        if row.event_id != event_id:
-            return _other_event(row.event_id)
-        problem = badge_problem(row)
-        if problem:
-            return _invalid(problem)
-        if row.checked_in_at is not None:
-            return _already(row, day, zone)
-        person, reg_id = _person(row), row.id
-        if is_sqlite():
-            # Ends the read; the write lock is taken up front, so the INSERT waits on
-            # the busy timeout instead of failing to upgrade a read transaction.
-            begin_write()
+    row = _scan_row(day, code=code)
+    if row is None:
+        return _explain_unknown(event_id, code)
+    if row.event_id != event_id:
+        return _other_event(row.event_id)
+    problem = badge_problem(row)
+    if problem:
+        return _invalid(problem)
+    if row.checked_in_at is not None:
+        return _already(row, day, zone)
+    person, reg_id = _person(row), row.id
+    with transaction():
         if _insert_checkin(reg_id, code, event_id, day, now, user_id) is None:
-            # Another request admitted the badge a moment ago, or it was cancelled or
-            # re-issued in between: read it again to say which.
-            row = _scan_row(day, registration_id=reg_id)
-            if row is None:
-                return _invalid("unknown")
-            if row.badge_code != code:
-                return _invalid("replaced")
-            problem = badge_problem(row)
-            if problem:
-                return _invalid(problem)
-            if row.checked_in_at is None:  # pragma: no cover - the row that won stays
-                raise RuntimeError("check-in neither inserted nor found")
-            return _already(row, day, zone)
-        db.session.commit()
-    finally:
-        db.session.rollback()  # ends a read or a lost race; a no-op after the commit
-    local = now.astimezone(zone)
-    return ScanResult(CHECKED_IN, registration=person, checkin={
-        "day": day.isoformat(), "checked_in_at": local.isoformat(),
-        "time": local.strftime("%H:%M"), "checked_in_by": user_name})
+            return _lost_race(reg_id, code, day, zone)
+    return ScanResult(CHECKED_IN, registration=person,
+                      checkin=_admission(day, now, user_name, zone))
+
+
+def _lost_race(reg_id: int, code: str, day: date, zone: tzinfo) -> ScanResult:
+    """Another request admitted the badge a moment ago, or it was cancelled or re-issued
+    in between: read it again (inside the check-in's use case) to say which."""
+    row = _scan_row(day, registration_id=reg_id)
+    if row is None:
+        return _invalid("unknown")
+    if row.badge_code != code:
+        return _invalid("replaced")
+    problem = badge_problem(row)
+    if problem:
+        return _invalid(problem)
+    if row.checked_in_at is None:  # pragma: no cover - the row that won stays
+        raise RuntimeError("check-in neither inserted nor found")
+    return _already(row, day, zone)
 
 
 # ---------------------------------------------------------------- counts
@@ -396,15 +409,14 @@ def replace_badge_code(reg: Registration) -> None:
     reg.badge_printed_at = None
 
 
+@use_case
 def reissue_badge(event: Event, registration_id: int, actor: User,
                   now: datetime | None = None) -> Registration:
     """A new badge code for a registration (lost or misused badge); the old code stops
     admitting at once and the badge must be printed again. The attendee is told."""
-    begin_write()
     reg = _registration_in(event, registration_id)
     problem = badge_problem(reg)
     if problem not in (None, "revoked"):
-        db.session.rollback()
         raise Conflict("Only confirmed in-person registrations have a badge.",
                        code="no_badge")
     replace_badge_code(reg)
@@ -417,7 +429,6 @@ def reissue_badge(event: Event, registration_id: int, actor: User,
               "Download the new badge (PNG or PDF) from the manage link in your "
               "registration confirmation email, or collect it at the registration desk.\n"),
     )
-    db.session.commit()
     return reg
 
 
@@ -456,23 +467,25 @@ def mark_printed(event: Event, registrations: list[Registration],
                  now: datetime | None = None) -> int:
     """Record that these badges were printed; only the codes that were printed count
     (a badge re-issued meanwhile stays "not printed")."""
-    now = now or utcnow()
+    # Plain values before the use case begins: its start ends the read transaction,
+    # which expires the loaded registrations.
     pairs = [(r.id, r.badge_code) for r in registrations]
-    if not pairs:
-        return 0
-    begin_write()
+    return _mark_printed(event.id, pairs, now or utcnow()) if pairs else 0
+
+
+@use_case
+def _mark_printed(event_id: int, pairs: list[tuple[int, str | None]], now: datetime) -> int:
     done = 0
     for chunk in range(0, len(pairs), 500):
         part = pairs[chunk:chunk + 500]
         codes = [c for _, c in part]
         done += rowcount(db.session.execute(
             sa.update(Registration)
-            .where(Registration.event_id == event.id,
+            .where(Registration.event_id == event_id,
                    Registration.id.in_([i for i, _ in part]),
                    Registration.badge_code.in_(codes))
             .values(badge_printed_at=now)
             .execution_options(synchronize_session=False)))
-    db.session.commit()
     return done
 
 
