@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from eventsapp.badges import services
+from eventsapp.badges.counts import checkin_counts
 from eventsapp.badges.schemas import CheckinResult
 from eventsapp.badges.services import (
     ALREADY,
     CHECKED_IN,
     INVALID,
     check_in,
-    checkin_counts,
 )
 from eventsapp.models import (
     Category,

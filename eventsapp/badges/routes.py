@@ -25,6 +25,7 @@ from ..inputs import load
 from ..models import Category, Event, EventRole, EventRoleKind, Registration, User, utcnow
 from ..nav import register_nav
 from ..permissions import Need, acting_user, event_required, login_required, require_user
+from . import counts as door
 from . import services
 from .design import CATEGORY_COLOURS, badge_data
 from .forms import PrintForm, ReissueForm, ScanForm
@@ -108,10 +109,10 @@ def category_colour_class(category) -> str:
 
 
 def _desk(event: Event, form: ScanForm, result=None, status: int = 200):
-    counts = services.checkin_counts(event)
+    figures = door.checkin_counts(event)
     return render_template(
-        "badges/desk.html", event=event, form=form, result=result, counts=counts,
-        recent=services.recent_checkins(event, 8), colours=CATEGORY_COLOURS,
+        "badges/desk.html", event=event, form=form, result=result, counts=figures,
+        recent=door.recent_checkins(event, 8), colours=CATEGORY_COLOURS,
     ), status
 
 
@@ -182,7 +183,7 @@ def scan(event: Event):
 @event_required(Need.CHECKIN)
 def counts(event: Event):
     """Live counts for the desk and the console (polled by checkin.js)."""
-    resp = jsonify(services.checkin_counts(event).as_dict())
+    resp = jsonify(door.checkin_counts(event).as_dict())
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -236,12 +237,12 @@ def _badges_page(event: Event, print_form: PrintForm | None = None, status: int 
     except ValueError:
         page = 1
     rows, total = services.badge_list(event, search, page)
-    checked = services.checked_in_today_ids(event, [r.id for r in rows])
+    checked = door.checked_in_today_ids(event, [r.id for r in rows])
     return render_template(
         "badges/organizer.html", event=event, print_form=print_form or PrintForm(),
         reissue_form=ReissueForm(), rows=rows, total=total, page=page, search=search,
         page_size=services.PAGE_SIZE, checked_today=checked,
-        counts=services.checkin_counts(event),
+        counts=door.checkin_counts(event),
         badge_counts=services.badge_counts(event),
     ), status
 
@@ -320,7 +321,7 @@ def reissue(event: Event, registration_id: int):
 
 
 def _panel_context(event: Event) -> dict:
-    return {"checkin_counts": services.checkin_counts(event)}
+    return {"checkin_counts": door.checkin_counts(event)}
 
 
 register_panel("badges", "Badges and check-in", "badges/_console_panel.html", 30,
