@@ -21,7 +21,7 @@ def register(app: Flask) -> None:
         existing = services.find_user_by_email(email)
         try:
             if existing:
-                services.make_admin(existing, password)
+                services.set_password(existing, password, make_admin=True)
                 click.echo(f"{existing.email} is now an administrator (password updated).")
                 return
             user = services.create_user(email, name, password, is_admin=True)

@@ -76,19 +76,19 @@ def create_user(email: str, name: str, password: str, *, is_admin: bool = False,
                                  "organization": organization})
     check_password_strength(password, email=data["email"], name=data["name"],
                             organization=data["organization"])
+    password_hash = generate_password_hash(password)
     try:
-        return _insert_user(data, is_admin=is_admin)
+        return _insert_user(data, password_hash, is_admin=is_admin)
     except sa.exc.IntegrityError as exc:  # two sign-ups racing for one address
         raise Conflict(_EXISTS, fields={"email": [_EXISTS]}) from exc
 
 
 @use_case
-def _insert_user(data: dict, *, is_admin: bool) -> User:
+def _insert_user(data: dict, password_hash: str, *, is_admin: bool) -> User:
     if find_user_by_email(data["email"]):
         raise Conflict(_EXISTS, fields={"email": [_EXISTS]})
     user = User(email=data["email"], name=data["name"], is_admin=is_admin,
-                password_hash=generate_password_hash(data["password"]),
-                organization=data["organization"] or None)
+                password_hash=password_hash, organization=data["organization"] or None)
     db.session.add(user)
     db.session.flush()  # a racing insert of the address fails here, inside the use case
     return user
@@ -146,7 +146,10 @@ def _tell_owner(email: str, login_url: str) -> None:
                      "reset it.\nIf it was not you, you can ignore this message.\n"))
 
 
-@use_case
+# Passwords are hashed and checked before a use case begins: a hash takes tens of
+# milliseconds, and on SQLite a use case holds the database's write lock.
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The user if the password matches and the account is active, else None."""
     user = find_user_by_email(email or "")
@@ -155,11 +158,15 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None
-    user.last_login_at = utcnow()
+    _signed_in(user)
     return user
 
 
 @use_case
+def _signed_in(user: User) -> None:
+    user.last_login_at = utcnow()
+
+
 def change_password(user: User, current: str, new: str, *, keep_session_key: str | None) -> None:
     """Change the password; every login session but ``keep_session_key`` ends."""
     if not check_password_hash(user.password_hash, current or ""):
@@ -167,26 +174,26 @@ def change_password(user: User, current: str, new: str, *, keep_session_key: str
                                fields={"current_password": ["Your current password is not right."]})
     check_password_strength(new, email=user.email, name=user.name,
                             organization=user.organization)
-    user.password_hash = generate_password_hash(new)
-    _revoke_sessions(user, keep_key=keep_session_key)
+    _store_password(user, generate_password_hash(new), keep_key=keep_session_key)
 
 
-@use_case
-def set_password(user: User, new: str) -> None:
+def set_password(user: User, new: str, *, make_admin: bool = False) -> None:
     """Set a password without the old one (administrators, the command line, which has no
-    form: the schema is loaded here); every login session ends."""
+    form: the schema is loaded here); every login session ends. ``make_admin``: the
+    account also becomes an administrator, in the same use case."""
     load(NewPasswordSchema(), {"password": new})
     check_password_strength(new, email=user.email, name=user.name,
                             organization=user.organization)
-    user.password_hash = generate_password_hash(new)
-    _revoke_sessions(user, keep_key=None)
+    _store_password(user, generate_password_hash(new), keep_key=None, make_admin=make_admin)
 
 
 @use_case
-def make_admin(user: User, password: str) -> None:
-    """The account becomes an administrator, with this password (command line)."""
-    set_password(user, password)
-    user.is_admin = True
+def _store_password(user: User, password_hash: str, *, keep_key: str | None,
+                    make_admin: bool = False) -> None:
+    user.password_hash = password_hash
+    if make_admin:
+        user.is_admin = True
+    _revoke_sessions(user, keep_key=keep_key)
 
 
 # ------------------------------------------------------------------ login sessions
