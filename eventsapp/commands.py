@@ -21,8 +21,7 @@ def register(app: Flask) -> None:
         existing = services.find_user_by_email(email)
         try:
             if existing:
-                existing.is_admin = True
-                services.set_password(existing, password)
+                services.set_password(existing, password, make_admin=True)
                 click.echo(f"{existing.email} is now an administrator (password updated).")
                 return
             user = services.create_user(email, name, password, is_admin=True)
@@ -36,11 +35,19 @@ def register(app: Flask) -> None:
     def create_token(email: str, name: str) -> None:
         """Create an API token for an account and print it once."""
         from .auth import services
+        from .auth.schemas import ApiTokenSchema
+        from .errors import DomainError
+        from .inputs import load
 
         user = services.find_user_by_email(email)
         if user is None:
             raise click.ClickException(f"No account {email}.")
-        _, plain = services.create_api_token(user, name)
+        try:
+            data = load(ApiTokenSchema(), {"name": name})
+        except DomainError as exc:
+            raise click.ClickException(f"--name: {exc.fields.get('name', [exc.message])[0]}") \
+                from exc
+        _, plain = services.create_api_token(user, data["name"])
         click.echo(plain)
 
     @app.cli.command("demo")

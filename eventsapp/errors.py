@@ -99,6 +99,8 @@ def respond(status: int, code: str, message: str, fields: dict | None = None, he
 
 
 def handle_http_exception(exc: HTTPException):
+    if exc.response is not None:  # made for this refusal (Flask-Limiter's on_breach)
+        return exc.response
     status = exc.code or 500
     if status >= 500:
         return handle_unexpected(exc)

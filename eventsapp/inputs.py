@@ -296,3 +296,36 @@ def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     else:
         out[prefix or "_schema"] = [str(messages)]
     return out
+
+
+URL_MAX = 1000
+
+
+class Url(fields.Field):
+    """A web link: http or https with a host, at most ``URL_MAX`` characters, no spaces or
+    line breaks (it is put in a redirect and in calendar files). Blank loads as None (no
+    link), so optional link fields need no rule of their own."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_none", True)
+        kwargs.setdefault("metadata", {}).update(
+            {"type": "string", "format": "uri", "maxLength": URL_MAX, "pattern": "^https?://"})
+        super().__init__(**kwargs)
+        self.max_length = URL_MAX
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | None:
+        from urllib.parse import urlsplit
+
+        text = _plain_text(value).strip()
+        if not text:
+            return None
+        if len(text) > URL_MAX:
+            raise ValidationError(f"At most {URL_MAX} characters.")
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc \
+                or any(c.isspace() for c in text):
+            raise ValidationError("Give a full link starting with https:// (or http://).")
+        return text

@@ -40,14 +40,13 @@ def event_roles(user: User | None, event: Event) -> set[EventRoleKind]:
 
 def can(user: User | None, need: Need, event: Event | None = None) -> bool:
     """Whether ``user`` has ``need`` (on ``event`` where the need is per event)."""
-    authenticated = user is not None and getattr(user, "is_authenticated", False)
-    if authenticated and user.is_admin:
+    if _authenticated(user) and user.is_admin:
         return True
     if need is Need.ADMIN:
         return False
     if need is Need.VIEW:
         return event is None or event.published or can(user, Need.MANAGE, event)
-    if not authenticated or event is None:
+    if not _authenticated(user) or event is None:
         return False
     roles = event_roles(user, event)
     if need is Need.MANAGE:

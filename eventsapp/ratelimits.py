@@ -33,9 +33,16 @@ def configured(key: str, default: str):
     return _limit
 
 
-# Settings Flask-Limiter reads from app.config only when they are still unset on the
-# (process-wide) Limiter object: without a reset, the first app built in a process would
-# fix them for every later one (tests build an app per test, each with its own prefix).
+# Why private attributes are reset here (checked against Flask-Limiter 4.1.1,
+# flask_limiter/_extension.py, Limiter.init_app): init_app reads each of these settings
+# from app.config only when it is still unset on the Limiter object
+# (``self._key_prefix = self._key_prefix or config.get(...)``, ``if self._headers_enabled
+# is None``, ``self.enabled = config.setdefault(ENABLED, self.enabled)``,
+# ``self._storage_options.update(...)``), and it has no public way to re-read them. The
+# Limiter is one object per process (extensions.py; the views' decorators are bound to
+# it), so without this reset the first app built in a process would fix them for every
+# later one: tests build an app per test, each with its own prefix and limits. In
+# production a process builds one app and the reset changes nothing.
 _PER_APP_ATTRS = {
     "enabled": True,
     "_key_prefix": "",

@@ -3,6 +3,7 @@ batch printing for organizers (decoded, then checked in), re-issue."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -168,13 +169,41 @@ def test_print_one_per_page(client, make_event, make_user, make_registration, lo
     assert [[c for c, _ in p] for p in pages] == [[r.badge_code] for r in regs]
 
 
-@pytest.mark.parametrize("data", [{"per_page": "3"}, {"per_page": "x"}, {},
-                                  {"per_page": "4", "category": "alien"}])
-def test_print_bad_input_rerenders(client, make_event, make_user, login_as, data):
+def _field_errors(page: str, field: str) -> list[str]:
+    """The messages the badge page shows under one field of the print form."""
+    if field == "per_page":  # the radio group: its fieldset's own list
+        block = re.search(r'<fieldset class="per-page has-error">(.*?)</fieldset>', page, re.S)
+        found = re.search(r'<ul class="errors">(.*?)</ul>', block.group(1), re.S) if block else None
+    else:  # macros/forms.html: the list is tied to the input by its id
+        found = re.search(rf'<ul class="errors" id="{field}-error">(.*?)</ul>', page, re.S)
+    return re.findall(r"<li>(.*?)</li>", found.group(1)) if found else []
+
+
+@pytest.mark.parametrize("data, field, message", [
+    ({"per_page": "3"}, "per_page", "Unknown number of badges per page. Use one of: 1, 4, 8."),
+    ({"per_page": "x"}, "per_page", "Unknown number of badges per page. Use one of: 1, 4, 8."),
+    ({}, "per_page", "Choose how many badges per page."),
+    ({"per_page": "4", "category": "alien"}, "category", "Unknown category. Use one of: "),
+    ({"per_page": "4", "category": " "}, "category", "Unknown category. Use one of: "),
+])
+def test_print_bad_input_rerenders(client, db, make_event, make_user, make_registration,  # noqa: F811
+                                   login_as, data, field, message):
+    """What the organizer relies on: the badge page again, the message under the field
+    that is wrong, no PDF, and no badge marked printed (even with "mark printed" ticked)."""
     event = make_event()
+    reg, _ = make_registration(event)
     login_as(make_user(organizer_of=event))
-    resp = client.post(f"/events/{event.slug}/badges/print", data=data)
+    resp = client.post(f"/events/{event.slug}/badges/print",
+                       data={**data, "mark_printed": "y", "not_printed": "y"})
     assert resp.status_code == 422
+    assert resp.mimetype == "text/html" and "Content-Disposition" not in resp.headers
+    page = resp.get_data(as_text=True)
+    errors = _field_errors(page, field)
+    assert len(errors) == 1 and errors[0].startswith(message), errors
+    other = "category" if field == "per_page" else "per_page"
+    assert _field_errors(page, other) == []
+    db.session.expire_all()
+    assert db.session.get(Registration, reg.id).badge_printed_at is None
 
 
 def test_organizer_page_lists_and_searches(client, make_event, make_user, make_registration,  # noqa: F811

@@ -78,7 +78,9 @@ def test_scan_endpoint_never_500s(client, make_event, make_user, login_as, body)
     if isinstance(body, str):
         # A body that claims JSON and is not: refused before the view by the request-wide
         # guard (eventsapp/guards.py) with the JSON error, never a 500.
-        resp = client.post(url, data=body, content_type="application/json")
+        # The desk's script asks for JSON (Accept), as checkin.js does.
+        resp = client.post(url, data=body, content_type="application/json",
+                           headers={"Accept": "application/json"})
         assert resp.status_code == 400
         assert resp.get_json()["error"]["code"] == "bad_request"
         return

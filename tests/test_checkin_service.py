@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from eventsapp.badges import services
+from eventsapp.badges.counts import checkin_counts
+from eventsapp.badges.schemas import CheckinResult
 from eventsapp.badges.services import (
     ALREADY,
     CHECKED_IN,
     INVALID,
     check_in,
-    checkin_counts,
 )
 from eventsapp.models import (
     Category,
@@ -58,17 +59,17 @@ def test_checked_in_then_already_checked_in_with_when_and_by_whom(
 
     first = check_in(event, code, staff, now=first_at)
     assert first.result == CHECKED_IN
-    assert first.registration["name"] == "Paula Ingabire"
-    assert first.registration["organization"] == "MINICT"
-    assert first.registration["category"] == "vip"
-    assert first.checkin["time"] == "09:05"
-    assert first.checkin["checked_in_by"] == "Door Keeper"
+    assert first.registration.name == "Paula Ingabire"
+    assert first.registration.organization == "MINICT"
+    assert first.registration.category == "vip"
+    assert first.checkin.time == "09:05"
+    assert first.checkin.checked_in_by == "Door Keeper"
 
     again = check_in(event, "  " + code + "\n", staff, now=first_at + timedelta(hours=3))
     assert again.result == ALREADY
-    assert again.checkin["time"] == "09:05"  # when the badge was first admitted today
-    assert again.checkin["checked_in_by"] == "Door Keeper"
-    assert again.registration["name"] == "Paula Ingabire"
+    assert again.checkin.time == "09:05"  # when the badge was first admitted today
+    assert again.checkin.checked_in_by == "Door Keeper"
+    assert again.registration.name == "Paula Ingabire"
 
     rows = db.session.query(CheckIn).all()
     assert len(rows) == 1
@@ -97,7 +98,7 @@ def test_garbage_is_unreadable(db, make_event, make_user, raw):
     event = make_event()
     result = check_in(event, raw, make_user(staff_of=event))
     assert result.result == INVALID and result.reason == "unreadable"
-    assert result.as_dict()["registration"] is None
+    assert CheckinResult().dump(result)["registration"] is None
     assert result.message
 
 
@@ -129,7 +130,7 @@ def test_online_only_and_other_event_and_unknown(db, make_event, make_user, make
     r = check_in(event, elsewhere.badge_code, staff)
     assert (r.result, r.reason) == (INVALID, "other_event")
     assert "Sister Event" in r.message
-    assert r.as_dict()["registration"] is None
+    assert CheckinResult().dump(r)["registration"] is None
     r = check_in(event, new_token(), staff)
     assert (r.result, r.reason) == (INVALID, "unknown")
     assert db.session.query(CheckIn).count() == 0

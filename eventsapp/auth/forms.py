@@ -1,38 +1,36 @@
-"""Account forms."""
+"""Account forms: rendering and the CSRF token. What a valid input is, the schemas in
+``schemas.py`` decide (the views load the posted form through them)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from .schemas import MIN_PASSWORD
 
 
 class SignUpForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    organization = StringField("Organization (optional)", validators=[Length(max=200)])
-    password = PasswordField("Password (at least 10 characters)",
-                             validators=[DataRequired(), Length(min=10, max=200)])
-    confirm = PasswordField("Repeat the password",
-                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    name = StringField("Full name")
+    email = EmailField("Email")
+    organization = StringField("Organization (optional)")
+    password = PasswordField(f"Password (at least {MIN_PASSWORD} characters)")
+    confirm = PasswordField("Repeat the password")
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email")
+    password = PasswordField("Password")
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField()
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
-    password = PasswordField("New password (at least 10 characters)",
-                             validators=[DataRequired(), Length(min=10, max=200)])
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    current_password = PasswordField("Current password")
+    password = PasswordField(f"New password (at least {MIN_PASSWORD} characters)")
+    confirm = PasswordField("Repeat the new password")
 
 
 class NewTokenForm(FlaskForm):
-    name = StringField("Token name (what it is for)", validators=[DataRequired(), Length(max=100)])
+    name = StringField("Token name (what it is for)")
 
 
 class EmptyForm(FlaskForm):

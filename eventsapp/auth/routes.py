@@ -14,12 +14,14 @@ from flask_login import current_user, login_user, logout_user
 
 from ..errors import DomainError
 from ..extensions import limiter
-from ..forms_util import apply_errors
-from ..permissions import login_required
+from ..forms_util import apply_errors, form_input
+from ..inputs import load
+from ..permissions import login_required, require_user
 from ..ratelimits import configured
 from ..security import hash_token, safe_next
 from . import services
 from .forms import ChangePasswordForm, EmptyForm, NewTokenForm, SignInForm, SignUpForm
+from .schemas import ApiTokenSchema, ChangePasswordSchema, SignInSchema, SignUpSchema
 
 bp = Blueprint("auth", __name__)
 
@@ -48,17 +50,22 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("events.home"))
     form = SignUpForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit():  # the CSRF token; the schema decides the rest
         login_url = current_app.config.get("BASE_URL", "").rstrip("/") + url_for("auth.login")
         try:
+            data = load(SignUpSchema(), form_input(SignUpSchema()))
             # New or known address: the same page either way (see services.sign_up).
-            services.sign_up(form.email.data, form.name.data, form.password.data,
-                             organization=form.organization.data or None, login_url=login_url)
+            services.sign_up(data, login_url=login_url)
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            return render_template("auth/check_mail.html", email=form.email.data.strip())
-    return render_template("auth/signup.html", form=form), (422 if form.errors else 200)
+            return render_template("auth/check_mail.html", email=data["email"])
+    return render_template("auth/signup.html", form=form), _status()
+
+
+def _status() -> int:
+    """A form shown again after a POST was refused: 422."""
+    return 422 if request.method == "POST" else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -71,16 +78,19 @@ def login():
     if request.method == "GET":
         form.next.data = target
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.form_errors.append("Wrong email or password.")
+        try:
+            data = load(SignInSchema(), form_input(SignInSchema()))
+        except DomainError as exc:
+            apply_errors(form, exc)
         else:
-            remember = bool(form.remember.data)
-            services.start_login_session(user, remember=remember)
-            login_user(user, remember=remember)
-            return redirect(safe_next(form.next.data, url_for("events.home")))
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+            user = services.authenticate(data["email"], data["password"])
+            if user is None:
+                form.form_errors.append("Wrong email or password.")
+            else:
+                services.start_login_session(user, remember=data["remember"])
+                login_user(user, remember=data["remember"])
+                return redirect(safe_next(form.next.data, url_for("events.home")))
+    return render_template("auth/login.html", form=form), _status()
 
 
 @bp.route("/logout", methods=["POST"])
@@ -89,7 +99,7 @@ def logout():
     if form.validate_on_submit():
         if current_user.is_authenticated:
             # Ends it on the server: a copy of either cookie no longer signs anyone in.
-            services.end_login_session(current_user.get_id())
+            services.end_login_session(require_user().get_id())
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("events.home"))
@@ -102,7 +112,7 @@ def sign_out_everywhere():
     a shared computer, nothing signed in before this click stays signed in."""
     form = EmptyForm()
     if form.validate_on_submit():
-        services.end_all_login_sessions(current_user)
+        services.end_all_login_sessions(require_user())
         logout_user()
         flash("You are signed out on every device, this one included.", "info")
         return redirect(url_for("events.home"))
@@ -115,14 +125,17 @@ def account():
     return _account_page()
 
 
-def _account_page(password_form=None, token_form=None, new_token=None, status=200):
+def _account_page(password_form: ChangePasswordForm | None = None,
+                  token_form: NewTokenForm | None = None, new_token: str | None = None,
+                  status: int = 200):
+    user = require_user()
     return render_template(
         "auth/account.html",
         password_form=password_form or ChangePasswordForm(),
         token_form=token_form or NewTokenForm(),
-        tokens=services.active_tokens(current_user),
-        login_sessions=services.active_login_sessions(current_user),
-        this_session=services.session_key_hash(current_user.get_id()),
+        tokens=services.active_tokens(user),
+        login_sessions=services.active_login_sessions(user),
+        this_session=services.session_key_hash(user.get_id()),
         new_token=new_token,
         revoke_form=EmptyForm(),
     ), status
@@ -133,9 +146,11 @@ def _account_page(password_form=None, token_form=None, new_token=None, status=20
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = require_user()
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data,
-                                     keep_session_key=current_user.get_id())
+            data = load(ChangePasswordSchema(), form_input(ChangePasswordSchema()))
+            services.change_password(user, data["current_password"], data["password"],
+                                     keep_session_key=user.get_id())
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -149,9 +164,14 @@ def change_password():
 def create_token():
     form = NewTokenForm()
     if form.validate_on_submit():
-        _, plain = services.create_api_token(current_user, form.name.data)
-        # Shown once, in this response only; it is stored hashed.
-        return _account_page(new_token=plain)
+        try:
+            data = load(ApiTokenSchema(), form_input(ApiTokenSchema()))
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            _, plain = services.create_api_token(require_user(), data["name"])
+            # Shown once, in this response only; it is stored hashed.
+            return _account_page(new_token=plain)
     return _account_page(token_form=form, status=422)
 
 
@@ -160,6 +180,6 @@ def create_token():
 def revoke_token(token_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
-        services.revoke_api_token(current_user, token_id)
+        services.revoke_api_token(require_user(), token_id)
         flash("The token is revoked.", "info")
     return redirect(url_for("auth.account"))

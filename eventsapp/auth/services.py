@@ -5,17 +5,18 @@ from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from ..db_tx import rowcount, transaction, use_case
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from ..inputs import load
 from ..models import ApiToken, Event, EventRole, EventRoleKind, User, utcnow
 from ..models.users import LoginSession
 from ..security import hash_token, new_token
+from .schemas import NewPasswordSchema, SignUpSchema
 
-MIN_PASSWORD = 10
 # zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses and more) against
 # online attacks, which the sign-in rate limits slow further.
 MIN_PASSWORD_SCORE = 3
@@ -23,15 +24,6 @@ MIN_PASSWORD_SCORE = 3
 _ZXCVBN_MAX_CHARS = 100
 # A hash to compare against when the email is unknown, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
-
-
-def normalize_email(email: str) -> str:
-    """Validated, lower-cased address; raises ValidationFailed with a field message."""
-    try:
-        info = validate_email((email or "").strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValidationFailed("Invalid email address.", fields={"email": [str(exc)]}) from exc
-    return info.normalized.lower()
 
 
 def _personal_words(email: str | None, name: str | None, organization: str | None) -> list[str]:
@@ -51,12 +43,9 @@ def _personal_words(email: str | None, name: str | None, organization: str | Non
 
 def check_password_strength(password: str, *, email: str | None = None, name: str | None = None,
                             organization: str | None = None) -> None:
-    """Refuse short, common and guessable passwords (zxcvbn); its feedback is the message."""
+    """Refuse common and guessable passwords (zxcvbn); its feedback is the message. The
+    length bounds are the schemas' (``schemas.Password``), checked before this."""
     password = password or ""
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(
-            f"Use at least {MIN_PASSWORD} characters.",
-            fields={"password": [f"Use at least {MIN_PASSWORD} characters."]})
     result = zxcvbn(password[:_ZXCVBN_MAX_CHARS],
                     user_inputs=_personal_words(email, name, organization))
     if result["score"] < MIN_PASSWORD_SCORE:
@@ -73,70 +62,92 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
+_EXISTS = "An account with this email already exists. Sign in instead."
+
+
 def create_user(email: str, name: str, password: str, *, is_admin: bool = False,
                 organization: str | None = None) -> User:
     """Create an account (command line, tests); raises Conflict when the email has one.
 
-    The public sign-up page uses ``sign_up``, which never tells.
+    Its inputs load through the sign-up schema here: the command line has no form. The
+    public sign-up page uses ``sign_up``, which never tells whether an address is known.
     """
-    email = normalize_email(email)
-    check_password_strength(password, email=email, name=name, organization=organization)
-    if not (name or "").strip():
-        raise ValidationFailed("Enter your name.", fields={"name": ["Enter your name."]})
-    if find_user_by_email(email):
-        raise Conflict("An account with this email already exists. Sign in instead.",
-                       fields={"email": ["An account with this email already exists."]})
-    user = User(email=email, name=name.strip(), is_admin=is_admin,
-                password_hash=generate_password_hash(password), organization=organization)
-    db.session.add(user)
+    data = load(SignUpSchema(), {"email": email, "name": name, "password": password,
+                                 "organization": organization})
+    check_password_strength(password, email=data["email"], name=data["name"],
+                            organization=data["organization"])
+    password_hash = generate_password_hash(password)
     try:
-        db.session.commit()
+        return _insert_user(data, password_hash, is_admin=is_admin)
     except sa.exc.IntegrityError as exc:  # two sign-ups racing for one address
-        db.session.rollback()
-        raise Conflict("An account with this email already exists. Sign in instead.",
-                       fields={"email": ["An account with this email already exists."]}) from exc
+        raise Conflict(_EXISTS, fields={"email": [_EXISTS]}) from exc
+
+
+@use_case
+def _insert_user(data: dict, password_hash: str, *, is_admin: bool) -> User:
+    if find_user_by_email(data["email"]):
+        raise Conflict(_EXISTS, fields={"email": [_EXISTS]})
+    user = User(email=data["email"], name=data["name"], is_admin=is_admin,
+                password_hash=password_hash, organization=data["organization"] or None)
+    db.session.add(user)
+    db.session.flush()  # a racing insert of the address fails here, inside the use case
     return user
 
 
-def sign_up(email: str, name: str, password: str, *, organization: str | None = None,
-            login_url: str) -> User | None:
-    """Public sign-up that answers the same whether or not the address has an account.
+def sign_up(data: dict, *, login_url: str) -> User | None:
+    """Public sign-up (``data`` loaded by ``SignUpSchema``) that answers the same whether
+    or not the address has an account.
 
     A new address gets its account and a welcome mail; a known one gets a mail telling
     its owner that someone tried (nothing changes). Returns the new user or None; the
-    caller shows the same "check your mail" page either way. Input errors (the same for
-    both) raise ValidationFailed before anything is decided.
+    caller shows the same "check your mail" page either way. A weak password (the same
+    for both) raises ValidationFailed before anything is decided.
     """
+    email, name, organization = data["email"], data["name"], data["organization"] or None
+    check_password_strength(data["password"], email=email, name=name,
+                            organization=organization)
+    # Hashed in both branches, so the time taken does not tell them apart either.
+    password_hash = generate_password_hash(data["password"])
+    try:
+        return _sign_up_once(email, name, organization, password_hash, login_url)
+    except sa.exc.IntegrityError:  # a sign-up for the same address won the race
+        _tell_owner(email, login_url)
+        return None
+
+
+@use_case
+def _sign_up_once(email: str, name: str, organization: str | None, password_hash: str,
+                  login_url: str) -> User | None:
+    """The account and its welcome mail, or (known address) the owner's mail."""
     from ..mail.outbox import queue_mail
 
-    email = normalize_email(email)
-    if not (name or "").strip():
-        raise ValidationFailed("Enter your name.", fields={"name": ["Enter your name."]})
-    check_password_strength(password, email=email, name=name, organization=organization)
-    # Hashed in both branches, so the time taken does not tell them apart either.
-    password_hash = generate_password_hash(password)
-    if find_user_by_email(email) is None:
-        user = User(email=email, name=name.strip(), password_hash=password_hash,
-                    organization=organization)
-        db.session.add(user)
-        queue_mail(to=email, subject="Your eventsapp account is ready", kind="account_welcome",
-                   text=(f"Hello {name.strip()},\n\nYour eventsapp account for {email} is ready."
-                         f"\nSign in here: {login_url}\n\nIf you did not create it, ignore this"
-                         " message: nobody can sign in without the password that was chosen.\n"))
-        try:
-            db.session.commit()
-        except sa.exc.IntegrityError:  # a sign-up for the same address won the race
-            db.session.rollback()
-        else:
-            return user
+    if find_user_by_email(email) is not None:
+        _tell_owner(email, login_url)
+        return None
+    user = User(email=email, name=name, password_hash=password_hash, organization=organization)
+    db.session.add(user)
+    queue_mail(to=email, subject="Your eventsapp account is ready", kind="account_welcome",
+               text=(f"Hello {name},\n\nYour eventsapp account for {email} is ready."
+                     f"\nSign in here: {login_url}\n\nIf you did not create it, ignore this"
+                     " message: nobody can sign in without the password that was chosen.\n"))
+    db.session.flush()
+    return user
+
+
+@use_case
+def _tell_owner(email: str, login_url: str) -> None:
+    from ..mail.outbox import queue_mail
+
     queue_mail(to=email, subject="Someone tried to sign up with your address",
                kind="account_exists",
                text=("Hello,\n\nSomeone (perhaps you) tried to create an eventsapp account with "
                      f"{email}, which already has one. Nothing was changed.\n\nSign in here: "
                      f"{login_url}\nIf you forgot your password, ask the event organizers to "
                      "reset it.\nIf it was not you, you can ignore this message.\n"))
-    db.session.commit()
-    return None
+
+
+# Passwords are hashed and checked before a use case begins: a hash takes tens of
+# milliseconds, and on SQLite a use case holds the database's write lock.
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -147,9 +158,13 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None
-    user.last_login_at = utcnow()
-    db.session.commit()
+    _signed_in(user)
     return user
+
+
+@use_case
+def _signed_in(user: User) -> None:
+    user.last_login_at = utcnow()
 
 
 def change_password(user: User, current: str, new: str, *, keep_session_key: str | None) -> None:
@@ -159,18 +174,26 @@ def change_password(user: User, current: str, new: str, *, keep_session_key: str
                                fields={"current_password": ["Your current password is not right."]})
     check_password_strength(new, email=user.email, name=user.name,
                             organization=user.organization)
-    user.password_hash = generate_password_hash(new)
-    _revoke_sessions(user, keep_key=keep_session_key)
-    db.session.commit()
+    _store_password(user, generate_password_hash(new), keep_key=keep_session_key)
 
 
-def set_password(user: User, new: str) -> None:
-    """Set a password without the old one (administrators); every login session ends."""
+def set_password(user: User, new: str, *, make_admin: bool = False) -> None:
+    """Set a password without the old one (administrators, the command line, which has no
+    form: the schema is loaded here); every login session ends. ``make_admin``: the
+    account also becomes an administrator, in the same use case."""
+    load(NewPasswordSchema(), {"password": new})
     check_password_strength(new, email=user.email, name=user.name,
                             organization=user.organization)
-    user.password_hash = generate_password_hash(new)
-    _revoke_sessions(user, keep_key=None)
-    db.session.commit()
+    _store_password(user, generate_password_hash(new), keep_key=None, make_admin=make_admin)
+
+
+@use_case
+def _store_password(user: User, password_hash: str, *, keep_key: str | None,
+                    make_admin: bool = False) -> None:
+    user.password_hash = password_hash
+    if make_admin:
+        user.is_admin = True
+    _revoke_sessions(user, keep_key=keep_key)
 
 
 # ------------------------------------------------------------------ login sessions
@@ -185,6 +208,7 @@ def set_password(user: User, new: str) -> None:
 _TOUCH_EVERY = timedelta(minutes=5)
 
 
+@use_case
 def start_login_session(user: User, *, remember: bool, now: datetime | None = None) -> str:
     """Open a login session for ``user``; returns its key, also set as ``user.get_id()``."""
     now = now or utcnow()
@@ -192,11 +216,17 @@ def start_login_session(user: User, *, remember: bool, now: datetime | None = No
     _prune_sessions(user, now)
     db.session.add(LoginSession(user_id=user.id, key_hash=hash_token(key), remember=remember,
                                 created_at=now, last_seen_at=now))
-    db.session.commit()
-    user.login_session_key = key
+    _remember_key(user, key)
     return key
 
 
+def _remember_key(user: User, key: str) -> None:
+    # Not a column (one account has a key per browser): the model declares it without a
+    # type, since a declarative class takes only Mapped[] annotations.
+    user.login_session_key = key  # type: ignore[assignment]
+
+
+@use_case
 def end_login_session(key: str | None) -> None:
     """Sign-out: the session's cookies (session and remember) stop working."""
     if not key:
@@ -206,14 +236,12 @@ def end_login_session(key: str | None) -> None:
                               LoginSession.revoked_at.is_(None))
                        .values(revoked_at=utcnow())
                        .execution_options(synchronize_session=False))
-    db.session.commit()
 
 
+@use_case
 def end_all_login_sessions(user: User) -> int:
     """"Sign out everywhere": every login session of the account ends, this one included."""
-    count = _revoke_sessions(user, keep_key=None)
-    db.session.commit()
-    return count
+    return _revoke_sessions(user, keep_key=None)
 
 
 def _revoke_sessions(user: User, *, keep_key: str | None) -> int:
@@ -221,9 +249,8 @@ def _revoke_sessions(user: User, *, keep_key: str | None) -> int:
                                       LoginSession.revoked_at.is_(None))
     if keep_key:
         q = q.where(LoginSession.key_hash != hash_token(keep_key))
-    res = db.session.execute(q.values(revoked_at=utcnow())
-                             .execution_options(synchronize_session=False))
-    return res.rowcount or 0
+    return rowcount(db.session.execute(q.values(revoked_at=utcnow())
+                                       .execution_options(synchronize_session=False)))
 
 
 def _limits(cfg=None) -> tuple[timedelta, timedelta]:
@@ -269,18 +296,15 @@ def load_user_from_session_id(session_id: str) -> User | None:
     remember_for, idle = _limits()
     if not _session_live(login_session, now, remember_for, idle):
         return None
-    user.login_session_key = session_id
-    # Only when nothing else ran in this transaction yet: the commit must not carry
+    _remember_key(user, session_id)
+    # Only when nothing else ran in this transaction yet: the touch must not carry
     # anybody else's work (the loader runs wherever current_user is first read).
     if fresh and now - login_session.last_seen_at > _TOUCH_EVERY:
-        from ..db_tx import begin_write
-
         session_pk = login_session.id
-        begin_write()
-        db.session.execute(sa.update(LoginSession).where(LoginSession.id == session_pk)
-                           .values(last_seen_at=now)
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
+        with transaction():
+            db.session.execute(sa.update(LoginSession).where(LoginSession.id == session_pk)
+                               .values(last_seen_at=now)
+                               .execution_options(synchronize_session=False))
     return user
 
 
@@ -299,8 +323,10 @@ def active_login_sessions(user: User, *, now: datetime | None = None) -> list[Lo
     return [r for r in rows if _session_live(r, now, remember_for, idle)]
 
 
+@use_case
 def grant_event_role(event: Event, email: str, role: EventRoleKind) -> EventRole:
-    """Make an existing account an organizer or check-in staff of an event."""
+    """Make an existing account an organizer or check-in staff of an event (``email`` and
+    ``role`` loaded by ``console.schemas.TeamGrantSchema``)."""
     user = find_user_by_email(email)
     if user is None:
         raise NotFound("No account with that email. Ask them to sign up first.",
@@ -311,35 +337,34 @@ def grant_event_role(event: Event, email: str, role: EventRoleKind) -> EventRole
         return existing
     grant = EventRole(user=user, event=event, role=role)
     db.session.add(grant)
-    db.session.commit()
     return grant
 
 
+@use_case
 def revoke_event_role(event: Event, role_id: int) -> None:
     grant = db.session.get(EventRole, role_id)
     if grant is None or grant.event_id != event.id:
         raise NotFound("No such role.")
     db.session.delete(grant)
-    db.session.commit()
 
 
+@use_case
 def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token; the plain value is returned once and never stored."""
-    name = (name or "").strip()[:100] or "API token"
+    """A new token named ``name`` (loaded by ``ApiTokenSchema``, or the command line's
+    own); the plain value is returned once and never stored."""
     plain = "ea_" + new_token(32)  # 256 bits
     token = ApiToken(user=user, name=name, token_hash=hash_token(plain), prefix=plain[:10])
     db.session.add(token)
-    db.session.commit()
     return token, plain
 
 
+@use_case
 def revoke_api_token(user: User, token_id: int) -> None:
     token = db.session.get(ApiToken, token_id)
     if token is None or (token.user_id != user.id and not user.is_admin):
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        db.session.commit()
 
 
 @cache
@@ -366,14 +391,11 @@ def user_for_token(plain: str) -> User | None:
     now = utcnow()
     # Touch at most once a minute: a write per API call would serialize a busy client.
     if last_used_at is None or (now - last_used_at).total_seconds() > 60:
-        from ..db_tx import begin_write
-
-        # A write transaction from the start: on SQLite, upgrading this read transaction
-        # to a write fails at once ("database is locked") when concurrent calls race.
-        begin_write()
-        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id)
-                           .values(last_used_at=now))
-        db.session.commit()
+        # Its own use case (on SQLite with the write lock from the start: upgrading this
+        # read transaction fails at once, "database is locked", when concurrent calls race).
+        with transaction():
+            db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id)
+                               .values(last_used_at=now))
     return user
 
 

@@ -1,74 +1,68 @@
 """Failed scans are rate limited per user (per IP address when there is no user).
 
 Only failures count: a busy desk admitting people never hits the limit, while guessing
-codes (already hopeless against 192-bit codes) is cut off after a few tries. The limit
-is read from CHECKIN_FAIL_RATE_LIMIT (scaled by RATELIMIT_MULTIPLIER) and kept in the
-rate-limit storage (Redis in production), so it holds across workers and hosts.
+codes (already hopeless against 192-bit codes) is cut off after a few tries. This is one
+Flask-Limiter shared limit (scope ``checkin-fail``) on the three scan endpoints (the
+desk's form, the desk's script, the API): every scan is tested against it before it runs,
+and only a failed one is deducted (``deduct_when``). The limit is read from
+CHECKIN_FAIL_RATE_LIMIT (scaled by RATELIMIT_MULTIPLIER) and kept in the rate-limit
+storage (Redis in production), so it holds across workers and hosts.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+import math
+import time
+from collections.abc import Callable
 
-from flask import current_app
+from flask import Response, g
+from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
-from limits import parse_many
 
 from ..extensions import limiter
+from ..models import Event, User
+from ..permissions import acting_user
 from ..ratelimits import configured
 from .services import INVALID, ScanResult, check_in
 
 DEFAULT = "20 per minute; 200 per hour"
-_limit = configured("CHECKIN_FAIL_RATE_LIMIT", DEFAULT)
+SCOPE = "checkin-fail"
+_FAILED = "eventsapp_checkin_failed"
 
 
-def _key(user) -> str:
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "") or ""
-    if user is not None and getattr(user, "is_authenticated", False):
-        return f"{prefix}checkin-fail:user:{user.id}"
-    return f"{prefix}checkin-fail:ip:{get_remote_address()}"
+def _key() -> str:
+    """The acting user (the desk's session or the API token's), else the address: the
+    same user is one counter at the desk and through the API."""
+    user = acting_user()
+    if user is not None:
+        return f"user:{user.id}"
+    return f"ip:{get_remote_address()}"
 
 
-@lru_cache(maxsize=16)
-def _parsed(spec: str) -> tuple:
-    return tuple(parse_many(spec))
+def _failed(_response: Response) -> bool:
+    return bool(g.pop(_FAILED, False))
 
 
-def _items() -> tuple:
-    return _parsed(_limit())
+def retry_after(limit: RequestLimit) -> str:
+    """Whole seconds until the breached window resets (at least 1)."""
+    return str(max(1, math.ceil(limit.window.reset_time - time.time())))
 
 
-def _enabled() -> bool:
-    return bool(current_app.config.get("RATELIMIT_ENABLED", True)) and limiter.enabled
+def failed_scan_limit(on_breach: Callable[[RequestLimit], Response]):
+    """The decorator of a scan endpoint (innermost, so permissions are checked first);
+    ``on_breach`` makes the endpoint's own 429 answer."""
+    return limiter.shared_limit(configured("CHECKIN_FAIL_RATE_LIMIT", DEFAULT), scope=SCOPE,
+                                key_func=_key, deduct_when=_failed, on_breach=on_breach,
+                                methods=["POST"])
 
 
-def _blocked(key: str) -> bool:
-    return any(not limiter.limiter.test(item, key) for item in _items())
-
-
-def _note_failure(key: str) -> None:
-    for item in _items():
-        limiter.limiter.hit(item, key)
-
-
-def blocked(user) -> bool:
-    """Whether this user (or address) has used up its failed scans for now."""
-    return _enabled() and _blocked(_key(user))
-
-
-def note_failure(user) -> None:
-    if _enabled():
-        _note_failure(_key(user))
-
-
-def limited_check_in(event, code, user) -> ScanResult:
-    """check_in() behind the failed-scan limit: once blocked, every scan is refused."""
-    # The key is taken before the scan: its transaction ends by expiring ``user``, and
-    # reading user.id afterwards would load the row again.
-    key = _key(user) if _enabled() else None
-    if key is not None and _blocked(key):
-        return ScanResult(INVALID, reason="rate_limited")
+def limited_check_in(event: Event, code: str | None, user: User | None) -> ScanResult:
+    """check_in(), noting a failure for the limit (an empty Enter is not a guess)."""
     result = check_in(event, code, user)
-    # An empty Enter is not a guess; anything else that fails counts.
-    if key is not None and result.result == INVALID and (code or "").strip():
-        _note_failure(key)
+    if result.result == INVALID and (code or "").strip():
+        g.setdefault(_FAILED, True)
     return result
+
+
+def rate_limited() -> ScanResult:
+    """The answer to a scan refused by the limit."""
+    return ScanResult(INVALID, reason="rate_limited")

@@ -15,19 +15,24 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_limiter import RequestLimit
 
 from ..console.panels import register_panel
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, DomainError, NotFound, respond
 from ..extensions import db
-from ..models import Category, Event, EventRole, EventRoleKind, Registration, utcnow
+from ..forms_util import apply_errors, form_input
+from ..inputs import load
+from ..models import Category, Event, EventRole, EventRoleKind, Registration, User, utcnow
 from ..nav import register_nav
 from ..permissions import Need, acting_user, event_required, login_required, require_user
+from . import counts as door
 from . import services
 from .design import CATEGORY_COLOURS, badge_data
 from .forms import PrintForm, ReissueForm, ScanForm
-from .limits import limited_check_in
+from .limits import failed_scan_limit, limited_check_in, rate_limited, retry_after
 from .render_pdf import badge_pdf, badge_sheets_pdf
 from .render_png import badge_png
+from .schemas import CheckinResult, PrintSchema, ScanSchema
 
 bp = Blueprint("badges", __name__)
 
@@ -104,15 +109,37 @@ def category_colour_class(category) -> str:
 
 
 def _desk(event: Event, form: ScanForm, result=None, status: int = 200):
-    counts = services.checkin_counts(event)
+    figures = door.checkin_counts(event)
     return render_template(
-        "badges/desk.html", event=event, form=form, result=result, counts=counts,
-        recent=services.recent_checkins(event, 8), colours=CATEGORY_COLOURS,
+        "badges/desk.html", event=event, form=form, result=result, counts=figures,
+        recent=door.recent_checkins(event, 8), colours=CATEGORY_COLOURS,
     ), status
+
+
+def _desk_refused(limit: RequestLimit):
+    """The desk's form after too many failed scans (the page says why)."""
+    result = rate_limited()
+    return respond(429, "rate_limited", result.message,
+                   headers={"Retry-After": retry_after(limit)})
+
+
+def _scan_refused(limit: RequestLimit):
+    """The desk script's answer after too many failed scans: a scan result, as always."""
+    resp = jsonify(CheckinResult().dump(rate_limited()))
+    resp.status_code = 429
+    resp.headers["Retry-After"] = retry_after(limit)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _scanned_code(formdata) -> str:
+    """The scanned text, loaded through the scan schema (the desk's form or script)."""
+    return load(ScanSchema(), form_input(ScanSchema(), formdata))["code"]
 
 
 @bp.route("/events/<slug>/checkin", methods=["GET", "POST"])
 @event_required(Need.CHECKIN)
+@failed_scan_limit(_desk_refused)
 def desk(event: Event):
     """The door: a handheld scanner types the code and Enter into the focused field; the
     page answers and is ready for the next scan. Works without JavaScript (this POST);
@@ -124,25 +151,30 @@ def desk(event: Event):
         form.code.data = (request.args.get("code") or "")[:200]
         return _desk(event, form)
     form = ScanForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit():  # the CSRF token
         return _desk(event, form, status=422)
-    result = limited_check_in(event, form.code.data, acting_user())
-    fresh = ScanForm(formdata=None)
-    return _desk(event, fresh, result, 429 if result.reason == "rate_limited" else 200)
+    try:
+        code = _scanned_code(request.form)
+    except DomainError as exc:
+        apply_errors(form, exc)
+        return _desk(event, form, status=422)
+    result = limited_check_in(event, code, acting_user())
+    return _desk(event, ScanForm(formdata=None), result)
 
 
 @bp.route("/events/<slug>/checkin/scan", methods=["POST"])
 @event_required(Need.CHECKIN)
+@failed_scan_limit(_scan_refused)
 def scan(event: Event):
     """JSON for the desk's script: {"code": ...} -> the same answer as the API. The
     session cookie authenticates, so the CSRF token is required (X-CSRFToken header)."""
     body = request.get_json(silent=True)
-    code = body.get("code") if isinstance(body, dict) else None
-    result = limited_check_in(event, code if isinstance(code, str) else None, acting_user())
-    resp = jsonify(result.as_dict())
-    if result.reason == "rate_limited":
-        resp.status_code = 429
-        resp.headers["Retry-After"] = "60"
+    try:
+        code = _scanned_code(body if isinstance(body, dict) else {})
+    except DomainError:
+        code = None  # not text, or too long: unreadable, like any scan that is no code
+    result = limited_check_in(event, code, acting_user())
+    resp = jsonify(CheckinResult().dump(result))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -151,12 +183,12 @@ def scan(event: Event):
 @event_required(Need.CHECKIN)
 def counts(event: Event):
     """Live counts for the desk and the console (polled by checkin.js)."""
-    resp = jsonify(services.checkin_counts(event).as_dict())
+    resp = jsonify(door.checkin_counts(event).as_dict())
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
 
-def _desk_events(user) -> list[Event]:
+def _desk_events(user: User) -> list[Event]:
     q = sa.select(Event).order_by(Event.starts_at.desc())
     if not user.is_admin:
         q = q.join(EventRole, EventRole.event_id == Event.id).where(
@@ -172,7 +204,7 @@ def _desk_events(user) -> list[Event]:
 @login_required
 def desks():
     """The check-in desks the signed-in user may open."""
-    return render_template("badges/desks.html", events=_desk_events(acting_user()))
+    return render_template("badges/desks.html", events=_desk_events(require_user()))
 
 
 def _has_desk() -> bool:
@@ -205,12 +237,12 @@ def _badges_page(event: Event, print_form: PrintForm | None = None, status: int 
     except ValueError:
         page = 1
     rows, total = services.badge_list(event, search, page)
-    checked = services.checked_in_today_ids(event, [r.id for r in rows])
+    checked = door.checked_in_today_ids(event, [r.id for r in rows])
     return render_template(
         "badges/organizer.html", event=event, print_form=print_form or PrintForm(),
         reissue_form=ReissueForm(), rows=rows, total=total, page=page, search=search,
         page_size=services.PAGE_SIZE, checked_today=checked,
-        counts=services.checkin_counts(event),
+        counts=door.checkin_counts(event),
         badge_counts=services.badge_counts(event),
     ), status
 
@@ -227,20 +259,25 @@ def print_badges(event: Event):
     """One PDF of A4 sheets (1, 4 or 8 badges a page), by name, optionally one category
     and only those not printed yet; optionally marks them printed."""
     form = PrintForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit():  # the CSRF token
         return _badges_page(event, form, 422)
-    category = Category(form.category.data) if form.category.data else None
-    per_page = int(form.per_page.data)
-    regs = services.printable_badges(event, category, bool(form.not_printed.data))
+    try:
+        wanted = load(PrintSchema(), form_input(PrintSchema()))
+    except DomainError as exc:
+        apply_errors(form, exc)
+        return _badges_page(event, form, 422)
+    category: Category | None = wanted["category"]
+    per_page = int(wanted["per_page"].value)
+    regs = services.printable_badges(event, category, wanted["not_printed"])
     if not regs:
         flash("No badges match: nothing to print.", "warning")
         return redirect(url_for("badges.organizer", slug=event.slug))
     data = [badge_data(r, event) for r in regs]
     label = category.value if category else "all"
     pdf = badge_sheets_pdf(data, per_page, title=f"Badges · {event.title} · {label}")
-    if form.mark_printed.data:
+    name = f"badges-{event.slug}-{label}{'-new' if wanted['not_printed'] else ''}-{per_page}up.pdf"
+    if wanted["mark_printed"]:
         services.mark_printed(event, regs)
-    name = f"badges-{event.slug}-{label}{'-new' if form.not_printed.data else ''}-{per_page}up.pdf"
     resp = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=name, max_age=0)
     resp.headers.update(PRIVATE)
@@ -284,7 +321,7 @@ def reissue(event: Event, registration_id: int):
 
 
 def _panel_context(event: Event) -> dict:
-    return {"checkin_counts": services.checkin_counts(event)}
+    return {"checkin_counts": door.checkin_counts(event)}
 
 
 register_panel("badges", "Badges and check-in", "badges/_console_panel.html", 30,

@@ -2,16 +2,17 @@
 batch printing. Services take explicit arguments and never read the request."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import object_session
 
-from ..db_tx import begin_write, is_sqlite, rowcount
+from ..db_tx import rowcount, transaction, use_case
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..mail.outbox import queue_mail
@@ -27,6 +28,7 @@ from ..models import (
 )
 from ..models.registration import RevokedBadgeCode
 from ..security import hash_token, new_token
+from .counts import event_day
 from .qr import extract_code
 
 # ---------------------------------------------------------------- revoked codes
@@ -100,14 +102,38 @@ REASONS = {
 }
 
 
+@dataclass(frozen=True)
+class ScanPerson:
+    """Who a badge admits (plain values: the door's read is over when it answers)."""
+
+    id: int
+    name: str
+    organization: str | None
+    category: str
+    category_label: str
+    modality: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A badge's admission on one event-local day, in the event's zone."""
+
+    day: str  # YYYY-MM-DD
+    checked_in_at: str  # ISO 8601 with the event's offset
+    time: str  # HH:MM
+    checked_in_by: str | None
+
+
 @dataclass
 class ScanResult:
-    """The answer to one scan at the door, as plain values (the transaction is over)."""
+    """The answer to one scan at the door, as plain values (the transaction is over).
+    ``schemas.ScanResultSchema`` is its JSON form (the desk's script and the API)."""
 
     result: str
     reason: str | None = None
-    registration: dict | None = None  # id, name, organization, category, ...
-    checkin: dict | None = None  # day, checked_in_at, time, checked_in_by
+    registration: ScanPerson | None = None  # None when invalid
+    checkin: Admission | None = None
     other_event_title: str | None = None
 
     @property
@@ -125,20 +151,9 @@ class ScanResult:
             text = f"This badge is for another event: {self.other_event_title}."
         return text
 
-    def as_dict(self) -> dict:
-        """The JSON answer shared by the desk's endpoint and the API."""
-        return {"result": self.result, "reason": self.reason, "message": self.message,
-                "registration": self.registration if self.ok else None,
-                "checkin": self.checkin if self.ok else None}
-
 
 def _invalid(reason: str, **kw) -> ScanResult:
     return ScanResult(INVALID, reason=reason, **kw)
-
-
-def event_day(event: Event, now: datetime) -> date:
-    """The calendar day in the event's zone: a check-in counts once per such day."""
-    return now.astimezone(event.tz).date()
 
 
 @cache
@@ -191,20 +206,20 @@ def _other_event(other_event_id: int) -> ScanResult:
                     else None)
 
 
-def _person(reg) -> dict:
-    """The registration's answer fields (``reg``: a Registration or a _scan_row row)."""
-    return {"id": reg.id, "name": reg.name, "organization": reg.organization,
-            "category": reg.category.value, "category_label": reg.category.label,
-            "modality": reg.modality.value, "status": reg.status.value}
+def _person(reg: Any) -> ScanPerson:
+    """Who the registration is (``reg``: a Registration or a _scan_row row)."""
+    return ScanPerson(id=reg.id, name=reg.name, organization=reg.organization,
+                      category=reg.category.value, category_label=reg.category.label,
+                      modality=reg.modality.value, status=reg.status.value)
 
 
-def _admission(day: date, when: datetime, by_name: str | None, zone) -> dict:
+def _admission(day: date, when: datetime, by_name: str | None, zone: tzinfo) -> Admission:
     local = when.astimezone(zone)
-    return {"day": day.isoformat(), "checked_in_at": local.isoformat(),
-            "time": local.strftime("%H:%M"), "checked_in_by": by_name}
+    return Admission(day=day.isoformat(), checked_in_at=local.isoformat(),
+                     time=local.strftime("%H:%M"), checked_in_by=by_name)
 
 
-def _already(row, day: date, zone) -> ScanResult:
+def _already(row: Any, day: date, zone: tzinfo) -> ScanResult:
     return ScanResult(ALREADY, registration=_person(row),
                       checkin=_admission(day, row.checked_in_at, row.checked_in_by, zone))
 
@@ -249,12 +264,11 @@ def check_in(event: Event, raw_code: str | None, user: User | None,
     """Admit the holder of a badge to ``event``: once per event-local day.
 
     One read (registration, today's admission and who made it, together); a repeated
-    scan is answered from it. A first scan then writes with one INSERT ... SELECT ... ON
-    CONFLICT DO NOTHING RETURNING, which re-checks the badge in the same statement, so
-    the unique (registration, day) constraint decides between racing requests without
-    an error. PostgreSQL: the read and the write share one transaction. SQLite: the
-    write runs in a write transaction (BEGIN IMMEDIATE). The loser of a race answers
-    "already checked in" with the winner's admission.
+    scan is answered from it. A first scan then writes in one use case: one INSERT ...
+    SELECT ... ON CONFLICT DO NOTHING RETURNING, which re-checks the badge in the same
+    statement, so the unique (registration, day) constraint decides between racing
+    requests without an error (on SQLite the use case holds the write lock from its
+    start). The loser of a race answers "already checked in" with the winner's admission.
     """
     code = extract_code(raw_code)
     if code is None:
@@ -263,117 +277,38 @@ def check_in(event: Event, raw_code: str | None, user: User | None,
     user_id, user_name = (user.id, user.name) if user is not None else (None, None)
     now = now or utcnow()
     day = event_day(event, now)
-    try:
-        row = _scan_row(day, code=code)
-        if row is None:
-            return _explain_unknown(event_id, code)
-        if row.event_id != event_id:
-            return _other_event(row.event_id)
-        problem = badge_problem(row)
-        if problem:
-            return _invalid(problem)
-        if row.checked_in_at is not None:
-            return _already(row, day, zone)
-        person, reg_id = _person(row), row.id
-        if is_sqlite():
-            # Ends the read; the write lock is taken up front, so the INSERT waits on
-            # the busy timeout instead of failing to upgrade a read transaction.
-            begin_write()
+    row = _scan_row(day, code=code)
+    if row is None:
+        return _explain_unknown(event_id, code)
+    if row.event_id != event_id:
+        return _other_event(row.event_id)
+    problem = badge_problem(row)
+    if problem:
+        return _invalid(problem)
+    if row.checked_in_at is not None:
+        return _already(row, day, zone)
+    person, reg_id = _person(row), row.id
+    with transaction():
         if _insert_checkin(reg_id, code, event_id, day, now, user_id) is None:
-            # Another request admitted the badge a moment ago, or it was cancelled or
-            # re-issued in between: read it again to say which.
-            row = _scan_row(day, registration_id=reg_id)
-            if row is None:
-                return _invalid("unknown")
-            if row.badge_code != code:
-                return _invalid("replaced")
-            problem = badge_problem(row)
-            if problem:
-                return _invalid(problem)
-            if row.checked_in_at is None:  # pragma: no cover - the row that won stays
-                raise RuntimeError("check-in neither inserted nor found")
-            return _already(row, day, zone)
-        db.session.commit()
-    finally:
-        db.session.rollback()  # ends a read or a lost race; a no-op after the commit
-    local = now.astimezone(zone)
-    return ScanResult(CHECKED_IN, registration=person, checkin={
-        "day": day.isoformat(), "checked_in_at": local.isoformat(),
-        "time": local.strftime("%H:%M"), "checked_in_by": user_name})
+            return _lost_race(reg_id, code, day, zone)
+    return ScanResult(CHECKED_IN, registration=person,
+                      checkin=_admission(day, now, user_name, zone))
 
 
-# ---------------------------------------------------------------- counts
-
-
-@dataclass
-class CountRow:
-    category: Category
-    registered: int = 0  # confirmed, in person
-    today: int = 0
-    overall: int = 0
-
-
-@dataclass
-class CheckinCounts:
-    day: date
-    rows: list[CountRow] = field(default_factory=list)
-
-    @property
-    def registered(self) -> int:
-        return sum(r.registered for r in self.rows)
-
-    @property
-    def today(self) -> int:
-        return sum(r.today for r in self.rows)
-
-    @property
-    def overall(self) -> int:
-        return sum(r.overall for r in self.rows)
-
-    def as_dict(self) -> dict:
-        return {
-            "day": self.day.isoformat(),
-            "totals": {"registered": self.registered, "today": self.today,
-                       "overall": self.overall},
-            "by_category": [{"category": r.category.value, "label": r.category.label,
-                             "registered": r.registered, "today": r.today,
-                             "overall": r.overall} for r in self.rows],
-        }
-
-
-def checkin_counts(event: Event, now: datetime | None = None) -> CheckinCounts:
-    """Checked in today and overall, by category, against confirmed in-person
-    registrations (two queries, whatever the size of the event)."""
-    day = event_day(event, now or utcnow())
-    rows = {c: CountRow(c) for c in Category}
-    for category, n in db.session.execute(
-            sa.select(Registration.category, sa.func.count())
-            .where(Registration.event_id == event.id,
-                   Registration.status == RegistrationStatus.CONFIRMED,
-                   Registration.modality == Modality.IN_PERSON)
-            .group_by(Registration.category)):
-        rows[category].registered = n
-    today = sa.case((CheckIn.day == day, CheckIn.registration_id))
-    for category, n_today, n_all in db.session.execute(
-            sa.select(Registration.category,
-                      sa.func.count(sa.distinct(today)),
-                      sa.func.count(sa.distinct(CheckIn.registration_id)))
-            .join(Registration, Registration.id == CheckIn.registration_id)
-            .where(CheckIn.event_id == event.id)
-            .group_by(Registration.category)):
-        rows[category].today = n_today
-        rows[category].overall = n_all
-    return CheckinCounts(day=day, rows=list(rows.values()))
-
-
-def recent_checkins(event: Event, limit: int = 10) -> list[CheckIn]:
-    """The latest admissions at the event (for the desk), with who and by whom."""
-    from sqlalchemy.orm import joinedload
-
-    return list(db.session.scalars(
-        sa.select(CheckIn).where(CheckIn.event_id == event.id)
-        .options(joinedload(CheckIn.registration), joinedload(CheckIn.checked_in_by))
-        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc()).limit(limit)))
+def _lost_race(reg_id: int, code: str, day: date, zone: tzinfo) -> ScanResult:
+    """Another request admitted the badge a moment ago, or it was cancelled or re-issued
+    in between: read it again (inside the check-in's use case) to say which."""
+    row = _scan_row(day, registration_id=reg_id)
+    if row is None:
+        return _invalid("unknown")
+    if row.badge_code != code:
+        return _invalid("replaced")
+    problem = badge_problem(row)
+    if problem:
+        return _invalid(problem)
+    if row.checked_in_at is None:  # pragma: no cover - the row that won stays
+        raise RuntimeError("check-in neither inserted nor found")
+    return _already(row, day, zone)
 
 
 # ---------------------------------------------------------------- organizer actions
@@ -396,15 +331,14 @@ def replace_badge_code(reg: Registration) -> None:
     reg.badge_printed_at = None
 
 
+@use_case
 def reissue_badge(event: Event, registration_id: int, actor: User,
                   now: datetime | None = None) -> Registration:
     """A new badge code for a registration (lost or misused badge); the old code stops
     admitting at once and the badge must be printed again. The attendee is told."""
-    begin_write()
     reg = _registration_in(event, registration_id)
     problem = badge_problem(reg)
     if problem not in (None, "revoked"):
-        db.session.rollback()
         raise Conflict("Only confirmed in-person registrations have a badge.",
                        code="no_badge")
     replace_badge_code(reg)
@@ -417,7 +351,6 @@ def reissue_badge(event: Event, registration_id: int, actor: User,
               "Download the new badge (PNG or PDF) from the manage link in your "
               "registration confirmation email, or collect it at the registration desk.\n"),
     )
-    db.session.commit()
     return reg
 
 
@@ -456,23 +389,25 @@ def mark_printed(event: Event, registrations: list[Registration],
                  now: datetime | None = None) -> int:
     """Record that these badges were printed; only the codes that were printed count
     (a badge re-issued meanwhile stays "not printed")."""
-    now = now or utcnow()
+    # Plain values before the use case begins: its start ends the read transaction,
+    # which expires the loaded registrations.
     pairs = [(r.id, r.badge_code) for r in registrations]
-    if not pairs:
-        return 0
-    begin_write()
+    return _mark_printed(event.id, pairs, now or utcnow()) if pairs else 0
+
+
+@use_case
+def _mark_printed(event_id: int, pairs: list[tuple[int, str | None]], now: datetime) -> int:
     done = 0
     for chunk in range(0, len(pairs), 500):
         part = pairs[chunk:chunk + 500]
         codes = [c for _, c in part]
         done += rowcount(db.session.execute(
             sa.update(Registration)
-            .where(Registration.event_id == event.id,
+            .where(Registration.event_id == event_id,
                    Registration.id.in_([i for i, _ in part]),
                    Registration.badge_code.in_(codes))
             .values(badge_printed_at=now)
             .execution_options(synchronize_session=False)))
-    db.session.commit()
     return done
 
 
@@ -499,14 +434,3 @@ def badge_list(event: Event, search: str = "", page: int = 1) -> tuple[list[Regi
         q.order_by(sa.func.lower(Registration.name), Registration.id)
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     return rows, total
-
-
-def checked_in_today_ids(event: Event, registration_ids: list[int],
-                         now: datetime | None = None) -> set[int]:
-    """Which of these registrations are checked in today (one query)."""
-    if not registration_ids:
-        return set()
-    day = event_day(event, now or utcnow())
-    return set(db.session.scalars(sa.select(CheckIn.registration_id).where(
-        CheckIn.event_id == event.id, CheckIn.day == day,
-        CheckIn.registration_id.in_(registration_ids))))

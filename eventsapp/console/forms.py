@@ -1,12 +1,13 @@
+"""The console's forms: rendering and the CSRF token (``schemas.py`` decides validity)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField
-from wtforms.validators import DataRequired, Email, Length
 
 from ..models import EventRoleKind
 
 
 class GrantRoleForm(FlaskForm):
-    email = EmailField("Email of an existing account", validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField("Role", choices=EventRoleKind.choices(), validators=[DataRequired()])
+    email = EmailField("Email of an existing account")
+    # The choices are for display; TeamGrantSchema decides what is valid.
+    role = SelectField("Role", choices=EventRoleKind.choices(), validate_choice=False)

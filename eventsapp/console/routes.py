@@ -10,17 +10,19 @@ from ..auth import services as auth_services
 from ..auth.forms import EmptyForm
 from ..errors import DomainError
 from ..extensions import db
-from ..forms_util import apply_errors
-from ..models import EventRole, EventRoleKind
+from ..forms_util import apply_errors, form_input
+from ..inputs import load
+from ..models import Event, EventRole
 from ..permissions import Need, event_required
 from .forms import GrantRoleForm
-from .panels import panels
+from .panels import Panel, panels
+from .schemas import TeamGrantSchema
 from .services import key_numbers
 
 bp = Blueprint("console", __name__, url_prefix="/events/<slug>/console")
 
 
-def _render(event, role_form=None, status=200):
+def _render(event: Event, role_form: GrantRoleForm | None = None, status: int = 200):
     team = list(db.session.scalars(sa.select(EventRole).where(EventRole.event_id == event.id)
                                    .options(joinedload(EventRole.user))
                                    .order_by(EventRole.role, EventRole.id)))
@@ -30,7 +32,7 @@ def _render(event, role_form=None, status=200):
                            remove_form=EmptyForm()), status
 
 
-def _render_panel(panel, event) -> Markup:
+def _render_panel(panel: Panel, event: Event) -> Markup:
     """A feature's panel, rendered with ``event`` and its context keys (also as ``ctx``)."""
     ctx = panel.context(event)
     return Markup(render_template(panel.template, **{**ctx, "event": event, "ctx": ctx}))
@@ -38,17 +40,18 @@ def _render_panel(panel, event) -> Markup:
 
 @bp.route("/")
 @event_required(Need.MANAGE)
-def console(event):
+def console(event: Event):
     return _render(event)
 
 
 @bp.route("/team", methods=["POST"])
 @event_required(Need.MANAGE)
-def add_team_member(event):
+def add_team_member(event: Event):
     form = GrantRoleForm()
     if form.validate_on_submit():
         try:
-            auth_services.grant_event_role(event, form.email.data, EventRoleKind(form.role.data))
+            data = load(TeamGrantSchema(), form_input(TeamGrantSchema()))
+            auth_services.grant_event_role(event, data["email"], data["role"])
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -59,7 +62,7 @@ def add_team_member(event):
 
 @bp.route("/team/<int:role_id>/remove", methods=["POST"])
 @event_required(Need.MANAGE)
-def remove_team_member(event, role_id: int):
+def remove_team_member(event: Event, role_id: int):
     if EmptyForm().validate_on_submit():
         auth_services.revoke_event_role(event, role_id)
         flash("Removed from the event's team.", "info")

@@ -19,15 +19,17 @@ import logging
 import smtplib
 import ssl
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context
 
-from ..db_tx import begin_write
+from ..db_tx import rowcount, transaction, use_case
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus, utcnow
 
@@ -80,21 +82,24 @@ def _claim(ids: list[int] | None, limit: int, now: datetime) -> list[OutboxMessa
         if not ids:
             return []
         q = q.where(OutboxMessage.id.in_(ids))
-    candidates = list(db.session.scalars(q.order_by(OutboxMessage.next_attempt_at,
-                                                    OutboxMessage.id).limit(limit)))
+    # A fresh read (its own transaction): what was due when the caller began may be
+    # claimed or sent by now.
+    with transaction(write=False):
+        candidates = list(db.session.scalars(q.order_by(OutboxMessage.next_attempt_at,
+                                                        OutboxMessage.id).limit(limit)))
     claimed_ids = []
     lease = now + timedelta(seconds=CLAIM_SECONDS)
     for mid in candidates:
-        begin_write()  # SQLite: take the write lock first, or the UPDATE may fail as "locked"
-        res = db.session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == mid, OutboxMessage.status == OutboxStatus.PENDING,
-                   OutboxMessage.next_attempt_at <= now)
-            .values(next_attempt_at=lease)
-            .execution_options(synchronize_session=False))
-        if res.rowcount == 1:
-            claimed_ids.append(mid)
-        db.session.commit()  # one short transaction per claim: others may claim the rest
+        # One short use case per claim, so others may claim the rest meanwhile; only the
+        # worker whose UPDATE matched sends the message.
+        with transaction():
+            if rowcount(db.session.execute(
+                    sa.update(OutboxMessage)
+                    .where(OutboxMessage.id == mid, OutboxMessage.status == OutboxStatus.PENDING,
+                           OutboxMessage.next_attempt_at <= now)
+                    .values(next_attempt_at=lease)
+                    .execution_options(synchronize_session=False))) == 1:
+                claimed_ids.append(mid)
     if not claimed_ids:
         return []
     return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(claimed_ids))
@@ -105,7 +110,7 @@ def _claim(ids: list[int] | None, limit: int, now: datetime) -> list[OutboxMessa
 class _Connection:
     """One SMTP connection for a batch, opened on first use."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg: Mapping[str, Any]) -> None:
         self.cfg = cfg
         self.smtp: smtplib.SMTP | None = None
 
@@ -118,6 +123,7 @@ class _Connection:
         cfg = self.cfg
         host, port = cfg["MAIL_SERVER"], int(cfg.get("MAIL_PORT") or 25)
         timeout = float(cfg.get("MAIL_TIMEOUT", 20))
+        smtp: smtplib.SMTP
         if cfg.get("MAIL_USE_SSL"):
             smtp = smtplib.SMTP_SSL(host, port, timeout=timeout,
                                     context=ssl.create_default_context())
@@ -166,8 +172,6 @@ def deliver(ids: list[int] | None = None, *, limit: int = 100,
     cfg = current_app.config
     now = now or utcnow()
     report = DeliveryReport()
-    if db.session().in_transaction():  # start from fresh data (scoped_session lacks it)
-        db.session.commit()
     messages = _claim(ids, limit, now)
     if not messages:
         return report
@@ -197,7 +201,8 @@ def deliver(ids: list[int] | None = None, *, limit: int = 100,
 
 def _settle(msg: OutboxMessage, error: str | None, permanent: bool, max_attempts: int,
             report: DeliveryReport) -> None:
-    """Record one message's outcome in its own short transaction."""
+    """Record one message's outcome in its own short use case (after the SMTP server
+    accepted it, or refused it, never before)."""
     when = utcnow()
     values: dict = {"attempts": OutboxMessage.attempts + 1}
     if error is None:
@@ -214,23 +219,21 @@ def _settle(msg: OutboxMessage, error: str | None, permanent: bool, max_attempts
             values["next_attempt_at"] = when + backoff(attempts)
             report.retry.append(msg.id)
             log.info("mail %s: attempt %s failed (%s), retrying later", msg.id, attempts, error)
-    begin_write()
-    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == msg.id).values(**values)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
+    with transaction():
+        db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == msg.id)
+                           .values(**values).execution_options(synchronize_session=False))
 
 
+@use_case
 def retry_now(message_id: int, event_id: int | None = None) -> bool:
     """Put a FAILED or waiting message back at the front of the queue (organizer action)."""
     q = sa.update(OutboxMessage).where(OutboxMessage.id == message_id,
                                        OutboxMessage.status != OutboxStatus.SENT)
     if event_id is not None:
         q = q.where(OutboxMessage.event_id == event_id)
-    begin_write()
-    res = db.session.execute(q.values(status=OutboxStatus.PENDING, next_attempt_at=utcnow())
-                             .execution_options(synchronize_session=False))
-    db.session.commit()
-    return res.rowcount == 1
+    return rowcount(db.session.execute(
+        q.values(status=OutboxStatus.PENDING, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False))) == 1
 
 
 def run_worker(app: Flask, *, loop: bool, interval: float = 10.0,

@@ -1,27 +1,23 @@
-"""Organizer forms of the online feature. The services validate again (and decide)."""
+"""Organizer forms of the online feature: rendering and the CSRF token. ``schemas.py``
+decides what is valid (the views load the posted form through it)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
-
-from .services import MAX_JOIN_OPENS_MINUTES
+from wtforms import BooleanField, StringField
+from wtforms.widgets import NumberInput
 
 
 class OnlineSettingsForm(FlaskForm):
-    stream_url = StringField("Default stream or meeting link",
-                             validators=[Optional(), Length(max=1000)])
-    stream_passcode = StringField("Passcode (optional)", validators=[Optional(), Length(max=100)])
-    join_opens_minutes_before = IntegerField(
-        "Join links open this many minutes before a session",
-        validators=[InputRequired(message="Give a number of minutes."),
-                    NumberRange(min=0, max=MAX_JOIN_OPENS_MINUTES)], default=15)
+    stream_url = StringField("Default stream or meeting link")
+    stream_passcode = StringField("Passcode (optional)")
+    # A number input, but a StringField: the schema reads the number (one message).
+    join_opens_minutes_before = StringField(
+        "Join links open this many minutes before a session", default="15",
+        widget=NumberInput(min=0))
     recordings_public = BooleanField("Recordings are public (otherwise for registrants only)")
 
 
 class SessionLinksForm(FlaskForm):
-    stream_url = StringField("Stream or meeting link of this session",
-                             validators=[Optional(), Length(max=1000)])
-    stream_passcode = StringField("Passcode (optional)", validators=[Optional(), Length(max=100)])
-    recording_url = StringField("Recording link (shown after the session)",
-                                validators=[Optional(), Length(max=1000)])
+    stream_url = StringField("Stream or meeting link of this session")
+    stream_passcode = StringField("Passcode (optional)")
+    recording_url = StringField("Recording link (shown after the session)")

@@ -22,7 +22,8 @@ from ..auth.forms import EmptyForm
 from ..console.panels import register_panel
 from ..errors import DomainError
 from ..extensions import limiter
-from ..forms_util import apply_errors
+from ..forms_util import apply_errors, form_input
+from ..inputs import load
 from ..models import Event, ProgrammeSession, Registration, utcnow
 from ..permissions import (
     Need,
@@ -37,6 +38,7 @@ from ..timefmt import viewer_zone
 from . import services
 from .forms import OnlineSettingsForm, SessionLinksForm
 from .ical import personal_calendar
+from .schemas import OnlineSettingsSchema, SessionLinksSchema
 
 bp = Blueprint("online", __name__)
 
@@ -160,7 +162,8 @@ def update_settings(event: Event):
     form = OnlineSettingsForm()
     if form.validate_on_submit():
         try:
-            services.update_online_settings(acting_user(), event, form.data)
+            data = load(OnlineSettingsSchema(), form_input(OnlineSettingsSchema()))
+            services.update_online_settings(acting_user(), event, data)
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -178,7 +181,8 @@ def session_links(event: Event, session_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                services.update_session_links(acting_user(), event, session_id, form.data)
+                data = load(SessionLinksSchema(), form_input(SessionLinksSchema()))
+                services.update_session_links(acting_user(), event, session_id, data)
             except DomainError as exc:
                 apply_errors(form, exc)
             else:

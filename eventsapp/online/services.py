@@ -12,14 +12,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from marshmallow import ValidationError
 
-from ..db_tx import begin_write, is_sqlite
-from ..errors import DomainError, Forbidden, NotFound, ValidationFailed
+from ..db_tx import transaction, use_case
+from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
+from ..inputs import Url
 from ..mail.outbox import queue_mail
 from ..models import (
     CheckIn,
@@ -38,9 +39,9 @@ from ..permissions import (
     confirmed_registration,
     is_session_speaker,
 )
+from .schemas import MAX_JOIN_OPENS_MINUTES
 
 BEFORE, OPEN, ENDED = "before", "open", "ended"
-MAX_JOIN_OPENS_MINUTES = 24 * 60
 
 # Secrets are token_urlsafe() output: refuse anything else before touching the database.
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -61,16 +62,16 @@ class StreamLink:
     passcode: str | None
 
 
+_URL = Url()
+
+
 def is_http_url(url: str | None) -> bool:
-    """Only http(s) links with a host are ever linked to or redirected to."""
-    if not url:
-        return False
+    """Only links the input rule (``inputs.Url``) accepts are ever linked to or redirected
+    to: stored values are checked again on the way out."""
     try:
-        parts = urlsplit(url.strip())
-    except ValueError:
+        return bool(url) and _URL.deserialize(url) is not None
+    except ValidationError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(
-        c in url for c in "\r\n\t ")
 
 
 def stream_for(event: Event, session: ProgrammeSession) -> StreamLink | None:
@@ -191,8 +192,8 @@ def open_join(secret: str, session_id: int, now: datetime) -> JoinOutcome:
     redirect; outside it, what the waiting (or ended) page shows.
 
     Fast path, for the join rush: one SELECT (registration, event and session together),
-    then one INSERT and the commit; both statements are built once. On SQLite the INSERT
-    runs in its own write transaction (BEGIN IMMEDIATE).
+    then one INSERT in its own use case; both statements are built once. The read is an
+    ordinary read: only the join writes (on SQLite with the write lock taken up front).
     """
     if not valid_secret(secret):
         check_entitled(None)
@@ -214,11 +215,11 @@ def open_join(secret: str, session_id: int, now: datetime) -> JoinOutcome:
         # Plain values first: committing the read transaction expires the loaded objects.
         values = {"session_id": session.id, "registration_id": registration.id,
                   "user_id": registration.user_id, "joined_at": now}
-        if is_sqlite():
-            begin_write()  # ends the read transaction; the INSERT then waits, never fails
-        # PostgreSQL: the INSERT joins the read's transaction (no COMMIT and BEGIN between).
-        db.session.connection().execute(_join_insert(), values)
-        db.session.commit()
+        # The join is its own use case: on SQLite it ends the read transaction and takes
+        # the write lock up front (the INSERT then waits, never fails); on PostgreSQL it
+        # is one COMMIT of the read, then BEGIN, INSERT, COMMIT.
+        with transaction():
+            db.session.connection().execute(_join_insert(), values)
         out.redirect_to = stream.url
     elif state == ENDED and session.recording_url and is_http_url(session.recording_url):
         out.recording_url = session.recording_url
@@ -341,7 +342,8 @@ def session_stream_view(user: User | None, event: Event, session: ProgrammeSessi
 
 
 def join_links_mail(registration: Registration, base_url: str) -> None:
-    """Queue a mail with every session's personal join link (the caller commits)."""
+    """Queue a mail with every session's personal join link (inside the caller's use
+    case)."""
     check_entitled(registration)
     event = registration.event
     base = base_url.rstrip("/")
@@ -364,11 +366,11 @@ def join_links_mail(registration: Registration, base_url: str) -> None:
                text="\n".join(lines), kind="online_links", event_id=event.id)
 
 
+@use_case
 def mail_my_links(manage_token: str, base_url: str) -> Registration:
-    """Queue the links mail for the registration of a manage link, and commit."""
+    """Queue the links mail for the registration of a manage link."""
     registration = check_entitled(registration_for_manage_token(manage_token))
     join_links_mail(registration, base_url)
-    db.session.commit()
     return registration
 
 
@@ -441,49 +443,16 @@ def attendance(event: Event) -> AttendanceReport:
 # ---------------------------------------------------------------- organizer settings
 
 
-def _clean_url(value, name: str, errors: dict) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    if len(value) > 1000:
-        errors[name] = ["At most 1,000 characters."]
-    elif not is_http_url(value):
-        errors[name] = ["Give a full link starting with https:// (or http://)."]
-    return value
-
-
-def _clean_passcode(value, name: str, errors: dict) -> str | None:
-    value = (value or "").strip()
-    if len(value) > 100:
-        errors[name] = ["At most 100 characters."]
-    return value or None
-
-
-def _clean_minutes(value, name: str, errors: dict) -> int:
-    try:
-        minutes = int(value)
-    except (TypeError, ValueError):
-        minutes = -1
-    if not 0 <= minutes <= MAX_JOIN_OPENS_MINUTES:
-        errors[name] = [f"A whole number of minutes from 0 to {MAX_JOIN_OPENS_MINUTES}."]
-    return minutes
-
-
+@use_case
 def update_online_settings(user: User | None, event: Event, data: dict) -> Event:
-    """Default stream link and passcode, join window and recordings' visibility."""
+    """Default stream link and passcode, join window and recordings' visibility (``data``
+    loaded by ``OnlineSettingsSchema``)."""
     if not can(user, Need.MANAGE, event):
         raise Forbidden("Only the event's organizers change its online settings.")
-    errors: dict = {}
-    url = _clean_url(data.get("stream_url"), "stream_url", errors)
-    passcode = _clean_passcode(data.get("stream_passcode"), "stream_passcode", errors)
-    minutes = _clean_minutes(data.get("join_opens_minutes_before"),
-                             "join_opens_minutes_before", errors)
-    if errors:
-        raise ValidationFailed("Some settings are not valid.", fields=errors)
-    event.stream_url, event.stream_passcode = url, passcode
-    event.join_opens_minutes_before = minutes
-    event.recordings_public = bool(data.get("recordings_public"))
-    db.session.commit()
+    event.stream_url = data["stream_url"]
+    event.stream_passcode = data["stream_passcode"] or None
+    event.join_opens_minutes_before = data["join_opens_minutes_before"]
+    event.recordings_public = data["recordings_public"]
     return event
 
 
@@ -497,23 +466,20 @@ def get_session(event: Event, session_id: int) -> ProgrammeSession:
     return session
 
 
+@use_case
 def update_session_links(user: User | None, event: Event, session_id: int,
                          data: dict) -> ProgrammeSession:
-    """A session's own stream link and passcode, and its recording link."""
+    """A session's own stream link and passcode, and its recording link (``data`` loaded
+    by ``SessionLinksSchema``)."""
     if not can(user, Need.MANAGE, event):
         raise Forbidden("Only the event's organizers change session links.")
     session = get_session(event, session_id)
-    errors: dict = {}
-    url = _clean_url(data.get("stream_url"), "stream_url", errors)
-    passcode = _clean_passcode(data.get("stream_passcode"), "stream_passcode", errors)
-    recording = _clean_url(data.get("recording_url"), "recording_url", errors)
-    if errors:
-        raise ValidationFailed("Some links are not valid.", fields=errors)
+    recording = data["recording_url"]
     public_change = recording != session.recording_url
-    session.stream_url, session.stream_passcode = url, passcode
+    session.stream_url = data["stream_url"]
+    session.stream_passcode = data["stream_passcode"] or None
     session.recording_url = recording
     if public_change:
         # The recording link shows on the (cacheable) session page.
         event.programme_version = (event.programme_version or 0) + 1
-    db.session.commit()
     return session
