@@ -70,7 +70,7 @@ def test_dashboard_reads_on_a_phone(phone_page, live_url, make_event):
 
     event = make_event(title="Phone Roundtable")
     for i in range(3):
-        make_pledge(event, amount=str(1000 * (i + 1)), countries=["Rwanda"], sdgs=[9])
+        make_pledge(event, amount=str(1000 * (i + 1)), countries=["RW"], sdgs=[9])
     phone_page.goto(f"{live_url}/events/{event.slug}/pledges")
     assert "Pledges announced at Phone Roundtable" in phone_page.locator("h1").inner_text()
     assert _no_horizontal_scroll(phone_page)

@@ -30,7 +30,7 @@ def test_register_online_get_mail_switch_to_in_person(app, page, live_url, make_
     page.get_by_label("Full name").fill("Ada Lovelace")
     page.get_by_label("Email", exact=True).fill("ada@example.org")
     page.get_by_label("Organization", exact=True).fill("Analytical Engines")
-    page.get_by_label("Country", exact=True).fill("United Kingdom")
+    page.get_by_label("Country", exact=True).select_option("GB")
     page.get_by_label("Stakeholder type").select_option("academia")
     page.get_by_label("Online", exact=True).check()
     page.get_by_label("List my name").check()
