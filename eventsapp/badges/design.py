@@ -6,13 +6,18 @@ supplies measuring and drawing; this module decides sizes and positions only.
 """
 from __future__ import annotations
 
+import logging
 import os
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from ..models import Category, Event, Registration
 from ..timefmt import format_date_range
 from .qr import qr_matrix
+
+log = logging.getLogger(__name__)
 
 # One colour per category, printed as a band with the category's name in white
 # (all have at least 4.5:1 contrast with white; the word makes it readable without colour).
@@ -26,22 +31,227 @@ CATEGORY_COLOURS: dict[Category, str] = {
 INK = "#111827"
 MUTED = "#4b5563"
 
+# Where badge fonts are looked for: BADGE_FONT_DIR first (an override folder), then where
+# Debian's packages put them (fonts-noto-core, fonts-noto-cjk, fonts-wqy-zenhei,
+# fonts-dejavu-core; bin/run and bin/test install them), then other systems' folders.
 FONT_DIRS = (
     os.environ.get("BADGE_FONT_DIR", ""),  # the same setting as config's BADGE_FONT_DIR
+    "/usr/share/fonts/truetype/noto",
+    "/usr/share/fonts/opentype/noto",
+    "/usr/share/fonts/truetype/wqy",
     "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/noto",
+    "/usr/share/fonts/noto-cjk",
     "/usr/share/fonts/dejavu",
     "/usr/share/fonts/TTF",
     "/Library/Fonts",
 )
 
 
-def font_file(bold: bool) -> str | None:
-    """DejaVu Sans (wide Unicode coverage) if installed, else None (renderers fall back)."""
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+@dataclass(frozen=True)
+class FontFace:
+    """A font file, the face's index in a collection (.ttc), and whether its glyphs are
+    PostScript (CFF) outlines, which ReportLab cannot embed."""
+
+    path: str
+    index: int = 0
+    cff: bool = False
+
+
+# Per script: (regular file, bold file, index in the collection, CFF outlines), best first.
+# Noto Naskh Arabic is the classic text style of Arabic, the one read most easily.
+# Noto Sans CJK comes only as CFF collections (face 2 is Simplified Chinese): the PNG
+# uses it; the PDF, through ReportLab, needs TrueType outlines and takes WenQuanYi Zen Hei.
+# DejaVu Sans closes every list: it covers Latin, Greek, Cyrillic, Arabic and Hebrew.
+_DEJAVU = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", 0, False)
+SCRIPT_FONTS: dict[str, tuple[tuple[str, str, int, bool], ...]] = {
+    "latin": (("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", 0, False), _DEJAVU),
+    "arabic": (("NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf", 0, False),
+               ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf", 0, False), _DEJAVU),
+    "hebrew": (("NotoSansHebrew-Regular.ttf", "NotoSansHebrew-Bold.ttf", 0, False), _DEJAVU),
+    "cjk": (("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc", 2, True),
+            ("wqy-zenhei.ttc", "wqy-zenhei.ttc", 0, False), _DEJAVU),
+}
+_warned: set[str] = set()
+
+
+def _find(name: str) -> str | None:
     for d in FONT_DIRS:
         if d and os.path.exists(os.path.join(d, name)):
             return os.path.join(d, name)
     return None
+
+
+@lru_cache(maxsize=32)
+def font_face(script: str, bold: bool, truetype_only: bool = False) -> FontFace | None:
+    """The font for a run of ``script`` (see visual_runs), or None when not even DejaVu is
+    installed (the renderers then use their built-in font, which covers only Latin).
+    ``truetype_only`` skips CFF fonts (for ReportLab)."""
+    candidates = SCRIPT_FONTS.get(script, SCRIPT_FONTS["latin"])
+    for regular, heavy, index, cff in candidates:
+        if cff and truetype_only:
+            continue
+        path = _find(heavy if bold else regular)
+        if path:
+            if (regular, heavy, index, cff) != candidates[0] and script not in _warned:
+                _warned.add(script)
+                log.warning("badge font for %s text: %s is not installed, using %s (install "
+                            "Debian's fonts-noto-core and fonts-noto-cjk)", script,
+                            candidates[0][0], path)
+            return FontFace(path, index, cff)
+    if script not in _warned:
+        _warned.add(script)
+        log.warning("no badge font for %s text (install Debian's fonts-noto-core, "
+                    "fonts-noto-cjk and fonts-dejavu-core)", script)
+    return None
+
+
+def font_file(bold: bool) -> str | None:
+    """The Latin font's file (Noto Sans, else DejaVu Sans), or None."""
+    face = font_face("latin", bold)
+    return face.path if face else None
+
+
+# Text runs: a line is split into runs of one script (so one font) and one direction,
+# put in the order they are drawn left to right. Each renderer shapes a run with
+# HarfBuzz (Pillow's libraqm, ReportLab's uharfbuzz), which joins Arabic letters and lays
+# a right-to-left run out from its right end; the order of the runs comes from here.
+
+@dataclass(frozen=True)
+class Run:
+    text: str  # in logical order; the shaper reverses a right-to-left run
+    script: str  # a key of SCRIPT_FONTS
+    rtl: bool
+
+
+_BLOCKS = (  # (first, last, script, letters run right to left)
+    (0x0590, 0x05FF, "hebrew", True), (0xFB1D, 0xFB4F, "hebrew", True),
+    (0x0600, 0x06FF, "arabic", True), (0x0750, 0x077F, "arabic", True),
+    (0x0870, 0x08FF, "arabic", True), (0xFB50, 0xFDFF, "arabic", True),
+    (0xFE70, 0xFEFF, "arabic", True),
+    (0x1100, 0x11FF, "cjk", False), (0x2E80, 0x9FFF, "cjk", False),
+    (0xAC00, 0xD7AF, "cjk", False), (0xF900, 0xFAFF, "cjk", False),
+    (0xFE30, 0xFE4F, "cjk", False), (0xFF00, 0xFFEF, "cjk", False),
+    (0x20000, 0x3FFFF, "cjk", False),
+)
+
+
+def _script(ch: str) -> tuple[str, bool]:
+    cp = ord(ch)
+    for first, last, script, rtl in _BLOCKS:
+        if first <= cp <= last:
+            return script, rtl
+    return "latin", False
+
+
+def _classes(text: str) -> list[tuple[str, bool] | None]:
+    """Per character: (script, right to left) for letters and digits, None for neutrals
+    (spaces, punctuation), which take their direction from their neighbours."""
+    out: list[tuple[str, bool] | None] = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat[0] == "M" and out:
+            out.append(out[-1])  # a combining mark goes with its base letter
+        elif cat[0] == "L":
+            out.append(_script(ch))
+        elif cat[0] == "N":
+            # Digits read left to right even in Arabic (Arabic-Indic ones in Arabic's font).
+            out.append((_script(ch)[0], False))
+        else:
+            out.append(None)
+    return out
+
+
+def _logical_runs(text: str, base_rtl: bool) -> list[Run]:
+    classes = _classes(text)
+    runs: list[Run] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i
+        cls = classes[i]
+        if cls is None:
+            while j < n and classes[j] is None:
+                j += 1
+            before = classes[i - 1] if i else None
+            after = classes[j] if j < n else None
+            if before is not None and before == after:
+                # Between two runs of the same script and direction (the space between two
+                # Arabic words): part of them, so the shaper sees the words together.
+                runs[-1] = Run(runs[-1].text + text[i:j], runs[-1].script, runs[-1].rtl)
+                i = j
+                continue
+            # Elsewhere neutrals take the paragraph's direction (Unicode bidi rule N2).
+            scripts = [_script(c)[0] for c in text[i:j]]
+            script = next((s for s in scripts if s != "latin"), "latin")
+            _append(runs, Run(text[i:j], script, base_rtl))
+        else:
+            while j < n and classes[j] == cls:
+                j += 1
+            _append(runs, Run(text[i:j], cls[0], cls[1]))
+        i = j
+    return runs
+
+
+def _append(runs: list[Run], run: Run) -> None:
+    if runs and (runs[-1].script, runs[-1].rtl) == (run.script, run.rtl):
+        runs[-1] = Run(runs[-1].text + run.text, run.script, run.rtl)
+    else:
+        runs.append(run)
+
+
+@lru_cache(maxsize=4096)
+def visual_runs(text: str) -> tuple[Run, ...]:
+    """``text`` (one line) as runs in drawing order, left to right. The paragraph's
+    direction is that of its first letter (Unicode bidi rules P2, P3); runs get bidi
+    levels and are reordered by rule L2, run by run (the shaper orders inside a run)."""
+    text = unicodedata.normalize("NFC", text)
+    classes = _classes(text)
+    first = next((c for ch, c in zip(text, classes)
+                  if c is not None and unicodedata.category(ch)[0] == "L"), None)
+    base_rtl = bool(first and first[1])
+    runs = _logical_runs(text, base_rtl)
+    base = 1 if base_rtl else 0
+    levels = [base if r.rtl == base_rtl else base + 1 for r in runs]
+    for level in range(max(levels, default=0), 0, -1):
+        k = 0
+        while k < len(runs):
+            if levels[k] < level:
+                k += 1
+                continue
+            end = k
+            while end < len(runs) and levels[end] >= level:
+                end += 1
+            runs[k:end] = runs[k:end][::-1]
+            levels[k:end] = levels[k:end][::-1]
+            k = end
+    return tuple(runs)
+
+
+class RunPainter:
+    """measure() and text() of design.Painter for renderers that draw one run at a time:
+    they provide run_width() and draw_run() (a run's shaped width and drawing)."""
+
+    def run_width(self, run: Run, bold: bool, size: float) -> float:
+        raise NotImplementedError
+
+    def draw_run(self, x: float, baseline: float, run: Run, bold: bool, size: float,
+                 colour: str) -> None:
+        raise NotImplementedError
+
+    def measure(self, text: str, bold: bool, size: float) -> float:
+        return sum(self.run_width(r, bold, size) for r in visual_runs(text))
+
+    def text(self, x: float, baseline: float, text: str, bold: bool, size: float,
+             colour: str, align: str = "left") -> None:
+        runs = visual_runs(text)
+        widths = [self.run_width(r, bold, size) for r in runs]
+        if align == "center":
+            x -= sum(widths) / 2
+        elif align == "right":
+            x -= sum(widths)
+        for run, width in zip(runs, widths):
+            self.draw_run(x, baseline, run, bold, size, colour)
+            x += width
 
 
 def category_colour(category: Category | str) -> str:
