@@ -87,10 +87,9 @@ def font_face(script: str, bold: bool, truetype_only: bool = False) -> FontFace 
     """The font for a run of ``script`` (see visual_runs), or None when not even DejaVu is
     installed (the renderers then use their built-in font, which covers only Latin).
     ``truetype_only`` skips CFF fonts (for ReportLab)."""
-    candidates = SCRIPT_FONTS.get(script, SCRIPT_FONTS["latin"])
+    candidates = [c for c in SCRIPT_FONTS.get(script, SCRIPT_FONTS["latin"])
+                  if not (c[3] and truetype_only)]
     for regular, heavy, index, cff in candidates:
-        if cff and truetype_only:
-            continue
         path = _find(heavy if bold else regular)
         if path:
             if (regular, heavy, index, cff) != candidates[0] and script not in _warned:
