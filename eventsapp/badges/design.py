@@ -205,7 +205,7 @@ def visual_runs(text: str) -> tuple[Run, ...]:
     levels and are reordered by rule L2, run by run (the shaper orders inside a run)."""
     text = unicodedata.normalize("NFC", text)
     classes = _classes(text)
-    first = next((c for ch, c in zip(text, classes)
+    first = next((c for ch, c in zip(text, classes, strict=True)
                   if c is not None and unicodedata.category(ch)[0] == "L"), None)
     base_rtl = bool(first and first[1])
     runs = _logical_runs(text, base_rtl)
@@ -248,7 +248,7 @@ class RunPainter:
             x -= sum(widths) / 2
         elif align == "right":
             x -= sum(widths)
-        for run, width in zip(runs, widths):
+        for run, width in zip(runs, widths, strict=True):
             self.draw_run(x, baseline, run, bold, size, colour)
             x += width
 
