@@ -198,16 +198,19 @@ def _append(runs: list[Run], run: Run) -> None:
         runs.append(run)
 
 
+def paragraph_rtl(text: str) -> bool:
+    """Whether ``text`` reads right to left: its first letter does (bidi rules P2, P3)."""
+    first = next((ch for ch in text if unicodedata.category(ch)[0] == "L"), None)
+    return bool(first and _script(first)[1])
+
+
 @lru_cache(maxsize=4096)
 def visual_runs(text: str) -> tuple[Run, ...]:
     """``text`` (one line) as runs in drawing order, left to right. The paragraph's
     direction is that of its first letter (Unicode bidi rules P2, P3); runs get bidi
     levels and are reordered by rule L2, run by run (the shaper orders inside a run)."""
     text = unicodedata.normalize("NFC", text)
-    classes = _classes(text)
-    first = next((c for ch, c in zip(text, classes, strict=True)
-                  if c is not None and unicodedata.category(ch)[0] == "L"), None)
-    base_rtl = bool(first and first[1])
+    base_rtl = paragraph_rtl(text)
     runs = _logical_runs(text, base_rtl)
     base = 1 if base_rtl else 0
     levels = [base if r.rtl == base_rtl else base + 1 for r in runs]
@@ -354,7 +357,7 @@ def draw_badge(p: Painter, x: float, y: float, w: float, h: float, data: BadgeDa
 
 
 def _lines(p: Painter, lines: list[str], bold: bool, size: float, colour: str,
-           cx: float, top: float, align: str, leading: float = 1.18) -> float:
+           cx: float, align: str, top: float, leading: float = 1.18) -> float:
     """Draw lines from ``top`` down; return the y below the last line."""
     yy = top
     for line in lines:
@@ -374,10 +377,10 @@ def _portrait(p: Painter, x: float, y: float, w: float, h: float, d: BadgeData) 
 
     top = y + stripe + 0.7 * m
     size, lines = fit_text(p, d.event_title, True, inner, (0.068 * w, 0.045 * w), 2)
-    top = _lines(p, lines, True, size, INK, cx, top, "center")
+    top = _lines(p, lines, True, size, INK, cx, "center", top)
     sub = " \u00b7 ".join(s for s in (d.event_dates, d.venue) if s)
     size, lines = fit_text(p, sub, False, inner, (0.045 * w, 0.032 * w), 2)
-    header_bottom = _lines(p, lines, False, size, MUTED, cx, top + 0.01 * h, "center")
+    header_bottom = _lines(p, lines, False, size, MUTED, cx, "center", top + 0.01 * h)
 
     band_top = y + h - band
     q = min(0.5 * w, (band_top - header_bottom) * 0.5)
@@ -391,9 +394,9 @@ def _portrait(p: Painter, x: float, y: float, w: float, h: float, d: BadgeData) 
         + (0.02 * h if org_lines else 0)
     space_top, space_bottom = header_bottom, qr_top
     top = space_top + max(0.0, (space_bottom - space_top - block) / 2)
-    top = _lines(p, name_lines, True, name_size, INK, cx, top, "center", 1.15)
+    top = _lines(p, name_lines, True, name_size, INK, cx, "center", top, 1.15)
     if org_lines:
-        _lines(p, org_lines, False, org_size, MUTED, cx, top + 0.02 * h, "center", 1.2)
+        _lines(p, org_lines, False, org_size, MUTED, cx, "center", top + 0.02 * h, 1.2)
 
     p.rect(x, band_top, w, band, d.colour)
     label = d.category.label.upper()
@@ -410,21 +413,26 @@ def _landscape(p: Painter, x: float, y: float, w: float, h: float, d: BadgeData)
 
     left = x + 1.2 * m
     inner = w - q - 3.4 * m
+
+    def start(text: str) -> tuple[float, str]:
+        # The text column's reading edge: right for a right-to-left line (Arabic).
+        return (left + inner, "right") if paragraph_rtl(text) else (left, "left")
+
     top = y + m
     size, lines = fit_text(p, d.event_title, True, inner, (0.075 * h, 0.055 * h), 2)
-    top = _lines(p, lines, True, size, INK, left, top, "left")
+    top = _lines(p, lines, True, size, INK, *start(d.event_title), top)
     sub = " \u00b7 ".join(s for s in (d.event_dates, d.venue) if s)
     size, lines = fit_text(p, sub, False, inner, (0.055 * h, 0.042 * h), 1)
-    header_bottom = _lines(p, lines, False, size, MUTED, left, top + 0.005 * h, "left")
+    header_bottom = _lines(p, lines, False, size, MUTED, *start(sub), top + 0.005 * h)
 
     name_size, name_lines = fit_text(p, d.name, True, inner, (0.13 * h, 0.075 * h), 2)
     org_size, org_lines = fit_text(p, d.organization, False, inner, (0.075 * h, 0.05 * h), 2) \
         if d.organization else (0, [])
     block = len(name_lines) * name_size * 1.15 + len(org_lines) * org_size * 1.2
     top = header_bottom + max(0.0, (band_top - m * 0.5 - header_bottom - block) / 2)
-    top = _lines(p, name_lines, True, name_size, INK, left, top, "left", 1.15)
+    top = _lines(p, name_lines, True, name_size, INK, *start(d.name), top, 1.15)
     if org_lines:
-        _lines(p, org_lines, False, org_size, MUTED, left, top, "left", 1.2)
+        _lines(p, org_lines, False, org_size, MUTED, *start(d.organization), top, 1.2)
 
     p.rect(x, band_top, w, band, d.colour)
     label = d.category.label.upper()
