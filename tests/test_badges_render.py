@@ -177,3 +177,34 @@ def test_badge_fonts_fall_back_with_a_warning(monkeypatch, tmp_path, caplog):
             str(tmp_path / "NotoSans-Regular.ttf"))
     finally:
         design.font_face.cache_clear()
+
+
+class RecordingPainter(design.RunPainter):
+    """Measures every character as 1 unit and records the runs drawn."""
+
+    def __init__(self):
+        self.drawn: list[tuple[float, str]] = []
+
+    def run_width(self, run, bold, size):
+        return len(run.text) * size * 0.5
+
+    def draw_run(self, x, baseline, run, bold, size, colour):
+        self.drawn.append((x + self.run_width(run, bold, size), run.text))
+
+    def rect(self, x, y, w, h, colour):
+        pass
+
+    def qr(self, x, y, size, matrix):
+        pass
+
+
+def test_landscape_badges_start_arabic_lines_at_the_right_edge():
+    p = RecordingPainter()
+    design.draw_badge(p, 0, 0, 300, 150, badge(name="محمد", org="ITU"))
+    right_ends = {text: end for end, text in p.drawn}
+    # The header's lines (Latin) start at the column's left edge and fit in the column:
+    # the Arabic name ends at or beyond all of them, the Latin organization well before.
+    header = [t for t in right_ends if t.startswith(("ITU ", "Partner2Connect", "7"))]
+    assert header
+    assert all(right_ends["محمد"] >= right_ends[t] for t in header)
+    assert right_ends["ITU"] < right_ends["محمد"] - 20
