@@ -3,16 +3,21 @@ images with pypdfium2). Pure helpers: no request needed."""
 from __future__ import annotations
 
 import io
+import logging
+import shutil
 
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from PIL import Image
+from reportlab.lib.pagesizes import A6
+from reportlab.pdfgen.canvas import Canvas
 
-from eventsapp.badges.design import CATEGORY_COLOURS, BadgeData
+from eventsapp.badges import design
+from eventsapp.badges.design import CATEGORY_COLOURS, BadgeData, fit_text
 from eventsapp.badges.qr import extract_code, qr_image, qr_matrix
-from eventsapp.badges.render_pdf import badge_pdf, badge_sheets_pdf
-from eventsapp.badges.render_png import HEIGHT, WIDTH, badge_png
+from eventsapp.badges.render_pdf import PdfPainter, badge_pdf, badge_sheets_pdf
+from eventsapp.badges.render_png import HEIGHT, WIDTH, PilPainter, badge_png
 from eventsapp.models import Category
 from eventsapp.security import new_token
 
@@ -126,3 +131,80 @@ def test_bad_per_page_is_refused():
 ])
 def test_extract_code(raw, expected):
     assert extract_code(raw) == expected
+
+
+def test_long_arabic_and_mixed_names_wrap_by_shaped_width():
+    # Wrapping measures shaped runs (joined Arabic is narrower than isolated letters):
+    # every line fits, in both renderers, and the badge still scans.
+    name = "عبد الرحمن بن محمد بن إبراهيم John Smith آل عبد العزيز الهاشمي القرشي"
+    org = "الاتحاد الدولي للاتصالات " * 3
+    data = badge(name=name, org=org)
+    assert decode_image(Image.open(io.BytesIO(badge_png(data)))) == [data.code]
+    assert [c for c, _ in decode_pdf(badge_pdf(data))[0]] == [data.code]
+    canvas = Canvas(io.BytesIO(), pagesize=A6)
+    for painter in (PilPainter(Image.new("RGB", (WIDTH, HEIGHT))), PdfPainter(canvas, A6[1])):
+        width = 300.0
+        size, lines = fit_text(painter, name, True, width, (40.0, 20.0), 2)
+        assert len(lines) == 2 and all(painter.measure(ln, True, size) <= width for ln in lines)
+    # Shaped: the joined word is not the sum of its letters' isolated widths.
+    pdf_painter = PdfPainter(canvas, A6[1])
+    word = "محمد"
+    assert pdf_painter.measure(word, True, 20) != pytest.approx(
+        sum(pdf_painter.measure(ch, True, 20) for ch in word))
+
+
+def test_pdf_embeds_the_fonts_of_each_script():
+    pdf = badge_sheets_pdf([badge(name="محمد بن عبد الله"), badge(name="王小明"),
+                            badge(name="Мария Спатолисано")], 4)
+    for font in (b"NotoNaskhArabic-Bold", b"WenQuanYiZenHei", b"NotoSans-Bold"):
+        assert font in pdf
+
+
+def test_badge_fonts_fall_back_with_a_warning(monkeypatch, tmp_path, caplog):
+    dejavu = "/usr/share/fonts/truetype/dejavu"
+    monkeypatch.setattr(design, "FONT_DIRS", (str(tmp_path), dejavu))
+    monkeypatch.setattr(design, "_warned", set())
+    design.font_face.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger="eventsapp.badges.design"):
+            face = design.font_face("arabic", True)
+        assert face and face.path == f"{dejavu}/DejaVuSans-Bold.ttf"
+        assert "NotoNaskhArabic-Regular.ttf is not installed" in caplog.text
+        # BADGE_FONT_DIR's folder comes first: a font there is taken over the system's.
+        shutil.copy(f"{dejavu}/DejaVuSans.ttf", tmp_path / "NotoSans-Regular.ttf")
+        design.font_face.cache_clear()
+        assert design.font_face("latin", False) == design.FontFace(
+            str(tmp_path / "NotoSans-Regular.ttf"))
+    finally:
+        design.font_face.cache_clear()
+
+
+class RecordingPainter(design.RunPainter):
+    """Measures every character as 1 unit and records the runs drawn."""
+
+    def __init__(self):
+        self.drawn: list[tuple[float, str]] = []
+
+    def run_width(self, run, bold, size):
+        return len(run.text) * size * 0.5
+
+    def draw_run(self, x, baseline, run, bold, size, colour):
+        self.drawn.append((x + self.run_width(run, bold, size), run.text))
+
+    def rect(self, x, y, w, h, colour):
+        pass
+
+    def qr(self, x, y, size, matrix):
+        pass
+
+
+def test_landscape_badges_start_arabic_lines_at_the_right_edge():
+    p = RecordingPainter()
+    design.draw_badge(p, 0, 0, 300, 150, badge(name="محمد", org="ITU"))
+    right_ends = {text: end for end, text in p.drawn}
+    # The header's lines (Latin) start at the column's left edge and fit in the column:
+    # the Arabic name ends at or beyond all of them, the Latin organization well before.
+    header = [t for t in right_ends if t.startswith(("ITU ", "Partner2Connect", "7"))]
+    assert header
+    assert all(right_ends["محمد"] >= right_ends[t] for t in header)
+    assert right_ends["ITU"] < right_ends["محمد"] - 20

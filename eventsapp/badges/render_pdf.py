@@ -2,66 +2,92 @@
 
 Text and QR codes are vector graphics, so a sheet of a thousand badges stays small
 and prints sharp at any size. Light grey cut lines frame each badge on a sheet.
+
+Text is drawn run by run (design.visual_runs), each run in its script's embedded font.
+Arabic and Hebrew runs are shaped by ReportLab's HarfBuzz support (uharfbuzz): joined
+letter forms, laid out right to left. Other runs need no shaping and are drawn as is.
 """
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterable
+from functools import lru_cache
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
-from .design import BadgeData, draw_badge, font_file
+from .design import BadgeData, Run, RunPainter, draw_badge, font_face
 from .qr import dark_runs
 
+log = logging.getLogger(__name__)
 PER_PAGE_CHOICES = (1, 4, 8)
-_FONTS: dict[bool, str] = {}
+# Scripts whose letters change form or order when shaped.
+SHAPED_SCRIPTS = frozenset({"arabic", "hebrew"})
 
 
-def _font_name(bold: bool) -> str:
-    """DejaVu Sans embedded when available (names in any Latin, Greek or Cyrillic
-    script); else Helvetica, which only covers Western European text."""
-    if bold not in _FONTS:
-        path = font_file(bold)
-        name = "Helvetica-Bold" if bold else "Helvetica"
-        if path:
-            name = "EABadgeSans-Bold" if bold else "EABadgeSans"
-            try:
-                pdfmetrics.getFont(name)
-            except KeyError:
-                pdfmetrics.registerFont(TTFont(name, path))
-        _FONTS[bold] = name
-    return _FONTS[bold]
+@lru_cache(maxsize=16)
+def _font_name(script: str, bold: bool) -> str:
+    """The registered name of the script's font (TrueType outlines: ReportLab embeds no
+    CFF); Helvetica when none is installed, which only covers Western European text."""
+    face = font_face(script, bold, truetype_only=True)
+    if not face:
+        return "Helvetica-Bold" if bold else "Helvetica"
+    name = f"EABadge-{script}-{'Bold' if bold else 'Regular'}"
+    try:
+        pdfmetrics.getFont(name)
+    except KeyError:
+        pdfmetrics.registerFont(TTFont(name, face.path, subfontIndex=face.index))
+    return name
 
 
-class PdfPainter:
+def _shaped(run: Run, font: str) -> bool:
+    if run.script not in SHAPED_SCRIPTS:
+        return False
+    shapable = bool(getattr(pdfmetrics.getFont(font), "shapable", False))
+    if not shapable:
+        log.warning("uharfbuzz is missing: %s text on PDF badges is not shaped", run.script)
+    return shapable
+
+
+@lru_cache(maxsize=4096)
+def _glyphs(run: Run, bold: bool, size: float) -> tuple[str, float]:
+    """The run as ReportLab draws it and its width. A shaped run is a ShapedStr: its
+    characters name the shaped glyphs (contextual forms get private-use code points) in
+    drawing order, with HarfBuzz's positions. We call ReportLab's shaper ourselves:
+    canvas.drawString(shaping=True) shapes only when rlbidi is installed too."""
+    font = _font_name(run.script, bold)
+    if _shaped(run, font):
+        text = shapeStr(run.text, font, size, force=True)
+        if isinstance(text, ShapedStr):
+            return text, sum(sd.x_advance for sd in text.__shapeData__) * size / 1000
+    return run.text, pdfmetrics.stringWidth(run.text, font, size)
+
+
+class PdfPainter(RunPainter):
     """design.Painter on a reportlab canvas (points; flips y to reportlab's bottom-up)."""
 
     def __init__(self, canvas: Canvas, page_height: float):
         self.c = canvas
         self.ph = page_height
 
-    def measure(self, text, bold, size):
-        return pdfmetrics.stringWidth(text, _font_name(bold), size)
+    def run_width(self, run: Run, bold: bool, size: float) -> float:
+        return _glyphs(run, bold, size)[1]
+
+    def draw_run(self, x, baseline, run, bold, size, colour):
+        font = _font_name(run.script, bold)
+        self.c.setFillColor(HexColor(colour))
+        self.c.setFont(font, size)
+        # Already shaped (HarfBuzz takes the direction from the script, Arabic right to left).
+        self.c.drawString(x, self.ph - baseline, _glyphs(run, bold, size)[0])
 
     def rect(self, x, y, w, h, colour):
         self.c.setFillColor(HexColor(colour))
         self.c.rect(x, self.ph - y - h, w, h, stroke=0, fill=1)
-
-    def text(self, x, baseline, text, bold, size, colour, align="left"):
-        self.c.setFillColor(HexColor(colour))
-        self.c.setFont(_font_name(bold), size)
-        yy = self.ph - baseline
-        if align == "center":
-            self.c.drawCentredString(x, yy, text)
-        elif align == "right":
-            self.c.drawRightString(x, yy, text)
-        else:
-            self.c.drawString(x, yy, text)
 
     def qr(self, x, y, size, matrix):
         n = len(matrix)

@@ -1,41 +1,63 @@
-"""A badge as a PNG image (Pillow): A6 portrait at 300 dpi, for phones and printing."""
+"""A badge as a PNG image (Pillow): A6 portrait at 300 dpi, for phones and printing.
+
+Text is shaped by Pillow's libraqm layout (HarfBuzz and FriBiDi), run by run, each run in
+its script's font (design.visual_runs). Without libraqm, Pillow's basic layout neither
+joins Arabic letters nor lays them right to left: a warning says so once.
+"""
 from __future__ import annotations
 
 import io
+import logging
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
 
-from .design import BadgeData, draw_badge, font_file
+from .design import BadgeData, Run, RunPainter, draw_badge, font_face
 
 # A6 (105 x 148 mm) at 300 dpi.
 WIDTH, HEIGHT, DPI = 1240, 1748, 300
 
 
-@lru_cache(maxsize=64)
-def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = font_file(bold)
-    if path:
-        return ImageFont.truetype(path, size)
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _raqm() -> bool:
+    if features.check("raqm"):
+        return True
+    log.warning("Pillow has no libraqm (Debian: libraqm0): Arabic on PNG badges is not shaped")
+    return False
+
+
+@lru_cache(maxsize=128)
+def _font(script: str, bold: bool, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    face = font_face(script, bold)
+    if face:
+        engine = ImageFont.Layout.RAQM if _raqm() else ImageFont.Layout.BASIC
+        return ImageFont.truetype(face.path, size, index=face.index, layout_engine=engine)
     return ImageFont.load_default(size)
 
 
-class PilPainter:
+def _direction(run: Run) -> str | None:
+    # Only libraqm takes a direction; it is the run's own (the runs are already in order).
+    return ("rtl" if run.rtl else "ltr") if _raqm() else None
+
+
+class PilPainter(RunPainter):
     """design.Painter on a Pillow image (pixels, origin top left)."""
 
     def __init__(self, image: Image.Image):
         self.draw = ImageDraw.Draw(image)
 
-    def measure(self, text: str, bold: bool, size: float) -> float:
-        return _font(bold, max(1, round(size))).getlength(text)
+    def run_width(self, run: Run, bold: bool, size: float) -> float:
+        return _width(run, bold, max(1, round(size)))
+
+    def draw_run(self, x, baseline, run, bold, size, colour):
+        self.draw.text((x, baseline), run.text, font=_font(run.script, bold, max(1, round(size))),
+                       fill=colour, anchor="ls", direction=_direction(run))
 
     def rect(self, x, y, w, h, colour):
         self.draw.rectangle([round(x), round(y), round(x + w) - 1, round(y + h) - 1], fill=colour)
-
-    def text(self, x, baseline, text, bold, size, colour, align="left"):
-        anchor = {"left": "ls", "center": "ms", "right": "rs"}[align]
-        self.draw.text((x, baseline), text, font=_font(bold, max(1, round(size))), fill=colour,
-                       anchor=anchor)
 
     def qr(self, x, y, size, matrix):
         n = len(matrix)
@@ -49,6 +71,12 @@ class PilPainter:
             self.draw.rectangle([off_x + col * box, off_y + row * box,
                                  off_x + (col + length) * box - 1, off_y + (row + 1) * box - 1],
                                 fill="#000000")
+
+
+@lru_cache(maxsize=4096)
+def _width(run: Run, bold: bool, size: int) -> float:
+    # Cached: wrapping and shrinking a name measure the same runs many times.
+    return _font(run.script, bold, size).getlength(run.text, direction=_direction(run))
 
 
 def badge_image(data: BadgeData, width: int = WIDTH, height: int = HEIGHT) -> Image.Image:
