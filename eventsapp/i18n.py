@@ -7,10 +7,13 @@ English text, so English needs no catalog entry to render.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     has_request_context,
     make_response,
     redirect,
@@ -21,6 +24,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
+from .extensions import csrf, db
 from .security import safe_next
 
 # Code -> endonym: each language is offered in its own name, so a reader finds theirs
@@ -80,16 +84,33 @@ def text_direction() -> str:
     return "rtl" if current_language() in RTL else "ltr"
 
 
+def _cross_site() -> bool:
+    """A POST sent by another site's page (Fetch Metadata, else the Origin header)."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    return bool(origin) and origin != "null" and urlsplit(origin).netloc != request.host
+
+
 @bp.route("/language", methods=["POST"])
+@csrf.exempt  # checked below: a token only where a session exists (see the docstring)
 def set_language() -> ResponseReturnValue:
-    """Remember the chosen language (cookie, and the account when signed in); no JS needed."""
+    """Remember the chosen language (cookie, and the account when signed in); no JS needed.
+
+    An anonymous visitor has no session, and a CSRF token in every page's switcher would
+    give each one a session cookie (and pages that differ per visitor). So anonymous
+    requests are checked by origin only; a signed-in one, which writes to the account,
+    must also carry the session's CSRF token (base.html adds it when signed in).
+    """
+    if _cross_site():
+        abort(403, description=gettext("The language can only be changed from this site."))
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
     code = valid_language(request.form.get("lang"))
     if code is None:
         # A tampered or stale form: say so plainly rather than guess a language.
         abort(400, description=gettext("Unknown language."))
     if current_user.is_authenticated:
-        from .extensions import db
-
         current_user.language = code
         db.session.commit()
     back = safe_next(request.form.get("next"), url_for("events.home"))

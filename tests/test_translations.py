@@ -181,7 +181,9 @@ def test_switcher_is_on_every_page(client):
                          text, re.S)
         assert form, path
         html = form.group(0)
-        assert 'name="csrf_token"' in html and '<label for="lang-select">' in html
+        # Anonymous: no token, so no session cookie on every page (i18n.set_language).
+        assert 'name="csrf_token"' not in html and '<label for="lang-select">' in html
+        assert "Set-Cookie" not in resp.headers
         assert 'type="submit"' in html
         for code, name in LANGUAGES.items():
             assert f'<option value="{code}" lang="{code}"' in html and name in html
@@ -225,6 +227,55 @@ def test_account_remembers_the_language_and_beats_the_cookie(app, client, make_u
     text = other.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert 'lang="ru"' in _html_tag(text)
     assert _t("ru", "My schedule") in text and _t("ru", "Sign out") in text
+
+
+def test_switcher_of_a_signed_in_page_carries_the_csrf_token(client, make_user):
+    login(client, make_user())
+    text = client.get("/").get_data(as_text=True)
+    form = re.search(r'<form class="lang-switch".*?</form>', text, re.S).group(0)
+    assert 'name="csrf_token"' in form
+
+
+def test_signed_in_switch_needs_the_csrf_token(app_config, make_user):
+    from eventsapp import create_app
+    from eventsapp.extensions import db as _db
+
+    from .conftest import FreshContextClient
+
+    app_config.update(WTF_CSRF_ENABLED=True)
+    app = create_app(app_config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        user = make_user()
+        client = app.test_client()
+        login(client, user)
+        resp = client.post("/language", data={"lang": "fr", "next": "/"})
+        assert resp.status_code == 400 and "lang=" not in resp.headers.get("Set-Cookie", "")
+        _db.session.expire_all()
+        assert _db.session.get(User, user.id).language is None
+        # With the token from the page, it works.
+        page = client.get("/").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        resp = client.post("/language", data={"lang": "fr", "next": "/", "csrf_token": token})
+        assert resp.status_code == 302
+        _db.session.expire_all()
+        assert _db.session.get(User, user.id).language == "fr"
+        # Anonymous in another browser: no token needed (nothing but its own cookie changes).
+        assert app.test_client().post("/language", data={"lang": "ar"}).status_code == 302
+
+
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "cross-site"},
+                                     {"Origin": "https://evil.example"}])
+def test_switcher_refuses_other_sites(client, headers):
+    resp = client.post("/language", data={"lang": "fr", "next": "/"}, headers=headers)
+    assert resp.status_code == 403
+    assert "lang=" not in resp.headers.get("Set-Cookie", "")
+
+
+def test_switcher_accepts_this_site(client):
+    resp = client.post("/language", data={"lang": "fr", "next": "/"},
+                       headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
+    assert resp.status_code == 302
 
 
 def test_signed_out_pages_ignore_a_forged_cookie(client):
