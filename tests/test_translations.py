@@ -23,6 +23,7 @@ from eventsapp.i18n import LANGUAGES, RTL
 from eventsapp.models import User
 
 from .conftest import login
+from .support.i18n import ensure_compiled
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "eventsapp" / "translations"
@@ -55,15 +56,7 @@ def _code_messages() -> dict[str | tuple[str, ...], str]:
 
 @pytest.fixture(scope="module", autouse=True)
 def compiled_catalogs():
-    """The app reads .mo files, which are built (bin/test, bin/run), not committed: build
-    any missing or stale one, as `pybabel compile -d eventsapp/translations` does."""
-    for lang in LANGUAGES:
-        po = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
-        mo = po.with_suffix(".mo")
-        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            buf = io.BytesIO()
-            write_mo(buf, _catalog(lang))
-            mo.write_bytes(buf.getvalue())
+    ensure_compiled()  # the app reads .mo files, built by bin/test and bin/run, not committed
 
 
 # ------------------------------------------------------------------ the catalogs
