@@ -45,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .guards import register_guards
 
     register_guards(app)  # before the blueprints: it bounds the <int:...> converter
+    from .i18n import init_app as init_i18n
+
+    init_i18n(app)  # Flask-Babel, its Jinja helpers and the language switcher (POST /language)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)

@@ -5,12 +5,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str  # English msgid, marked with i18n.N_ where registered; translated when shown
     endpoint: str
     order: int
     signed_in_only: bool = False
@@ -32,7 +33,7 @@ def nav_items() -> list[dict]:
             continue
         if item.visible is not None and not item.visible():
             continue
-        out.append({"label": item.label, "url": url_for(item.endpoint)})
+        out.append({"label": gettext(item.label), "url": url_for(item.endpoint)})
     return out
 
 

@@ -21,6 +21,7 @@ from ..console.panels import register_panel
 from ..errors import Conflict, DomainError, NotFound, respond
 from ..extensions import db
 from ..forms_util import apply_errors, form_input
+from ..i18n import N_
 from ..inputs import load
 from ..models import Category, Event, EventRole, EventRoleKind, Registration, User, utcnow
 from ..nav import register_nav
@@ -224,7 +225,7 @@ def _has_desk() -> bool:
     return g._badges_has_desk
 
 
-register_nav("Check-in", "badges.desks", 60, signed_in_only=True, visible=_has_desk)
+register_nav(N_("Check-in"), "badges.desks", 60, signed_in_only=True, visible=_has_desk)
 
 
 # ---------------------------------------------------------------- organizer: badges

@@ -35,6 +35,9 @@ class User(UserMixin, Base):
     country: Mapped[str | None] = mapped_column(sa.String(100))  # ISO alpha-2 (see 0005)
     # Secret of the personal calendar feed (starred sessions); shown to its owner.
     feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # The language chosen with the switcher (a code of eventsapp.i18n.LANGUAGES); it wins
+    # over the cookie so the choice follows the account to another browser. None: not chosen.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -24,6 +24,7 @@ from ..csvout import csv_response
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms_util import apply_errors
+from ..i18n import N_
 from ..models import Event, Pledge, PledgeState, ProgrammeSession
 from ..nav import register_nav
 from ..permissions import (
@@ -45,7 +46,7 @@ from .reporting import activity_of
 
 bp = Blueprint("pledges", __name__)
 
-register_nav("Pledges", "pledges.dashboard", order=40)
+register_nav(N_("Pledges"), "pledges.dashboard", order=40)
 register_demo()
 
 WALL_POLL_MS = 3000

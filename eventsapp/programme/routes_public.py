@@ -21,6 +21,7 @@ from markupsafe import Markup
 from ..auth.forms import EmptyForm
 from ..errors import NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..models import Person, SessionType
 from ..nav import register_nav
 from ..permissions import (
@@ -40,8 +41,8 @@ from . import exports, frab, ical, photos, queries, services
 
 bp = Blueprint("programme", __name__)
 
-register_nav("My schedule", "programme.my_schedule", 30, signed_in_only=True)
-register_nav("My sessions", "programme.my_sessions", 31, signed_in_only=True)
+register_nav(N_("My schedule"), "programme.my_schedule", 30, signed_in_only=True)
+register_nav(N_("My sessions"), "programme.my_sessions", 31, signed_in_only=True)
 
 
 def by_day(event, sessions):

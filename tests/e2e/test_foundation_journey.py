@@ -89,3 +89,29 @@ def test_pages_fit_a_phone_screen(phone_page, live_url, make_event, path):
     assert phone_page.locator("main").is_visible()
     assert _no_horizontal_scroll(phone_page), \
         f"{path} scrolls sideways at 390px"
+
+
+def test_visitor_switches_to_arabic_and_the_page_mirrors(page, live_url):
+    from tests.support.i18n import ensure_compiled
+
+    ensure_compiled()
+    page.goto(live_url + "/")
+    # The switcher works without JavaScript: a select and a submit button.
+    page.locator("#lang-select").select_option("ar")
+    page.locator(".lang-switch button[type=submit]").click()
+    page.wait_for_load_state()
+    html = page.locator("html")
+    assert html.get_attribute("dir") == "rtl" and html.get_attribute("lang") == "ar"
+    assert page.locator("h1").first.inner_text() == "الفعاليات"
+    # Mirrored: the brand, first in the header, now stands at the right.
+    brand = page.locator(".brand").bounding_box()
+    switch = page.locator(".lang-switch").bounding_box()
+    assert brand["x"] > switch["x"]
+    assert _no_horizontal_scroll(page)
+    # The choice is remembered on the next page.
+    page.goto(live_url + "/events/no-such-event")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.locator("#lang-select").select_option("en")
+    page.locator(".lang-switch button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("dir") == "ltr"

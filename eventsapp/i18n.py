@@ -1,0 +1,135 @@
+"""The six UN languages: which one a request gets, and the switcher that chooses it.
+
+Order of choice (select_locale): the signed-in account's language, else the ``lang``
+cookie, else the browser's Accept-Language, else English. The texts live in gettext
+catalogs under eventsapp/translations (README, "Languages"); English msgids are the
+English text, so English needs no catalog entry to render.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import Babel, get_locale, gettext
+from flask_login import current_user
+
+from .extensions import csrf, db
+from .security import safe_next
+
+# Code -> endonym: each language is offered in its own name, so a reader finds theirs
+# whatever the page's language. Babel identifiers; "zh" is Simplified Chinese.
+LANGUAGES: dict[str, str] = {
+    "ar": "العربية",
+    "zh": "中文",
+    "en": "English",
+    "fr": "Français",
+    "ru": "Русский",
+    "es": "Español",
+}
+DEFAULT_LANGUAGE = "en"
+RTL: frozenset[str] = frozenset({"ar"})
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction only; it is translated where it is shown."""
+    return message
+
+
+# Labels shown through `_()` at render time (macros/events.html): listed here so the
+# extractor, which cannot read a variable, puts them in the catalogs.
+EVENT_FORMAT_LABELS = (N_("In person"), N_("Online"), N_("Hybrid (in person and online)"))
+
+babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+
+def valid_language(code: str | None) -> str | None:
+    return code if code in LANGUAGES else None
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        # Outside a request (CLI, mails sent from the outbox worker) nobody has chosen.
+        return DEFAULT_LANGUAGE
+    if current_user and current_user.is_authenticated:
+        chosen = valid_language(getattr(current_user, "language", None))
+        if chosen:
+            return chosen
+    chosen = valid_language(request.cookies.get(COOKIE))
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    locale = get_locale()
+    code = locale.language if locale is not None else DEFAULT_LANGUAGE
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def text_direction() -> str:
+    return "rtl" if current_language() in RTL else "ltr"
+
+
+def _cross_site() -> bool:
+    """A POST sent by another site's page (Fetch Metadata, else the Origin header)."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    return bool(origin) and origin != "null" and urlsplit(origin).netloc != request.host
+
+
+@bp.route("/language", methods=["POST"])
+@csrf.exempt  # checked below: a token only where a session exists (see the docstring)
+def set_language() -> ResponseReturnValue:
+    """Remember the chosen language (cookie, and the account when signed in); no JS needed.
+
+    An anonymous visitor has no session, and a CSRF token in every page's switcher would
+    give each one a session cookie (and pages that differ per visitor). So anonymous
+    requests are checked by origin only; a signed-in one, which writes to the account,
+    must also carry the session's CSRF token (base.html adds it when signed in).
+    """
+    if _cross_site():
+        abort(403, description=gettext("The language can only be changed from this site."))
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    code = valid_language(request.form.get("lang"))
+    if code is None:
+        # A tampered or stale form: say so plainly rather than guess a language.
+        abort(400, description=gettext("Unknown language."))
+    if current_user.is_authenticated:
+        current_user.language = code
+        db.session.commit()
+    back = safe_next(request.form.get("next"), url_for("events.home"))
+    resp = make_response(redirect(back))
+    resp.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax",
+                    secure=request.is_secure)
+    return resp
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, default_locale=DEFAULT_LANGUAGE)
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(current_language=current_language, text_direction=text_direction,
+                                 LANGUAGES=LANGUAGES)
+
+    @app.after_request
+    def vary_on_language(response):
+        # Pages differ by cookie and Accept-Language: shared caches must not mix them.
+        if response.mimetype == "text/html":
+            response.vary.add("Accept-Language")
+            response.vary.add("Cookie")
+        return response
