@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -47,8 +47,10 @@ def _code_messages() -> dict[str | tuple[str, ...], str]:
         return rel == "." or rel.split(os.sep, 1)[0] in tops
 
     found: dict[str | tuple[str, ...], str] = {}
+    # lazy_gettext (imported as _l) marks form labels and other texts defined at import.
+    keywords = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            ROOT, method_map, options_map, directory_filter=walk_into):
+            ROOT, method_map, options_map, keywords=keywords, directory_filter=walk_into):
         msgid = message if isinstance(message, str) else tuple(message)
         found.setdefault(msgid, f"{filename}:{lineno}")
     return found
