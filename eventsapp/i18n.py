@@ -24,6 +24,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
+from .db_tx import use_case
 from .extensions import csrf, db
 from .security import safe_next
 
@@ -111,13 +112,22 @@ def set_language() -> ResponseReturnValue:
         # A tampered or stale form: say so plainly rather than guess a language.
         abort(400, description=gettext("Unknown language."))
     if current_user.is_authenticated:
-        current_user.language = code
-        db.session.commit()
+        remember_language(current_user.id, code)
     back = safe_next(request.form.get("next"), url_for("events.home"))
     resp = make_response(redirect(back))
     resp.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax",
                     secure=request.is_secure)
     return resp
+
+
+@use_case
+def remember_language(user_id: int, code: str) -> None:
+    """Store the account's language (one use case: the view never commits)."""
+    from .models import User
+
+    user = db.session.get(User, user_id)
+    if user is not None:
+        user.language = code
 
 
 def init_app(app: Flask) -> None:
