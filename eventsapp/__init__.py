@@ -135,7 +135,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date_range"] = timefmt.format_date_range
     app.jinja_env.filters["event_span"] = timefmt.format_span
     app.jinja_env.filters["usd"] = timefmt.format_usd
-    app.jinja_env.filters["country_name"] = countries.country_name
+    app.jinja_env.filters["country_name"] = countries.local_country_name
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["Need"] = Need
     app.jinja_env.globals["viewer_zone"] = timefmt.viewer_zone

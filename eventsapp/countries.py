@@ -4,8 +4,9 @@ Codes and names come from pycountry (the ISO 3166 data, maintained by Debian's
 iso-codes), never from a list of our own. Input accepts a code (alpha-2 or alpha-3,
 any case), an English name, a common or official name ("Rwanda", "Rwandese Republic",
 "côte d'ivoire"); everything is stored as the alpha-2 code ("RW"). Names are given in
-English today; pycountry ships the translations the languages issue will use
-(``country_name(code, language)``).
+English by default; ``country_name(code, language)`` gives the name in one of the six
+languages from pycountry's translations, and the ``country_name`` template filter
+(``local_country_name``) gives it in the request's language.
 
 Regions are defined sets of codes: ``region_of(code)`` gives a country's ITU-D region
 (the lists below are written by name, as ITU publishes them, and turned into codes once;
@@ -20,6 +21,7 @@ import unicodedata
 from functools import cache
 
 import pycountry
+from flask_babel import gettext as _
 
 # Names people commonly type that ISO spells otherwise.
 _ALIASES = {
@@ -84,8 +86,8 @@ def to_code(value: str | None) -> str:
         return ""
     code = _lookup(text)
     if code is None:
-        raise UnknownCountry(f"Unknown country “{text[:60]}”: use a country name or its "
-                             "ISO 3166 code, e.g. RW for Rwanda.")
+        raise UnknownCountry(_("Unknown country “%(name)s”: use a country name or its "
+                               "ISO 3166 code, e.g. RW for Rwanda.", name=text[:60]))
     return code
 
 
@@ -111,7 +113,21 @@ def country_name(code: str | None, language: str = "en") -> str:
         or country.name
     if language == "en":
         return name
-    return _translation(language).gettext(country.name)
+    translation = _translation(language)
+    common = getattr(country, "common_name", None)
+    if common:  # "Bolivia" reads better than "Bolivia, Plurinational State of"
+        translated = translation.gettext(common)
+        if translated != common:
+            return translated
+    return translation.gettext(country.name)
+
+
+def local_country_name(code: str | None) -> str:
+    """``country_name`` in the request's language (English outside a request): the
+    templates' ``country_name`` filter."""
+    from .i18n import current_language
+
+    return country_name(code, current_language())
 
 
 def choices(language: str = "en") -> list[tuple[str, str]]:

@@ -8,12 +8,20 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import Any, cast
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+
+def _l(message: str, **variables: Any) -> str:
+    """lazy_gettext typed as the str it becomes where it is shown (texts made at import)."""
+    return cast(str, lazy_gettext(message, **variables))
 
 
 class DomainError(Exception):
@@ -61,8 +69,14 @@ def wants_json() -> bool:
     return best == "application/json" and accept[best] > accept["text/html"]
 
 
+def _texts(fields: dict | None) -> dict:
+    """Field messages as plain str (lazy translations evaluated now)."""
+    return {str(k): [str(m) for m in v] if isinstance(v, (list, tuple)) else str(v)
+            for k, v in (fields or {}).items()}
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return {"error": {"code": code, "message": str(message), "fields": _texts(fields)}}
 
 
 _HTTP_CODES = {
@@ -72,26 +86,27 @@ _HTTP_CODES = {
 }
 
 _MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Sign in or send a valid API token.",
-    403: "You do not have permission to do that.",
-    404: "There is nothing here.",
-    405: "That method is not allowed here.",
-    413: "The upload is too large.",
-    429: "Too many requests. Wait a minute and try again.",
-    500: "Something went wrong on our side. It has been logged.",
+    400: _l("The request could not be understood."),
+    401: _l("Sign in or send a valid API token."),
+    403: _l("You do not have permission to do that."),
+    404: _l("There is nothing here."),
+    405: _l("That method is not allowed here."),
+    413: _l("The upload is too large."),
+    429: _l("Too many requests. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. It has been logged."),
 }
 
 
 def respond(status: int, code: str, message: str, fields: dict | None = None, headers=None):
     """Answer an error as JSON or as the HTML error page, as the request wants."""
+    message = str(message)  # a lazy translation becomes the request's language here
     if wants_json():
         resp = jsonify(error_body(code, message, fields))
     else:
         template = (f"errors/{status}.html" if status in (403, 404, 429, 500)
                     else "errors/generic.html")
         resp = make_response(
-            render_template(template, status=status, message=message, fields=fields or {}))
+            render_template(template, status=status, message=message, fields=_texts(fields)))
     resp.status_code = status
     for key, value in (headers or {}).items():
         resp.headers[key] = value
@@ -105,12 +120,12 @@ def handle_http_exception(exc: HTTPException):
     if status >= 500:
         return handle_unexpected(exc)
     fields = None
-    message = _MESSAGES.get(status) or exc.description or "Request failed."
+    message = _MESSAGES.get(status) or exc.description or _("Request failed.")
     # webargs/marshmallow validation errors (flask-smorest) carry field messages.
     data = getattr(exc, "data", None)
     if isinstance(data, dict) and "messages" in data:
         fields = _flatten_messages(data["messages"])
-        message = "Some fields are not valid."
+        message = _("Some fields are not valid.")
     elif status == 429:
         message = _MESSAGES[429]
     elif exc.description and status not in (404, 405):
@@ -179,8 +194,8 @@ def handle_unexpected(exc: Exception):
 
 
 def handle_csrf(exc: CSRFError):
-    return respond(400, "csrf_failed", "This form has expired or was sent from elsewhere. "
-                   "Reload the page and try again.")
+    return respond(400, "csrf_failed", _("This form has expired or was sent from elsewhere. "
+                                         "Reload the page and try again."))
 
 
 def register_errorhandlers(app: Flask) -> None:

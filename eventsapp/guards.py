@@ -19,6 +19,7 @@ import json
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 
@@ -63,11 +64,11 @@ def json_depth(text: str) -> int:
 def bad_text(value: str) -> str | None:
     """Why a text cannot be stored, or None: a NUL, or a lone surrogate."""
     if "\x00" in value:
-        return "This text contains a NUL character, which cannot be stored. Remove it."
+        return _("This text contains a NUL character, which cannot be stored. Remove it.")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return "This text contains an invalid character (a lone surrogate). Remove it."
+        return _("This text contains an invalid character (a lone surrogate). Remove it.")
     return None
 
 
@@ -100,20 +101,22 @@ def check_json_body() -> None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadRequest("The request body is not valid JSON: it is not UTF-8.",
-                         fields={"json": ["The body must be UTF-8 JSON."]}) from exc
+        raise BadRequest(_("The request body is not valid JSON: it is not UTF-8."),
+                         fields={"json": [_("The body must be UTF-8 JSON.")]}) from exc
     if json_depth(text) > MAX_JSON_DEPTH:
-        raise BadRequest(f"The JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels).",
-                         fields={"json": [f"At most {MAX_JSON_DEPTH} levels of nesting."]})
+        raise BadRequest(_("The JSON body is nested too deeply (at most %(num)d levels).",
+                           num=MAX_JSON_DEPTH),
+                         fields={"json": [_("At most %(num)d levels of nesting.",
+                                            num=MAX_JSON_DEPTH)]})
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise BadRequest("The request body is not valid JSON.",
-                         fields={"json": [f"Invalid JSON: {exc}"[:200]]}) from exc
+        raise BadRequest(_("The request body is not valid JSON."),
+                         fields={"json": [_("Invalid JSON: %(error)s", error=exc)[:200]]}) from exc
     problems: dict[str, list[str]] = {}
     _walk(data, "", problems)
     if problems:
-        raise ValidationFailed("Some text cannot be stored.", fields=problems)
+        raise ValidationFailed(_("Some text cannot be stored."), fields=problems)
 
 
 def check_form_and_query() -> None:
@@ -131,14 +134,14 @@ def check_form_and_query() -> None:
                     problems.setdefault(name, []).append(why)
                     break
     if problems:
-        raise ValidationFailed("Some text cannot be stored.", fields=problems)
+        raise ValidationFailed(_("Some text cannot be stored."), fields=problems)
 
 
 def _too_large_number(exc: Exception):
     from .extensions import db
 
     db.session.rollback()
-    return respond(400, "out_of_range", "A value is out of range or cannot be stored.")
+    return respond(400, "out_of_range", _("A value is out of range or cannot be stored."))
 
 
 def register_guards(app: Flask) -> None:

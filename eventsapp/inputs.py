@@ -26,9 +26,10 @@ from enum import Enum
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .errors import ValidationFailed
+from .errors import ValidationFailed, _l
 from .guards import DB_INT_MAX, bad_text
 from .instants import InvalidInstant, check_instant, naive_local_to_utc
 
@@ -37,7 +38,7 @@ EMAIL_MAX = 254
 
 def _plain_text(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValidationError("Not a text.")
+        raise ValidationError(_("Not a text."))
     why = bad_text(value)
     if why:
         raise ValidationError(why)
@@ -51,7 +52,8 @@ class Line(fields.String):
                  **kwargs: Any) -> None:
         validators = list(kwargs.pop("validate", []) or [])
         validators.append(validate.Length(max=max_length,
-                                          error=f"At most {max_length} characters."))
+                                          error=_l("At most %(num)d characters.",
+                                                   num=max_length)))
         kwargs.setdefault("metadata", {}).setdefault("maxLength", max_length)
         super().__init__(validate=validators, **kwargs)
         self.max_length = max_length
@@ -70,7 +72,8 @@ class Text(fields.String):
     def __init__(self, *, max_length: int, **kwargs: Any) -> None:
         validators = list(kwargs.pop("validate", []) or [])
         validators.append(validate.Length(max=max_length,
-                                          error=f"At most {max_length} characters."))
+                                          error=_l("At most %(num)d characters.",
+                                                   num=max_length)))
         super().__init__(validate=validators, **kwargs)
         self.max_length = max_length
 
@@ -86,7 +89,7 @@ class Id(fields.Integer):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("strict", True)
         super().__init__(validate=validate.Range(min=1, max=DB_INT_MAX,
-                                                 error="Not a valid id."), **kwargs)
+                                                 error=_l("Not a valid id.")), **kwargs)
 
 
 class Count(fields.Integer):
@@ -95,7 +98,8 @@ class Count(fields.Integer):
     def __init__(self, *, min: int = 0, max: int = DB_INT_MAX, **kwargs: Any) -> None:
         kwargs.setdefault("strict", False)
         super().__init__(validate=validate.Range(
-            min=min, max=max, error=f"A whole number from {min} to {max}."), **kwargs)
+            min=min, max=max, error=_l("A whole number from %(min)d to %(max)d.",
+                                       min=min, max=max)), **kwargs)
 
     def _validated(self, value: Any) -> int:
         if isinstance(value, bool):
@@ -121,7 +125,8 @@ class Choice(fields.Field):
         member = parse_choice(self.enum, value)
         if member is None:
             allowed = ", ".join(m.value for m in self.enum)
-            raise ValidationError(f"Unknown {self.what}. Use one of: {allowed}.")
+            raise ValidationError(_("Unknown %(what)s. Use one of: %(allowed)s.",
+                                    what=self.what, allowed=allowed))
         return member
 
 
@@ -134,7 +139,8 @@ def parse_choice(enum: type[Enum], value: Any) -> Any:
     text = value.strip().lower()
     for m in enum:
         label = str(getattr(m, "label", m.value)).lower()
-        if text in (str(m.value), label, str(m.value).replace("_", " "),
+        english = str(getattr(m, "label_msgid", label)).lower()  # any language's page
+        if text in (str(m.value), label, english, str(m.value).replace("_", " "),
                     str(m.value).replace("_", "-")):
             return m
     return None
@@ -153,12 +159,12 @@ class Instant(fields.Field):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         if not isinstance(value, str):
-            raise ValidationError("Not a date and time.")
+            raise ValidationError(_("Not a date and time."))
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError as exc:
-            raise ValidationError("Not an ISO 8601 date and time, e.g. "
-                                  "2024-06-07T14:00:00+02:00.") from exc
+            raise ValidationError(_("Not an ISO 8601 date and time, e.g. "
+                                    "2024-06-07T14:00:00+02:00.")) from exc
         try:
             if parsed.tzinfo is not None:
                 check_instant(parsed)
@@ -177,7 +183,7 @@ class PatchSchema(Schema):
     @validates_schema
     def _not_empty(self, data: dict, **kwargs: Any) -> None:
         if not data:
-            raise ValidationError("Send at least one field to change.", "_schema")
+            raise ValidationError(_("Send at least one field to change."), "_schema")
 
 
 def to_utc(data: dict, zone: str, keys: tuple[str, ...]) -> dict:
@@ -199,13 +205,13 @@ def normalize_email(value: Any) -> str:
     """The address validated and lower-cased, or ValidationError with a clear message."""
     text = _plain_text(value if value is not None else "").strip()
     if not text:
-        raise ValidationError("Enter an email address.")
+        raise ValidationError(_("Enter an email address."))
     if len(text) > EMAIL_MAX:
-        raise ValidationError(f"At most {EMAIL_MAX} characters.")
+        raise ValidationError(_("At most %(num)d characters.", num=EMAIL_MAX))
     try:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
-        raise ValidationError("That is not a valid email address.") from None
+        raise ValidationError(_("That is not a valid email address.")) from None
     return checked.normalized.lower()
 
 
@@ -238,20 +244,20 @@ class Usd(fields.Field):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-            raise ValidationError("Not an amount.")
+            raise ValidationError(_("Not an amount."))
         text = _plain_text(str(value)).strip().upper().removeprefix("USD").strip() \
             .removeprefix("$").replace(",", "").replace(" ", "").replace("\u00a0", "")
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise ValidationError("Enter an amount in US dollars, e.g. 1500000 or "
-                                  "1,500,000.50.") from None
+            raise ValidationError(_("Enter an amount in US dollars, e.g. 1500000 or "
+                                    "1,500,000.50.")) from None
         if not amount.is_finite() or amount < 0:
-            raise ValidationError("The amount cannot be negative.")
+            raise ValidationError(_("The amount cannot be negative."))
         if amount > USD_MAX:
-            raise ValidationError("The amount is too large.")
+            raise ValidationError(_("The amount is too large."))
         if amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError("At most two decimal places (cents).")
+            raise ValidationError(_("At most two decimal places (cents)."))
         return amount.quantize(Decimal("0.01"))
 
 
@@ -279,7 +285,7 @@ def load(schema: Schema, data: Mapping[str, Any], *, partial: bool = False) -> d
     try:
         return schema.load(data, partial=partial)
     except ValidationError as exc:
-        raise ValidationFailed("Some fields are not valid.",
+        raise ValidationFailed(_("Some fields are not valid."),
                                fields=flatten(exc.normalized_messages())) from exc
 
 
@@ -320,12 +326,12 @@ class Url(fields.Field):
         if not text:
             return None
         if len(text) > URL_MAX:
-            raise ValidationError(f"At most {URL_MAX} characters.")
+            raise ValidationError(_("At most %(num)d characters.", num=URL_MAX))
         try:
             parts = urlsplit(text)
         except ValueError:
             parts = None
         if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc \
                 or any(c.isspace() for c in text):
-            raise ValidationError("Give a full link starting with https:// (or http://).")
+            raise ValidationError(_("Give a full link starting with https:// (or http://)."))
         return text

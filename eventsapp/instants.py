@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
 YEAR_MIN = 1970
 YEAR_MAX = 2100
-RANGE_MESSAGE = f"Use a date between {YEAR_MIN} and {YEAR_MAX}."
+RANGE_MESSAGE = f"Use a date between {YEAR_MIN} and {YEAR_MAX}."  # the English text
 
 
 class InvalidInstant(ValueError):
@@ -26,13 +28,14 @@ class NonexistentLocalTime(InvalidInstant):
 
 def check_year(year: int) -> None:
     if not YEAR_MIN <= year <= YEAR_MAX:
-        raise InvalidInstant(RANGE_MESSAGE)
+        raise InvalidInstant(_("Use a date between %(min)d and %(max)d.",
+                               min=YEAR_MIN, max=YEAR_MAX))
 
 
 def check_instant(value: datetime) -> datetime:
     """``value`` as an aware UTC instant, or InvalidInstant (no zone, year out of range)."""
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidInstant("Enter a date and time.")
+        raise InvalidInstant(_("Enter a date and time."))
     check_year(value.year)
     utc = value.astimezone(UTC)
     check_year(utc.year)  # 31 Dec 2100 23:00-02:00 is already 2101 in UTC
@@ -52,8 +55,9 @@ def local_to_utc(day: date, at: time, zone: str) -> datetime:
     back = aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
     if back != naive:
         raise NonexistentLocalTime(
-            f"{naive:%Y-%m-%d %H:%M} does not exist in {zone}: the clocks skip that hour "
-            "for daylight saving time. Choose a time before or after the change.")
+            _("%(when)s does not exist in %(zone)s: the clocks skip that hour "
+              "for daylight saving time. Choose a time before or after the change.",
+              when=f"{naive:%Y-%m-%d %H:%M}", zone=zone))
     return check_instant(aware)
 
 
@@ -69,6 +73,6 @@ def parse_iso(text: str, zone: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError as exc:
-        raise InvalidInstant("Not an ISO 8601 date and time, e.g. 2024-06-07T14:00:00+02:00.") \
-            from exc
+        raise InvalidInstant(
+            _("Not an ISO 8601 date and time, e.g. 2024-06-07T14:00:00+02:00.")) from exc
     return naive_local_to_utc(value, zone)

@@ -11,6 +11,7 @@ from typing import TypeGuard
 
 import sqlalchemy as sa
 from flask import g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .errors import Forbidden, NotFound, Unauthorized
@@ -77,18 +78,18 @@ def _deny(user: User | None):
     """Anonymous: sign in (HTML) or 401 (API). Signed in: 403."""
     if user is None:
         if request.path.startswith("/api/"):
-            raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+            raise Unauthorized(_("Send an API token as 'Authorization: Bearer <token>'."))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    raise Forbidden("You do not have permission to do that.")
+    raise Forbidden(_("You do not have permission to do that."))
 
 
 def load_event(slug: str, need: Need = Need.VIEW, user: User | None = None) -> Event:
     """The event by slug, if ``user`` may ``need`` it; NotFound hides drafts from others."""
     event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
     if event is None or not can(user, Need.VIEW, event):
-        raise NotFound("No such event.")
+        raise NotFound(_("No such event."))
     if not can(user, need, event):
-        raise Forbidden("You do not have permission to do that.")
+        raise Forbidden(_("You do not have permission to do that."))
     return event
 
 
@@ -140,8 +141,8 @@ def require(user: User | None, need: Need, event: Event | None = None) -> None:
     if can(user, need, event):
         return
     if user is None:
-        raise Unauthorized("Sign in first.")
-    raise Forbidden("You do not have permission to do that.")
+        raise Unauthorized(_("Sign in first."))
+    raise Forbidden(_("You do not have permission to do that."))
 
 
 # ---------------------------------------------------------------- online participation
@@ -357,16 +358,16 @@ def load_person(user: User | None, person_id: int, need: PersonNeed = PersonNeed
 
     person = db.session.get(Person, person_id)
     if person is None:
-        raise NotFound("No such person.")
+        raise NotFound(_("No such person."))
     if need is PersonNeed.VIEW:
         if not can_view_person(user, person):
-            raise NotFound("No such person.")
+            raise NotFound(_("No such person."))
         return person
     if not can_use_person(user, person):
-        raise NotFound("No such person.")
+        raise NotFound(_("No such person."))
     if need is PersonNeed.EDIT and not can_edit_person(user, person):
-        raise Forbidden("This person also speaks at events you do not organize: "
-                        "ask an administrator to change the profile.")
+        raise Forbidden(_("This person also speaks at events you do not organize: "
+                          "ask an administrator to change the profile."))
     return person
 
 
@@ -379,5 +380,5 @@ def require_user() -> User:
     so behind them this only narrows ``User | None``; elsewhere it is the check."""
     user = acting_user()
     if user is None:
-        raise Unauthorized("Sign in first.")
+        raise Unauthorized(_("Sign in first."))
     return user

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
-from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
+from .types import N_, LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .programme import ProgrammeSession
@@ -17,15 +17,15 @@ if TYPE_CHECKING:
 
 
 class EventKind(LabelledEnum):
-    ROUNDTABLE = ("roundtable", "Roundtable")
-    ANNUAL_MEETING = ("annual_meeting", "Annual meeting")
-    OTHER = ("other", "Other")
+    ROUNDTABLE = ("roundtable", N_("Roundtable"))
+    ANNUAL_MEETING = ("annual_meeting", N_("Annual meeting"))
+    OTHER = ("other", N_("Other"))
 
 
 class EventFormat(LabelledEnum):
-    IN_PERSON = ("in_person", "In person")
-    ONLINE = ("online", "Online")
-    HYBRID = ("hybrid", "Hybrid (in person and online)")
+    IN_PERSON = ("in_person", N_("In person"))
+    ONLINE = ("online", N_("Online"))
+    HYBRID = ("hybrid", N_("Hybrid (in person and online)"))
 
 
 class Event(Base):

@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Base
-from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
+from .types import N_, LabelledEnum, UTCDateTime, str_enum, utcnow
 
 
 class OutboxStatus(LabelledEnum):
-    PENDING = ("pending", "Waiting to be sent")
-    SENT = ("sent", "Sent")
-    FAILED = ("failed", "Failed (gave up)")
+    PENDING = ("pending", N_("Waiting to be sent"))
+    SENT = ("sent", N_("Sent"))
+    FAILED = ("failed", N_("Failed (gave up)"))
 
 
 class OutboxMessage(Base):

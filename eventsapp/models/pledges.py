@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
-from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
+from .types import N_, LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .events import Event
@@ -24,41 +24,41 @@ MONEY = sa.Numeric(18, 2)
 
 
 class Sector(LabelledEnum):
-    GOVERNMENT = ("government", "Government")
-    PRIVATE_SECTOR = ("private_sector", "Private sector")
-    ACADEMIA = ("academia", "Academia")
-    CIVIL_SOCIETY = ("civil_society", "Civil society")
-    INTERNATIONAL_ORG = ("international_org", "International or regional organization")
-    UN_AGENCY = ("un_agency", "UN agency")
-    OTHER = ("other", "Other")
+    GOVERNMENT = ("government", N_("Government"))
+    PRIVATE_SECTOR = ("private_sector", N_("Private sector"))
+    ACADEMIA = ("academia", N_("Academia"))
+    CIVIL_SOCIETY = ("civil_society", N_("Civil society"))
+    INTERNATIONAL_ORG = ("international_org", N_("International or regional organization"))
+    UN_AGENCY = ("un_agency", N_("UN agency"))
+    OTHER = ("other", N_("Other"))
 
 
 class PledgeType(LabelledEnum):
-    FINANCIAL = ("financial", "Financial")
-    PROGRAMMATIC = ("programmatic", "Programmatic")
-    POLICY = ("policy", "Policy")
-    ADVOCACY = ("advocacy", "Advocacy")
+    FINANCIAL = ("financial", N_("Financial"))
+    PROGRAMMATIC = ("programmatic", N_("Programmatic"))
+    POLICY = ("policy", N_("Policy"))
+    ADVOCACY = ("advocacy", N_("Advocacy"))
 
 
 class FocusArea(LabelledEnum):
-    ACCESS = ("access", "Access")
-    ADOPTION = ("adoption", "Adoption")
-    VALUE_CREATION = ("value_creation", "Value creation")
-    ACCELERATE = ("accelerate", "Accelerate")
+    ACCESS = ("access", N_("Access"))
+    ADOPTION = ("adoption", N_("Adoption"))
+    VALUE_CREATION = ("value_creation", N_("Value creation"))
+    ACCELERATE = ("accelerate", N_("Accelerate"))
 
 
 class PledgeState(LabelledEnum):
-    SUBMITTED = ("submitted", "Submitted")
-    PUBLISHED = ("published", "Published")
-    DECLINED = ("declined", "Declined")
+    SUBMITTED = ("submitted", N_("Submitted"))
+    PUBLISHED = ("published", N_("Published"))
+    DECLINED = ("declined", N_("Declined"))
 
 
 class ProgressStatus(LabelledEnum):
-    PLANNING = ("planning", "Planning")
-    IN_PROGRESS = ("in_progress", "In progress")
-    COMPLETED = ("completed", "Completed")
-    STALLED = ("stalled", "Stalled")
-    UNSUCCESSFUL = ("unsuccessful", "Unsuccessful")
+    PLANNING = ("planning", N_("Planning"))
+    IN_PROGRESS = ("in_progress", N_("In progress"))
+    COMPLETED = ("completed", N_("Completed"))
+    STALLED = ("stalled", N_("Stalled"))
+    UNSUCCESSFUL = ("unsuccessful", N_("Unsuccessful"))
 
 
 class PledgingEntity(Base):

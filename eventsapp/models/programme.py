@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
-from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
+from .types import N_, LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .events import Event, Room
@@ -16,24 +16,24 @@ if TYPE_CHECKING:
 
 
 class SessionType(LabelledEnum):
-    OPENING = ("opening", "Opening")
-    HIGH_LEVEL_PANEL = ("high_level_panel", "High-Level Panel")
-    SPOTLIGHT = ("spotlight", "Spotlight Session")
-    SPECIAL_MESSAGE = ("special_message", "Special Message")
-    KEYNOTE = ("keynote", "Keynote")
-    AWARDS_CEREMONY = ("awards_ceremony", "Awards Ceremony")
-    RECEPTION = ("reception", "Reception")
-    NETWORKING = ("networking", "Networking")
-    BREAK = ("break", "Break")
-    CLOSING = ("closing", "Closing")
+    OPENING = ("opening", N_("Opening"))
+    HIGH_LEVEL_PANEL = ("high_level_panel", N_("High-Level Panel"))
+    SPOTLIGHT = ("spotlight", N_("Spotlight Session"))
+    SPECIAL_MESSAGE = ("special_message", N_("Special Message"))
+    KEYNOTE = ("keynote", N_("Keynote"))
+    AWARDS_CEREMONY = ("awards_ceremony", N_("Awards Ceremony"))
+    RECEPTION = ("reception", N_("Reception"))
+    NETWORKING = ("networking", N_("Networking"))
+    BREAK = ("break", N_("Break"))
+    CLOSING = ("closing", N_("Closing"))
 
 
 class RoleKind(LabelledEnum):
-    MODERATOR = ("moderator", "Moderator")
-    PANELLIST = ("panellist", "Panellist")
-    SPEAKER = ("speaker", "Speaker")
-    KEYNOTE = ("keynote", "Keynote speaker")
-    HOST = ("host", "Host")
+    MODERATOR = ("moderator", N_("Moderator"))
+    PANELLIST = ("panellist", N_("Panellist"))
+    SPEAKER = ("speaker", N_("Speaker"))
+    KEYNOTE = ("keynote", N_("Keynote speaker"))
+    HOST = ("host", N_("Host"))
 
 
 class ProgrammeSession(Base):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
-from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
+from .types import N_, LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .events import Event
@@ -17,34 +17,34 @@ if TYPE_CHECKING:
 
 
 class Modality(LabelledEnum):
-    IN_PERSON = ("in_person", "In person")
-    ONLINE = ("online", "Online")
+    IN_PERSON = ("in_person", N_("In person"))
+    ONLINE = ("online", N_("Online"))
 
 
 class Category(LabelledEnum):
-    PARTICIPANT = ("participant", "Participant")
-    SPEAKER = ("speaker", "Speaker")
-    PRESS = ("press", "Press")
-    STAFF = ("staff", "Staff")
-    VIP = ("vip", "VIP")
+    PARTICIPANT = ("participant", N_("Participant"))
+    SPEAKER = ("speaker", N_("Speaker"))
+    PRESS = ("press", N_("Press"))
+    STAFF = ("staff", N_("Staff"))
+    VIP = ("vip", N_("VIP"))
 
 
 class RegistrationStatus(LabelledEnum):
-    CONFIRMED = ("confirmed", "Confirmed")
-    WAITLISTED = ("waitlisted", "Waiting list")
-    PENDING = ("pending", "Pending approval")
-    DECLINED = ("declined", "Declined")
-    CANCELLED = ("cancelled", "Cancelled")
+    CONFIRMED = ("confirmed", N_("Confirmed"))
+    WAITLISTED = ("waitlisted", N_("Waiting list"))
+    PENDING = ("pending", N_("Pending approval"))
+    DECLINED = ("declined", N_("Declined"))
+    CANCELLED = ("cancelled", N_("Cancelled"))
 
 
 class StakeholderType(LabelledEnum):
-    GOVERNMENT = ("government", "Government")
-    PRIVATE_SECTOR = ("private_sector", "Private sector")
-    ACADEMIA = ("academia", "Academia")
-    CIVIL_SOCIETY = ("civil_society", "Civil society")
-    INTERNATIONAL_ORG = ("international_org", "International or regional organization")
-    UN_AGENCY = ("un_agency", "UN agency")
-    OTHER = ("other", "Other")
+    GOVERNMENT = ("government", N_("Government"))
+    PRIVATE_SECTOR = ("private_sector", N_("Private sector"))
+    ACADEMIA = ("academia", N_("Academia"))
+    CIVIL_SOCIETY = ("civil_society", N_("Civil society"))
+    INTERNATIONAL_ORG = ("international_org", N_("International or regional organization"))
+    UN_AGENCY = ("un_agency", N_("UN agency"))
+    OTHER = ("other", N_("Other"))
 
 
 class Registration(Base):

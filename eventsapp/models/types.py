@@ -3,9 +3,31 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import cast
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.types import TypeDecorator
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction only (a default babel keyword); translated when shown.
+
+    The same as eventsapp.i18n.N_, defined here so the models import no app module.
+    """
+    return message
+
+
+def translate(msgid: str) -> str:
+    """The msgid in the current language when Flask-Babel is active, else as given.
+
+    Outside an app context (CLI, tests without a request), or in an app without
+    Flask-Babel, this is the English msgid itself.
+    """
+    if has_app_context() and "babel" in current_app.extensions:
+        return gettext(msgid)
+    return msgid
 
 
 class UTCDateTime(TypeDecorator):
@@ -59,16 +81,29 @@ def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> sa.Enum:
 # Not enum.StrEnum (UP042): str() of a member would become its value, and templates and
 # f-strings may rely on today's str().
 class LabelledEnum(str, enum.Enum):  # noqa: UP042
-    """A str enum whose members carry a human label."""
+    """A str enum whose members carry a human label, translated where it is read.
 
-    label: str  # set on each member by __new__ (annotation only: not a member)
+    Each member keeps its English label as a gettext msgid (marked with N_ in the
+    enum's definition); ``.label`` is that msgid in the current language.
+    """
+
+    label_msgid: str  # set on each member by __new__ (annotation only: not a member)
 
     def __new__(cls, value: str, label: str | None = None):
         obj = str.__new__(cls, value)
         obj._value_ = value
-        obj.label = label or value.replace("_", " ").capitalize()
+        obj.label_msgid = label or value.replace("_", " ").capitalize()
         return obj
+
+    @property
+    def label(self) -> str:
+        """The label in the request's language (English outside a request)."""
+        return translate(self.label_msgid)
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
+        """(value, label) pairs. Inside a request, labels in its language; outside one
+        (forms and vocabularies built at import), lazy labels translated when rendered."""
+        if has_app_context() and "babel" in current_app.extensions:
+            return [(m.value, m.label) for m in cls]
+        return [(m.value, cast(str, lazy_gettext(m.label_msgid))) for m in cls]

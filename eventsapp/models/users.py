@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
-from .types import LabelledEnum, UTCDateTime, str_enum, utcnow
+from .types import N_, LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .events import Event
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 
 class EventRoleKind(LabelledEnum):
-    ORGANIZER = ("organizer", "Organizer")
-    CHECKIN_STAFF = ("checkin_staff", "Check-in staff")
+    ORGANIZER = ("organizer", N_("Organizer"))
+    CHECKIN_STAFF = ("checkin_staff", N_("Check-in staff"))
 
 
 class User(UserMixin, Base):
