@@ -3,6 +3,7 @@ rules live in ``schemas`` (the view or the service loads the input through them)
 ``maxlength`` hints are read from the schema's fields."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -31,43 +32,44 @@ def country_choices() -> list[tuple[str, str]]:
     return [("", "—")] + countries.choices()
 
 IF_FULL_CHOICES = [
-    ("waitlist", "Join the waiting list: you get a place as soon as one is free, and we tell you"),
-    ("switch", "Follow online instead"),
+    ("waitlist", _l("Join the waiting list: you get a place as soon as one is free, and we tell you")),
+    ("switch", _l("Follow online instead")),
 ]
 
 
 class RegistrationForm(FlaskForm):
-    name = StringField("Full name", render_kw={"autocomplete": "name",
+    name = StringField(_l("Full name"), render_kw={"autocomplete": "name",
                                                "maxlength": _max(_REG, "name")})
-    email = EmailField("Email", render_kw={"autocomplete": "email"})
-    organization = StringField("Organization", render_kw={
+    email = EmailField(_l("Email"), render_kw={"autocomplete": "email"})
+    organization = StringField(_l("Organization"), render_kw={
         "autocomplete": "organization", "maxlength": _max(_REG, "organization")})
-    position = StringField("Position", render_kw={
+    position = StringField(_l("Position"), render_kw={
         "autocomplete": "organization-title", "maxlength": _max(_REG, "position")})
-    country = SelectField("Country", choices=country_choices, validate_choice=False,
+    country = SelectField(_l("Country"), choices=country_choices, validate_choice=False,
                           render_kw={"autocomplete": "country"})
-    stakeholder_type = SelectField("Stakeholder type",
-                                   choices=[("", "Choose…")] + StakeholderType.choices(),
+    stakeholder_type = SelectField(_l("Stakeholder type"),
+                                   choices=[("", _l("Choose…"))] + StakeholderType.choices(),
                                    validate_choice=False)
-    modality = RadioField("How will you take part?", choices=Modality.choices(),
+    modality = RadioField(_l("How will you take part?"), choices=Modality.choices(),
                           validate_choice=False)
-    if_full = RadioField("If in-person places are full", choices=IF_FULL_CHOICES,
+    if_full = RadioField(_l("If in-person places are full"), choices=IF_FULL_CHOICES,
                          validate_choice=False)
-    needs = TextAreaField("Accessibility or dietary needs",
+    needs = TextAreaField(_l("Accessibility or dietary needs"),
                           render_kw={"maxlength": _max(_REG, "needs"), "rows": 3})
-    consent_listed = BooleanField("List my name, organization and country in the public "
-                                  "participant list")
+    consent_listed = BooleanField(_l("List my name, organization and country in the public "
+                                     "participant list"))
     # A random value per rendered form: the same form sent twice is recognised.
     nonce = HiddenField()
 
 
 class ManualRegistrationForm(RegistrationForm):
-    category = SelectField("Category", choices=Category.choices(), default="participant",
+    category = SelectField(_l("Category"), choices=Category.choices(), default="participant",
                            validate_choice=False)
-    over_capacity = BooleanField("Over capacity if full (a VIP, a speaker): place them even "
-                                 "when the modality is full")
-    if_full = RadioField("If full and not over capacity", choices=[
-        ("waitlist", "Put them on the waiting list"), ("switch", "Register them for the other modality")],
+    over_capacity = BooleanField(_l("Over capacity if full (a VIP, a speaker): place them even "
+                                    "when the modality is full"))
+    if_full = RadioField(_l("If full and not over capacity"), choices=[
+        ("waitlist", _l("Put them on the waiting list")),
+        ("switch", _l("Register them for the other modality"))],
         validate_choice=False)
 
 
@@ -76,48 +78,48 @@ class SwitchModalityForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    confirm = BooleanField("Yes, cancel my registration",
-                           validators=[DataRequired("Tick the box to confirm.")])
+    confirm = BooleanField(_l("Yes, cancel my registration"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
 class RegisterAgainForm(FlaskForm):
-    if_full = RadioField("If places are full", choices=IF_FULL_CHOICES, default="waitlist",
+    if_full = RadioField(_l("If places are full"), choices=IF_FULL_CHOICES, default="waitlist",
                          validate_choice=False)
 
 
 class LeakForm(FlaskForm):
     """"My link leaked": replaces every secret of the registration (see the page)."""
 
-    confirm = BooleanField("Yes, replace all my links and my badge",
-                           validators=[DataRequired("Tick the box to confirm.")])
+    confirm = BooleanField(_l("Yes, replace all my links and my badge"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
 class LostLinkForm(FlaskForm):
-    email = EmailField("Email you registered with", render_kw={"autocomplete": "email"})
+    email = EmailField(_l("Email you registered with"), render_kw={"autocomplete": "email"})
 
 
 class CategoryForm(FlaskForm):
-    category = SelectField("Category", choices=Category.choices(), validate_choice=False)
+    category = SelectField(_l("Category"), choices=Category.choices(), validate_choice=False)
 
 
 class ConfirmForm(FlaskForm):
     """A POST button that must be confirmed by ticking a box (erase)."""
 
-    confirm = BooleanField("I understand this cannot be undone",
-                           validators=[DataRequired("Tick the box to confirm.")])
+    confirm = BooleanField(_l("I understand this cannot be undone"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
 class MessageForm(FlaskForm):
-    modality = SelectField("Modality", choices=[("", "Any")] + Modality.choices(),
+    modality = SelectField(_l("Modality"), choices=[("", _l("Any"))] + Modality.choices(),
                            validate_choice=False)
-    status = SelectField("Status", choices=[("", "Confirmed, waiting list and pending")]
+    status = SelectField(_l("Status"), choices=[("", _l("Confirmed, waiting list and pending"))]
                          + RegistrationStatus.choices(), validate_choice=False)
-    category = SelectField("Category", choices=[("", "Any")] + Category.choices(),
+    category = SelectField(_l("Category"), choices=[("", _l("Any"))] + Category.choices(),
                            validate_choice=False)
-    subject = StringField("Subject", render_kw={"maxlength": _max(_MSG, "subject")})
-    body = TextAreaField("Message", render_kw={"rows": 10, "maxlength": _max(_MSG, "body")})
+    subject = StringField(_l("Subject"), render_kw={"maxlength": _max(_MSG, "subject")})
+    body = TextAreaField(_l("Message"), render_kw={"rows": 10, "maxlength": _max(_MSG, "body")})
 
 
 class SpeakersForm(FlaskForm):
-    over_capacity = BooleanField("Place speakers even when in-person places are full",
+    over_capacity = BooleanField(_l("Place speakers even when in-person places are full"),
                                  default=True)

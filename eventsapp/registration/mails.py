@@ -8,22 +8,24 @@ from __future__ import annotations
 import re
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..i18n import N_
 from ..mail.outbox import queue_mail
 from ..models import Event, Modality, OutboxMessage, Registration
 
 SUBJECTS = {
-    "confirmation": "Your registration for {title} is confirmed",
-    "waitlisted": "You are on the waiting list for {title}",
-    "promoted": "A place is yours: {title}",
-    "pending": "Your registration for {title} is awaiting approval",
-    "approved": "Your registration for {title} is approved",
-    "declined": "Your registration for {title} was declined",
-    "cancelled": "Your registration for {title} is cancelled",
-    "modality_changed": "Your registration for {title} has changed",
-    "manage_link": "Your link to manage your registration for {title}",
-    "links_replaced": "Your new links for {title}: the old ones no longer work",
+    "confirmation": N_("Your registration for %(title)s is confirmed"),
+    "waitlisted": N_("You are on the waiting list for %(title)s"),
+    "promoted": N_("A place is yours: %(title)s"),
+    "pending": N_("Your registration for %(title)s is awaiting approval"),
+    "approved": N_("Your registration for %(title)s is approved"),
+    "declined": N_("Your registration for %(title)s was declined"),
+    "cancelled": N_("Your registration for %(title)s is cancelled"),
+    "modality_changed": N_("Your registration for %(title)s has changed"),
+    "manage_link": N_("Your link to manage your registration for %(title)s"),
+    "links_replaced": N_("Your new links for %(title)s: the old ones no longer work"),
 }
 
 
@@ -64,7 +66,7 @@ def render(kind: str, reg: Registration, event: Event, *, token: str | None = No
     context = dict(reg=reg, event=event, kind=kind, manage_url=manage_url(token) if token else None,
                    in_person=reg.modality is Modality.IN_PERSON, **event_urls(event), **extra)
     text = render_template(f"mail/registration_{kind}.txt", **context)
-    return {"to": reg.email, "subject": SUBJECTS[kind].format(title=event.title), "text": text,
+    return {"to": reg.email, "subject": _(SUBJECTS[kind], title=event.title), "text": text,
             "html": text_to_html(text), "kind": f"registration_{kind}", "event_id": event.id}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..db_tx import lock_event, use_case
 from ..errors import Conflict, NotFound
@@ -23,12 +24,12 @@ def locked(registration_id: int) -> tuple[Event, Registration]:
     event_id = db.session.scalar(sa.select(Registration.event_id).where(
         Registration.id == registration_id))
     if event_id is None:
-        raise NotFound("No such registration.")
+        raise NotFound(_("No such registration."))
     event = lock_event(event_id)
     reg = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
                             .execution_options(populate_existing=True))
     if reg is None:
-        raise NotFound("No such registration.")
+        raise NotFound(_("No such registration."))
     return event, reg
 
 
@@ -38,7 +39,7 @@ def cancel(registration_id: int, *, now: datetime | None = None) -> Registration
     now = now or utcnow()
     event, reg = locked(registration_id)
     if reg.status not in ACTIVE:
-        raise Conflict(f"This registration is already {reg.status.label.lower()}.",
+        raise Conflict(_("This registration is already %(status)s.", status=reg.status.label.lower()),
                        code="not_active")
     was_confirmed = reg.status is RegistrationStatus.CONFIRMED
     reg.status = RegistrationStatus.CANCELLED
@@ -68,9 +69,10 @@ def _switch_modality(registration_id: int, new: Modality,
                      now: datetime) -> tuple[Registration, Full | None]:
     event, reg = locked(registration_id)
     if reg.status not in ACTIVE:
-        raise Conflict(f"This registration is {reg.status.label.lower()}.", code="not_active")
+        raise Conflict(_("This registration is %(status)s.", status=reg.status.label.lower()),
+                       code="not_active")
     if now >= event.ends_at:
-        raise Conflict("The event is over.", code="event_over")
+        raise Conflict(_("The event is over."), code="event_over")
     require_offered(event, new)
     if new is reg.modality:
         return reg, None
@@ -83,9 +85,9 @@ def _switch_modality(registration_id: int, new: Modality,
         if not has_room(event, new):
             mail_promoted(event, promoted)
             # The promotions stand even though this switch fails: commit, then raise.
-            return reg, Full("In-person places are full." if new is Modality.IN_PERSON
-                             else "Online places are full.",
-                             fields={"modality": ["No place is free."]})
+            return reg, Full(_("In-person places are full.") if new is Modality.IN_PERSON
+                             else _("Online places are full."),
+                             fields={"modality": [_("No place is free.")]})
         was_confirmed = reg.status is RegistrationStatus.CONFIRMED
         reg.modality = new
         apply_status(reg, RegistrationStatus.CONFIRMED, now)
@@ -105,14 +107,15 @@ def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
     choice = parse_if_full(if_full)
     event, reg = locked(registration_id)
     if reg.status is not RegistrationStatus.CANCELLED or reg.erased_at:
-        raise Conflict("Only a cancelled registration can be taken up again.", code="not_cancelled")
+        raise Conflict(_("Only a cancelled registration can be taken up again."),
+                       code="not_cancelled")
     require_open(event, now)
     require_offered(event, reg.modality)
     promoted: list[Registration] = []
     if event.registration_requires_approval:
         apply_status(reg, RegistrationStatus.PENDING, now)
     else:
-        status, modality, _, promoted = place(event, reg.modality, choice, now=now)
+        status, modality, _over, promoted = place(event, reg.modality, choice, now=now)
         reg.modality = modality
         apply_status(reg, status, now)
     reg.cancelled_at = None

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..db_tx import lock_event, use_case
 from ..errors import Conflict, NotFound
@@ -26,7 +27,7 @@ def _in_event(event: Event, registration_id: int) -> int:
     found = db.session.scalar(sa.select(Registration.id).where(
         Registration.id == registration_id, Registration.event_id == event.id))
     if found is None:
-        raise NotFound("No such registration.")
+        raise NotFound(_("No such registration."))
     return found
 
 
@@ -34,7 +35,7 @@ def _fresh(registration_id: int) -> Registration:
     reg = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
                             .execution_options(populate_existing=True))
     if reg is None:
-        raise NotFound("No such registration.")
+        raise NotFound(_("No such registration."))
     return reg
 
 
@@ -46,8 +47,8 @@ def approve(event: Event, registration_id: int, actor: User, *,
     _in_event(event, registration_id)
     event, reg = locked(registration_id)
     if reg.status is not RegistrationStatus.PENDING:
-        raise Conflict("Only a pending registration can be approved.", code="not_pending")
-    status, modality, _, promoted = place(event, reg.modality, IfFull.WAITLIST, now=now)
+        raise Conflict(_("Only a pending registration can be approved."), code="not_pending")
+    status, modality, _over, promoted = place(event, reg.modality, IfFull.WAITLIST, now=now)
     reg.modality = modality
     apply_status(reg, status, now)
     reg.decided_by_id = actor.id
@@ -65,7 +66,7 @@ def decline(event: Event, registration_id: int, actor: User, *,
     _in_event(event, registration_id)
     event, reg = locked(registration_id)
     if reg.status not in ACTIVE:
-        raise Conflict(f"This registration is already {reg.status.label.lower()}.",
+        raise Conflict(_("This registration is already %(status)s.", status=reg.status.label.lower()),
                        code="not_active")
     was_confirmed = reg.status is RegistrationStatus.CONFIRMED
     reg.status = RegistrationStatus.DECLINED
@@ -99,8 +100,8 @@ def add_by_hand(event: Event, raw: dict[str, Any], actor: User, *, over_capacity
     event = lock_event(event.id)
     require_offered(event, data.modality)
     if registration_by_email(event.id, data.email) is not None:
-        raise Conflict("This address is already registered for the event.",
-                       fields={"email": ["Already registered: find it in the list."]},
+        raise Conflict(_("This address is already registered for the event."),
+                       fields={"email": [_("Already registered: find it in the list.")]},
                        code="duplicate")
     reg = Registration(event_id=event.id, source="organizer", decided_by_id=actor.id)
     fill(reg, data)
@@ -126,7 +127,7 @@ def erase(event: Event, registration_id: int, actor: User, *,
     _in_event(event, registration_id)
     reg = _fresh(registration_id)
     if reg.erased_at:
-        raise Conflict("This registration is already erased.", code="already_erased")
+        raise Conflict(_("This registration is already erased."), code="already_erased")
     old_email = reg.email
     reg.name = "Erased"
     reg.email = f"erased-{reg.id}-{new_token(9)}@erased.invalid"

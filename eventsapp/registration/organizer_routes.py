@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..console.panels import register_panel
@@ -23,6 +24,7 @@ from ..demo import register_demo_loader
 from ..errors import DomainError
 from ..extensions import db
 from ..forms_util import apply_errors
+from ..i18n import N_
 from ..mail import delivery
 from ..models import (
     Category,
@@ -99,9 +101,15 @@ def add(event: Event) -> ResponseReturnValue:
             apply_errors(form, exc)
             return render_template("registration/add.html", event=event, form=form), \
                 (exc.status if exc.status in (409, 422) else 422)
-        flash(f"{reg.name} is registered ({reg.status.label.lower()}, "
-              f"{reg.modality.label.lower()}{', over capacity' if reg.over_capacity else ''}). "
-              "They have been sent their confirmation and manage link.", "success")
+        if reg.over_capacity:
+            done = _("%(name)s is registered (%(status)s, %(modality)s, over capacity). They have "
+                     "been sent their confirmation and manage link.", name=reg.name,
+                     status=reg.status.label.lower(), modality=reg.modality.label.lower())
+        else:
+            done = _("%(name)s is registered (%(status)s, %(modality)s). They have been sent "
+                     "their confirmation and manage link.", name=reg.name,
+                     status=reg.status.label.lower(), modality=reg.modality.label.lower())
+        flash(done, "success")
         return redirect(url_for("registration.detail", slug=event.slug, reg_id=reg.id))
     status = 422 if request.method == "POST" else 200
     return render_template("registration/add.html", event=event, form=form), status
@@ -122,7 +130,7 @@ def _organizer_action(event: Event, reg_id: int, action: Callable[[], object],
 
     _reg_or_404(event, reg_id)
     if not EmptyForm().validate_on_submit():
-        flash("The form expired. Try again.", "error")
+        flash(_("The form expired. Try again."), "error")
     else:
         try:
             action()
@@ -138,7 +146,7 @@ def _organizer_action(event: Event, reg_id: int, action: Callable[[], object],
 def approve(event: Event, reg_id: int) -> Response:
     return _organizer_action(event, reg_id,
                              lambda: services.approve(event, reg_id, require_user()),
-                             "Approved; the person has been told.")
+                             _("Approved; the person has been told."))
 
 
 @bp.route("/events/<slug>/registrations/<int:reg_id>/decline", methods=["POST"])
@@ -146,7 +154,7 @@ def approve(event: Event, reg_id: int) -> Response:
 def decline(event: Event, reg_id: int) -> Response:
     return _organizer_action(event, reg_id,
                              lambda: services.decline(event, reg_id, require_user()),
-                             "Declined; the person has been told.")
+                             _("Declined; the person has been told."))
 
 
 @bp.route("/events/<slug>/registrations/<int:reg_id>/category", methods=["POST"])
@@ -160,9 +168,9 @@ def set_category(event: Event, reg_id: int) -> Response:
         except DomainError as exc:
             flash(exc.message, "error")
         else:
-            flash("Category changed.", "success")
+            flash(_("Category changed."), "success")
     else:
-        flash("The form expired. Try again.", "error")
+        flash(_("The form expired. Try again."), "error")
     return redirect(url_for("registration.detail", slug=event.slug, reg_id=reg_id))
 
 
@@ -180,7 +188,7 @@ def erase(event: Event, reg_id: int) -> ResponseReturnValue:
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash("Personal data erased. The registration still counts, anonymized.", "success")
+        flash(_("Personal data erased. The registration still counts, anonymized."), "success")
     return redirect(url_for("registration.detail", slug=event.slug, reg_id=reg_id))
 
 
@@ -200,9 +208,9 @@ def speakers(event: Event) -> ResponseReturnValue:
         except DomainError as exc:
             errors = exc.fields or {"_": [exc.message]}
         else:
-            flash(f"Registered {len(report.registered)} speaker(s); "
-                  f"{len(report.already)} already registered; "
-                  f"{len(report.skipped)} without an address.", "success")
+            flash(_("Registered %(registered)s speaker(s); %(already)s already registered; "
+                    "%(skipped)s without an address.", registered=len(report.registered),
+                    already=len(report.already), skipped=len(report.skipped)), "success")
             return redirect(url_for("registration.speakers", slug=event.slug))
     status = 422 if request.method == "POST" else 200
     return render_template("registration/speakers.html", event=event, form=form,
@@ -223,7 +231,7 @@ def message(event: Event) -> ResponseReturnValue:
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash(f"Your message is queued for {n} registrant(s).", "success")
+            flash(_("Your message is queued for %(num)s registrant(s).", num=n), "success")
             return redirect(url_for("registration.outbox", slug=event.slug))
     status = 422 if request.method == "POST" else 200
     return render_template("registration/message.html", event=event, form=form), status
@@ -246,7 +254,7 @@ def outbox_retry(event: Event, message_id: int) -> ResponseReturnValue:
 
     if EmptyForm().validate_on_submit():
         if delivery.retry_now(message_id, event.id):
-            flash("The message will be tried again now.", "success")
+            flash(_("The message will be tried again now."), "success")
         else:
             abort(404)
     return redirect(url_for("registration.outbox", slug=event.slug))
@@ -270,7 +278,7 @@ def _panel_context(event: Event) -> dict[str, Any]:
                           "window": services.window(event)}}
 
 
-register_panel("registration", "Registration", "registration/_console_panel.html", 20,
+register_panel("registration", N_("Registration"), "registration/_console_panel.html", 20,
                _panel_context)
 register_demo_loader("registration", load_sample_registrations)
 

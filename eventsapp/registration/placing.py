@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from ..errors import Conflict
 from ..models import Event, Modality, Registration, RegistrationStatus
 from ..security import hash_token, new_token
@@ -20,9 +22,10 @@ class Full(Conflict):
 
 def full_message(event: Event, modality: Modality) -> str:
     if modality is Modality.IN_PERSON:
-        alt = " or follow online" if event.offers_online else ""
-        return f"In-person places are full. You can join the waiting list{alt}."
-    return "Online places are full. You can join the waiting list."
+        if event.offers_online:
+            return _("In-person places are full. You can join the waiting list or follow online.")
+        return _("In-person places are full. You can join the waiting list.")
+    return _("Online places are full. You can join the waiting list.")
 
 
 def place(event: Event, modality: Modality, if_full: IfFull | None, *,
@@ -47,9 +50,9 @@ def place(event: Event, modality: Modality, if_full: IfFull | None, *,
         promoted += promote(event, other, other_counts, now)
         if other_counts.has_room:
             return RegistrationStatus.CONFIRMED, other, False, promoted
-        raise Full("Both in-person and online places are full. You can join the waiting list.",
-                   fields={"if_full": ["Both modalities are full: choose the waiting list."]})
-    raise Full(full_message(event, modality), fields={"if_full": [IF_FULL_ERROR]})
+        raise Full(_("Both in-person and online places are full. You can join the waiting list."),
+                   fields={"if_full": [_("Both modalities are full: choose the waiting list.")]})
+    raise Full(full_message(event, modality), fields={"if_full": [_(IF_FULL_ERROR)]})
 
 
 def apply_status(reg: Registration, status: RegistrationStatus, now: datetime) -> None:

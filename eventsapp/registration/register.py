@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -16,6 +17,7 @@ from .. import inputs
 from ..db_tx import in_use_case, is_sqlite, lock_event, use_case
 from ..errors import NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..models import Category, Event, Registration, RegistrationStatus, User, utcnow
 from . import links, mails
 from .placing import Full, apply_status, mail_promoted, new_secrets, place, send_fresh_link, status_mail
@@ -41,8 +43,8 @@ class RegisterResult:
         return self.registration.status if self.registration else None
 
 
-NEUTRAL_MESSAGE = ("If this address is registered for this event, we have sent it a fresh "
-                   "link to manage the registration. Check the mailbox (and its spam folder).")
+NEUTRAL_MESSAGE = N_("If this address is registered for this event, we have sent it a fresh "
+                      "link to manage the registration. Check the mailbox (and its spam folder).")
 
 
 def registration_by_email(event_id: int, email: str) -> Registration | None:
@@ -172,7 +174,7 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
         apply_status(reg, RegistrationStatus.PENDING, args.now)
     else:
         try:
-            status, modality, _, promoted = place(event, data.modality, args.if_full,
+            status, modality, _over, promoted = place(event, data.modality, args.if_full,
                                                   now=args.now)
         except Full:
             if not look_up and _email_taken(event.id, data.email):
@@ -242,10 +244,10 @@ def report_leak(registration_id: int, *, now: datetime | None = None) -> Registr
     reg = db.session.scalar(sa.select(Registration).where(Registration.id == registration_id)
                             .execution_options(populate_existing=True))
     if reg is None or reg.erased_at is not None:
-        raise NotFound("No such registration.")
+        raise NotFound(_("No such registration."))
     event = db.session.get(Event, reg.event_id)
     if event is None:
-        raise NotFound("No such registration.")
+        raise NotFound(_("No such registration."))
     token = links.rotate(reg, event, now=now)
     mails.send("links_replaced", reg, event, token=token)
     return reg

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..errors import DomainError, ValidationFailed
@@ -113,17 +114,18 @@ def register(event: Event) -> ResponseReturnValue:
 
 def _created_message(reg: Registration) -> str:
     if reg.status is RegistrationStatus.CONFIRMED:
-        return f"You are registered ({reg.modality.label.lower()}). A confirmation is on its way by email."
+        return _("You are registered (%(modality)s). A confirmation is on its way by email.",
+                 modality=reg.modality.label.lower())
     if reg.status is RegistrationStatus.WAITLISTED:
-        return "You are on the waiting list. We will email you as soon as a place is yours."
-    return "Thank you. Your registration is waiting for the organizers' approval; we will email you."
+        return _("You are on the waiting list. We will email you as soon as a place is yours.")
+    return _("Thank you. Your registration is waiting for the organizers' approval; we will email you.")
 
 
 @bp.route("/events/<slug>/register/check-mail")
 @event_required(Need.VIEW)
 def check_mail(event: Event) -> ResponseReturnValue:
     return render_template("registration/check_mail.html", event=event,
-                           message=services.NEUTRAL_MESSAGE,
+                           message=_(services.NEUTRAL_MESSAGE),
                            replayed=request.args.get("replayed") == "1",
                            replaced=request.args.get("replaced") == "1")
 
@@ -196,14 +198,14 @@ def manage_modality(token: str) -> Response:
     reg = _by_token(token)
     form = SwitchModalityForm()
     if not form.validate_on_submit():
-        flash("The form could not be sent. Try again.", "error")
+        flash(_("The form could not be sent. Try again."), "error")
         return no_store(redirect(url_for("registration.manage", token=token)))
     try:
         reg = services.switch_modality(reg.id, request.form.get("modality", ""))
     except DomainError as exc:
         flash(exc.message, "error")
         return no_store(redirect(url_for("registration.manage", token=token)))
-    flash(f"Done: you now take part {reg.modality.label.lower()}.", "success")
+    flash(_("Done: you now take part %(modality)s.", modality=reg.modality.label.lower()), "success")
     return no_store(redirect(url_for("registration.manage", token=token)))
 
 
@@ -218,7 +220,7 @@ def manage_cancel(token: str) -> Response:
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash("Your registration is cancelled. Thank you for letting us know.", "success")
+        flash(_("Your registration is cancelled. Thank you for letting us know."), "success")
     return no_store(redirect(url_for("registration.manage", token=token)))
 
 
@@ -236,7 +238,7 @@ def manage_register_again(token: str) -> Response:
     except DomainError as exc:
         flash(exc.message, "error")
         return no_store(redirect(url_for("registration.manage", token=token)))
-    flash(_created_message(reg) + " Your manage link has changed: this page is the new one.",
+    flash(_created_message(reg) + " " + _("Your manage link has changed: this page is the new one."),
           "success")
     return no_store(redirect(url_for("registration.manage", token=new)))
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import make_transient_to_detached
@@ -280,7 +281,7 @@ def register_pg(event_id: int, reg: Registration, token: str, *, if_full: IfFull
         sa.select(Event, sa.literal_column("events.xmin::text", sa.String)).where(Event.id == event_id)
         .execution_options(populate_existing=True)).one_or_none()
     if row is None:
-        raise NotFound("No such event.")
+        raise NotFound(_("No such event."))
     event, xmin = row
     require_open(event, now)
     require_offered(event, reg.modality)

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from .. import inputs
 from ..errors import ValidationFailed
+from ..i18n import N_
 from ..models import Category, Modality, RegistrationStatus, StakeholderType
 
 NAME_MAX = 200
@@ -29,7 +32,7 @@ class IfFull(str, Enum):
     REJECT = "reject"      # neither: refuse (the form's "not chosen", the API's 409)
 
 
-IF_FULL_ERROR = "Choose the waiting list or the other way to take part."
+IF_FULL_ERROR = N_("Choose the waiting list or the other way to take part.")
 
 
 class _IfFullField(inputs.Choice):
@@ -42,7 +45,7 @@ class _IfFullField(inputs.Choice):
         try:
             return super()._deserialize(value, attr, data, **kwargs)
         except ValidationError:
-            raise ValidationError(IF_FULL_ERROR) from None
+            raise ValidationError(_(IF_FULL_ERROR)) from None
 
 
 class _BlankIsMissing(Schema):
@@ -63,10 +66,10 @@ class RegistrationSchema(_BlankIsMissing):
 
     blank_is_missing = ("stakeholder_type", "category", "if_full", "modality")
 
-    name = inputs.Line(max_length=NAME_MAX, required=True, required_message="Enter your name.",
-                       validate=[validate.Length(min=1, error="Enter your name.")],
+    name = inputs.Line(max_length=NAME_MAX, required=True, required_message=_l("Enter your name."),
+                       validate=[validate.Length(min=1, error=_l("Enter your name."))],
                        metadata={"label": "Full name"})
-    email = inputs.Email(required=True, error_messages={"required": "Enter your email address."},
+    email = inputs.Email(required=True, error_messages={"required": _l("Enter your email address.")},
                          metadata={"description": "One registration per address and event."})
     organization = inputs.Line(max_length=NAME_MAX, load_default="")
     position = inputs.Line(max_length=NAME_MAX, load_default="")
@@ -74,7 +77,7 @@ class RegistrationSchema(_BlankIsMissing):
     stakeholder_type = inputs.Choice(StakeholderType, what="stakeholder type",
                                      load_default=None, allow_none=True)
     modality = inputs.Choice(Modality, what="way to take part", required=True,
-                             error_messages={"required": "Choose how you will take part."})
+                             error_messages={"required": _l("Choose how you will take part.")})
     category = inputs.Choice(Category, what="category", load_default=Category.PARTICIPANT,
                              metadata={"description": "Organizers only; others are participants."})
     needs = inputs.Text(max_length=NEEDS_MAX, load_default="",
@@ -103,32 +106,32 @@ class RegistrationApiSchema(RegistrationSchema):
 class LostLinkSchema(Schema):
     """"Lost your link?": the address registered."""
 
-    email = inputs.Email(required=True, error_messages={"required": "Enter your email address."})
+    email = inputs.Email(required=True, error_messages={"required": _l("Enter your email address.")})
 
 
 class ModalitySchema(Schema):
     """Switching modality from the manage page."""
 
     modality = inputs.Choice(Modality, what="way to take part", required=True,
-                             error_messages={"required": "Choose in person or online."})
+                             error_messages={"required": _l("Choose in person or online.")})
 
 
 class CategorySchema(Schema):
     """An organizer changing a registration's category."""
 
     category = inputs.Choice(Category, what="category", required=True,
-                             error_messages={"required": "Choose a category."})
+                             error_messages={"required": _l("Choose a category.")})
 
 
 class MessageSchema(Schema):
     """An organizer's message to a group of registrants."""
 
     subject = inputs.Line(max_length=SUBJECT_MAX, required=True,
-                          required_message="Enter a subject.",
-                          validate=[validate.Length(min=1, error="Enter a subject.")])
+                          required_message=_l("Enter a subject."),
+                          validate=[validate.Length(min=1, error=_l("Enter a subject."))])
     body = inputs.Text(max_length=BODY_MAX, required=True,
-                       error_messages={"required": "Enter a message."},
-                       validate=[validate.Length(min=1, error="Enter a message.")])
+                       error_messages={"required": _l("Enter a message.")},
+                       validate=[validate.Length(min=1, error=_l("Enter a message."))])
 
 
 class FilterSchema(_BlankIsMissing):
@@ -191,7 +194,7 @@ def load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
         messages = [m for ms in exc.fields.values() for m in ms]
         if len(messages) == 1:
             raise ValidationFailed(messages[0], fields=exc.fields) from None
-        raise ValidationFailed("Please correct the highlighted fields.", fields=exc.fields) from None
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=exc.fields) from None
 
 
 def from_loaded(loaded: Mapping[str, Any]) -> RegistrationData:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from marshmallow import EXCLUDE
 
 from ..db_tx import lock_event, use_case
@@ -96,7 +97,7 @@ def _validated(rows: list[SpeakerRow], emails: dict[int, str],
             continue
         wanted.append((row, from_loaded(_SCHEMA.load(_speaker_input(row, address, modality)))))
     if errors:
-        raise ValidationFailed("Some addresses are not valid.", fields=errors)
+        raise ValidationFailed(_("Some addresses are not valid."), fields=errors)
     return wanted
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from ..errors import Conflict, ValidationFailed
 from ..models import Event, Modality, utcnow
 from .capacity import offered
@@ -22,15 +24,16 @@ def window(event: Event, now: datetime | None = None) -> Window:
 
     now = now or utcnow()
     if not event.published:
-        return Window(False, "not_published", "This event is not published yet.")
+        return Window(False, "not_published", _("This event is not published yet."))
     if event.registration_opens_at and now < event.registration_opens_at:
         when = (format_event_date(event.registration_opens_at, event.timezone) + ", "
                 + format_event_time(event.registration_opens_at, event.timezone))
-        return Window(False, "not_yet", f"Registration opens on {when} ({event.timezone}).")
+        return Window(False, "not_yet", _("Registration opens on %(when)s (%(timezone)s).",
+                                             when=when, timezone=event.timezone))
     closes = event.registration_closes_at or event.ends_at
     if now >= closes:
-        return Window(False, "closed", "Registration is closed.")
-    return Window(True, "open", "Registration is open.")
+        return Window(False, "closed", _("Registration is closed."))
+    return Window(True, "open", _("Registration is open."))
 
 
 def require_open(event: Event, now: datetime) -> None:
@@ -41,6 +44,6 @@ def require_open(event: Event, now: datetime) -> None:
 
 def require_offered(event: Event, modality: Modality) -> None:
     if not offered(event, modality):
-        only = "online" if event.offers_online else "in person"
-        raise ValidationFailed(f"This event takes place {only} only.",
-                               fields={"modality": [f"This event takes place {only} only."]})
+        only = (_("This event takes place online only.") if event.offers_online
+                else _("This event takes place in person only."))
+        raise ValidationFailed(only, fields={"modality": [only]})
