@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..db_tx import use_case
 from ..errors import Conflict, ValidationFailed
@@ -28,7 +29,7 @@ from .schemas import load_announcement
 
 
 def _invalid(key: str, message: str) -> ValidationFailed:
-    return ValidationFailed("Some fields are not valid.", fields={key: [message]})
+    return ValidationFailed(_("Some fields are not valid."), fields={key: [message]})
 
 
 def _announced_at(value: datetime | None, event: Event) -> datetime:
@@ -95,7 +96,7 @@ def announce_pledge(actor: User, pledge_id: int, event: Event, session_id: int |
         raise _invalid("pledge_id", "That pledge belongs to another event.")
     pledge = lock_pledge(pledge_id)
     if pledge.state == PledgeState.DECLINED:
-        raise Conflict("This pledge was declined; publish it from moderation first.")
+        raise Conflict(_("This pledge was declined; publish it from moderation first."))
     announce(pledge, actor, event, {"session_id": session_id, "announced_by_id": announcer_id,
                                     "announced_at": announced_at})
     if pledge.submitted_by is not None:

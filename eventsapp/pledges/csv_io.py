@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
@@ -457,7 +458,7 @@ def import_pledges(actor: User, data: bytes | str, event: Event | None, *,
     """Check every line, then write every pledge in one transaction; with ``dry_run``
     (or any error) that transaction is rolled back, so nothing is imported."""
     if event is None and not actor.is_admin:
-        raise Forbidden("Only administrators import pledges not tied to an event.")
+        raise Forbidden(_("Only administrators import pledges not tied to an event."))
     result = ImportResult()
     try:
         with transaction():

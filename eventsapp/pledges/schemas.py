@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from marshmallow import (
     Schema,
     ValidationError,
@@ -344,7 +345,7 @@ def from_flat(raw: Mapping) -> dict:
         except ValueError as exc:
             bad.append(str(exc))
     if bad:
-        raise ValidationFailed("Some fields are not valid.", fields={"partners": bad})
+        raise ValidationFailed(_("Some fields are not valid."), fields={"partners": bad})
     data["entities"] = entities
     return data
 
