@@ -46,19 +46,20 @@ def check_announcement(event: Event, session_id: int | None,
                        announcer_id: int | None) -> tuple[ProgrammeSession, Person | None]:
     """The session (of this event) and the announcer (one of its people)."""
     if session_id is None:
-        raise _invalid("session_id", "Choose the session where it was announced.")
+        raise _invalid("session_id", _("Choose the session where it was announced."))
     session = db.session.get(ProgrammeSession, session_id)
     if session is None or session.event_id != event.id:
-        raise _invalid("session_id", "That session is not part of this event.")
+        raise _invalid("session_id", _("That session is not part of this event."))
     people = set(db.session.scalars(sa.select(SessionRole.person_id)
                                      .where(SessionRole.session_id == session.id)))
     if announcer_id is None:
         if people:
             raise _invalid("announced_by_id",
-                           "Choose who announced it (one of the session's people).")
+                           _("Choose who announced it (one of the session's people)."))
         return session, None
     if announcer_id not in people:
-        raise _invalid("announced_by_id", "The announcer must be one of this session's people.")
+        raise _invalid("announced_by_id",
+                       _("The announcer must be one of this session's people."))
     return session, db.session.get(Person, announcer_id)
 
 
@@ -93,7 +94,7 @@ def announce_pledge(actor: User, pledge_id: int, event: Event, session_id: int |
     values are loaded through ``AnnouncementSchema``."""
     pledge = managed_pledge(actor, pledge_id)
     if pledge.event_id is not None and pledge.event_id != event.id:
-        raise _invalid("pledge_id", "That pledge belongs to another event.")
+        raise _invalid("pledge_id", _("That pledge belongs to another event."))
     pledge = lock_pledge(pledge_id)
     if pledge.state == PledgeState.DECLINED:
         raise Conflict(_("This pledge was declined; publish it from moderation first."))

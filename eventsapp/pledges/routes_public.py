@@ -114,10 +114,10 @@ def _dashboard_body(event: Event | None, f: queries.Filters) -> Markup:
             return url_for("pledges.event_dashboard", slug=target, **args)
         return url_for("pledges.dashboard", **args)
 
-    chart_svgs = {key: charts.bar_chart(f"chart-{key}", queries.BREAKDOWN_TITLES[key], rows)
+    chart_svgs = {key: charts.bar_chart(f"chart-{key}", _(queries.BREAKDOWN_TITLES[key]), rows)
                   for key, rows in data.breakdowns.items()}
-    sessions_svg = charts.bar_chart("chart-sessions", "Pledges per session", data.sessions)
-    growth_svg = charts.growth_chart("chart-growth", "Published pledges over time (cumulative)",
+    sessions_svg = charts.bar_chart("chart-sessions", _("Pledges per session"), data.sessions)
+    growth_svg = charts.growth_chart("chart-growth", _("Published pledges over time (cumulative)"),
                                      data.growth)
     return Markup(render_template(
         "pledges/_dashboard_body.html", event=event, d=data, f=f, overall=overall,

@@ -50,7 +50,7 @@ def _event_for_submission(value: Any) -> Event | None:
     event = db.session.scalar(q)
     if event is None:
         raise ValidationFailed(_("Some fields are not valid."),
-                               fields={"event": ["Choose one of the published events."]})
+                               fields={"event": [_("Choose one of the published events.")]})
     return event
 
 
@@ -85,7 +85,7 @@ def create_pledge(actor: User, event: Event | None, raw: Mapping, *, publish: bo
     if announcement is not None:
         if event is None:
             raise ValidationFailed(_("Some fields are not valid."),
-                                   fields={"session_id": ["Pledges are announced at an event."]})
+                                   fields={"session_id": [_("Pledges are announced at an event.")]})
         announce(pledge, actor, event, announcement)
     elif publish:
         publish_pledge(pledge, actor)
@@ -103,7 +103,7 @@ def update_pledge(actor: User, pledge_id: int, raw: Mapping, *, partial: bool = 
         merged = pledge_to_raw(pledge)
         if any(k in raw for k in _FLAT_ENTITY_KEYS):
             raise ValidationFailed(_("Some fields are not valid."), fields={
-                "entities": ["Give the entities as a list of {name, sector, country, is_lead}."]})
+                "entities": [_("Give the entities as a list of {name, sector, country, is_lead}.")]})
         merged.update(raw)
     else:
         merged = dict(raw)
