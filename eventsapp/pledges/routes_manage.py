@@ -208,7 +208,8 @@ def _people_choices(session: ProgrammeSession) -> list[tuple[str, str]]:
     choices = [(str(r.person_id), f"{r.person.name} ({r.role.label}"
                 + (f", {r.person.organization})" if r.person.organization else ")"))
                for (r,) in rows]
-    return ([("", "Choose who announced it…")] if choices else [("", "(no one listed)")]) + choices
+    return ([("", _("Choose who announced it…"))] if choices
+            else [("", _("(no one listed)"))]) + choices
 
 
 def _announcer(value: str | None) -> int | str | None:

@@ -192,7 +192,7 @@ def pledge_page(pledge_id: int):
 def _submission_form(form: PledgeForm) -> PledgeForm:
     events = db.session.execute(sa.select(Event.slug, Event.title).where(Event.published.is_(True))
                                 .order_by(Event.starts_at.desc()))
-    form.event.choices = [("", "Not tied to an event")] + [(s, t) for s, t in events]
+    form.event.choices = [("", _("Not tied to an event"))] + [(s, t) for s, t in events]
     return form
 
 
