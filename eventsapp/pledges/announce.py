@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..db_tx import use_case
 from ..errors import Conflict, ValidationFailed
@@ -28,7 +29,7 @@ from .schemas import load_announcement
 
 
 def _invalid(key: str, message: str) -> ValidationFailed:
-    return ValidationFailed("Some fields are not valid.", fields={key: [message]})
+    return ValidationFailed(_("Some fields are not valid."), fields={key: [message]})
 
 
 def _announced_at(value: datetime | None, event: Event) -> datetime:
@@ -45,19 +46,20 @@ def check_announcement(event: Event, session_id: int | None,
                        announcer_id: int | None) -> tuple[ProgrammeSession, Person | None]:
     """The session (of this event) and the announcer (one of its people)."""
     if session_id is None:
-        raise _invalid("session_id", "Choose the session where it was announced.")
+        raise _invalid("session_id", _("Choose the session where it was announced."))
     session = db.session.get(ProgrammeSession, session_id)
     if session is None or session.event_id != event.id:
-        raise _invalid("session_id", "That session is not part of this event.")
+        raise _invalid("session_id", _("That session is not part of this event."))
     people = set(db.session.scalars(sa.select(SessionRole.person_id)
                                      .where(SessionRole.session_id == session.id)))
     if announcer_id is None:
         if people:
             raise _invalid("announced_by_id",
-                           "Choose who announced it (one of the session's people).")
+                           _("Choose who announced it (one of the session's people)."))
         return session, None
     if announcer_id not in people:
-        raise _invalid("announced_by_id", "The announcer must be one of this session's people.")
+        raise _invalid("announced_by_id",
+                       _("The announcer must be one of this session's people."))
     return session, db.session.get(Person, announcer_id)
 
 
@@ -92,10 +94,10 @@ def announce_pledge(actor: User, pledge_id: int, event: Event, session_id: int |
     values are loaded through ``AnnouncementSchema``."""
     pledge = managed_pledge(actor, pledge_id)
     if pledge.event_id is not None and pledge.event_id != event.id:
-        raise _invalid("pledge_id", "That pledge belongs to another event.")
+        raise _invalid("pledge_id", _("That pledge belongs to another event."))
     pledge = lock_pledge(pledge_id)
     if pledge.state == PledgeState.DECLINED:
-        raise Conflict("This pledge was declined; publish it from moderation first.")
+        raise Conflict(_("This pledge was declined; publish it from moderation first."))
     announce(pledge, actor, event, {"session_id": session_id, "announced_by_id": announcer_id,
                                     "announced_at": announced_at})
     if pledge.submitted_by is not None:

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
+from ..i18n import current_language
 
 MAX_ENTRIES = 128  # rendered dashboards are ~60 KB: a few MB per process at most
 _TABLES = ("pledges", "sessions", "events")
@@ -105,12 +106,14 @@ def _usable() -> bool:
 
 def cached(kind: str, key: tuple, build: Callable[[], Any], version: str | None = None,
            *, today: date | None = None) -> tuple[Any, str]:
-    """(value, etag) for ``kind``/``key`` at the current data version; ``build()`` runs
-    once per process and version (other threads wait for it instead of building too).
+    """(value, etag) for ``kind``/``key`` at the current data version and language;
+    ``build()`` runs once per process, version and language (other threads wait for it
+    instead of building too).
     The date is part of the key: which pledges are overdue depends on it."""
     if not _usable():
         return build(), ""
     version = version or data_version()
-    full = (version, (today or date.today()).isoformat(), kind, *key)
+    # The language too: labels, titles and charts are rendered in the reader's language.
+    full = (version, (today or date.today()).isoformat(), current_language(), kind, *key)
     etag = hashlib.sha256(repr(full).encode()).hexdigest()[:32]
     return _cache().get(full, build), etag

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from ..timefmt import format_usd
@@ -42,22 +43,23 @@ def bar_chart(chart_id: str, title: str, rows, measure: str = "pledges") -> Mark
     top = max(values, default=0) or 1
     height = max(1, len(rows)) * (BAR_H + GAP) + GAP
     bar_w = WIDTH - LABEL_W - VALUE_W
-    unit = "pledges" if measure == "pledges" else "USD"
+    unit = gettext("pledges") if measure == "pledges" else "USD"
     if rows:
         best = max(range(len(rows)), key=lambda i: values[i])
-        desc = (f"{len(rows)} bars. Largest: {rows[best].label}, "
-                + (f"{values[best]} pledges." if measure == "pledges"
-                   else f"{_short_usd(values[best])}.")
-                + " The table below gives every number.")
+        desc = (gettext("%(num)d bars. Largest: %(label)s,", num=len(rows), label=rows[best].label)
+                + " " + (gettext("%(num)s pledges.", num=values[best]) if measure == "pledges"
+                         else f"{_short_usd(values[best])}.")
+                + " " + gettext("The table below gives every number."))
     else:
-        desc = "No published pledges match."
+        desc = gettext("No published pledges match.")
     parts = [
         _svg_open(chart_id, height),
         f'<title id="{escape(chart_id)}-t">{escape(title)} ({unit})</title>',
         f'<desc id="{escape(chart_id)}-d">{escape(desc)}</desc>',
     ]
     if not rows:
-        parts.append(f'<text x="0" y="{BAR_H - 6}" class="chart-empty">No data</text>')
+        parts.append(f'<text x="0" y="{BAR_H - 6}" class="chart-empty">'
+                     f'{escape(gettext("No data"))}</text>')
     for i, (row, value) in enumerate(zip(rows, values, strict=True)):
         y = GAP + i * (BAR_H + GAP)
         w = float(Decimal(value) / Decimal(top)) * bar_w if value else 0
@@ -81,11 +83,13 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
     top = max((r.extra["cumulative_pledges"] for r in rows), default=0) or 1
     if rows:
         last = rows[-1]
-        desc = (f"From {rows[0].label} to {last.label}: {last.extra['cumulative_pledges']:,} "
-                f"pledges, {_short_usd(last.extra['cumulative_usd'])} in total. "
-                "The table below gives every month.")
+        desc = (gettext("From %(first)s to %(last)s: %(pledges)s pledges, %(amount)s in total.",
+                        first=rows[0].label, last=last.label,
+                        pledges=f"{last.extra['cumulative_pledges']:,}",
+                        amount=_short_usd(last.extra["cumulative_usd"]))
+                + " " + gettext("The table below gives every month."))
     else:
-        desc = "No published pledges match."
+        desc = gettext("No published pledges match.")
     parts = [
         _svg_open(chart_id, height),
         f'<title id="{escape(chart_id)}-t">{escape(title)}</title>',
@@ -102,14 +106,16 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
         for i, r in enumerate(rows):
             h = r.extra["cumulative_pledges"] / top * plot_h
             x = pad_l + i * step + (step - col_w) / 2
+            tip = gettext("%(num)s pledges", num=f"{r.extra['cumulative_pledges']:,}")
             parts.append(f'<rect x="{x:.1f}" y="{pad_t + plot_h - h:.1f}" width="{col_w:.1f}" '
                          f'height="{h:.1f}" class="chart-bar" fill="#0a5aa8">'
-                         f'<title>{escape(r.label)}: {r.extra["cumulative_pledges"]:,} pledges</title>'
+                         f'<title>{escape(r.label)}: {escape(tip)}</title>'
                          f'</rect>')
             if i % label_every == 0 or i == len(rows) - 1:
                 parts.append(f'<text x="{x + col_w / 2:.1f}" y="{height - pad_b + 18}" '
                              f'text-anchor="middle" class="chart-label">{escape(r.label)}</text>')
     else:
-        parts.append(f'<text x="{pad_l + 8}" y="{pad_t + 30}" class="chart-empty">No data</text>')
+        parts.append(f'<text x="{pad_l + 8}" y="{pad_t + 30}" class="chart-empty">'
+                     f'{escape(gettext("No data"))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
@@ -181,25 +182,26 @@ class _Context:
 def _read_header(data: bytes | str, result: ImportResult) -> csv.DictReader | None:
     text = read_text(data)
     if text is None:
-        result.errors.append((1, "The file is not UTF-8 text: save it as 'CSV UTF-8' and try again."))
+        result.errors.append(
+            (1, _("The file is not UTF-8 text: save it as 'CSV UTF-8' and try again.")))
         return None
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
     except csv.Error as exc:
-        result.errors.append((1, f"The file cannot be read as CSV: {exc}."))
+        result.errors.append((1, _("The file cannot be read as CSV: %(error)s.", error=exc)))
         return None
     if not header:
-        result.errors.append((1, "The file is empty."))
+        result.errors.append((1, _("The file is empty.")))
         return None
     bad = next((why for h in header if (why := bad_text(h))), None)
     if bad:
-        result.errors.append((1, f"Header: {bad}"))
+        result.errors.append((1, _("Header: %(problem)s", problem=bad)))
         return None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        result.errors.append((1, "Missing columns: " + ", ".join(missing)
-                              + ". Download the export for the expected columns."))
+        result.errors.append((1, _("Missing columns: %(columns)s. Download the export for the "
+                                   "expected columns.", columns=", ".join(missing))))
         return None
     reader.fieldnames = header
     return reader
@@ -283,7 +285,7 @@ def _instant(row: dict[str, str], key: str, event: Event | None,
 def _state(row: dict[str, str], item: ImportRow, errors: list[str]) -> None:
     state = _STATES.get((row.get("state") or "published").lower())
     if state is None:
-        errors.append("state: Use published, submitted or declined.")
+        errors.append("state: " + _("Use published, submitted or declined."))
         return
     item.state = state
     if state == PledgeState.DECLINED:  # the reason by the moderation's rule
@@ -299,24 +301,26 @@ def _announcement(row: dict[str, str], item: ImportRow, ctx: _Context,
     sid_text = row.get("session_id", "")
     if not sid_text:
         if row.get("announced_by"):
-            errors.append("announced_by: Give the session_id where it was announced.")
+            errors.append("announced_by: " + _("Give the session_id where it was announced."))
         return
     if ctx.event is None:
-        errors.append("session_id: Import into an event to link sessions.")
+        errors.append("session_id: " + _("Import into an event to link sessions."))
         return
     if not (sid_text.isdigit() and len(sid_text) < 12 and int(sid_text) in ctx.sessions):
-        errors.append(f"session_id: Session {sid_text!s:.20} is not part of this event.")
+        errors.append("session_id: " + _("Session %(id)s is not part of this event.",
+                                          id=f"{sid_text!s:.20}"))
         return
     item.session_id = int(sid_text)
     who = (row.get("announced_by") or "").strip().lower()
     session_people = ctx.people.get(item.session_id, {})
     if who:
         if who not in session_people:
-            errors.append("announced_by: The announcer must be one of the session's people.")
+            errors.append("announced_by: "
+                          + _("The announcer must be one of the session's people."))
         else:
             item.announced_by_id = session_people[who]
     if item.state != PledgeState.PUBLISHED:
-        errors.append("state: An announced pledge is published.")
+        errors.append("state: " + _("An announced pledge is published."))
 
 
 _REPORT_COLUMNS = {"progress_status": "status", "last_report_on": "reported_on",
@@ -330,10 +334,10 @@ def _report(row: dict[str, str], item: ImportRow, errors: list[str]) -> None:
     if not given:
         return
     if item.state != PledgeState.PUBLISHED:
-        errors.append("progress_status: Progress is reported on published pledges only.")
+        errors.append("progress_status: " + _("Progress is reported on published pledges only."))
         return
     if "reported_on" not in given:
-        errors.append("last_report_on: Give the date of the latest progress report.")
+        errors.append("last_report_on: " + _("Give the date of the latest progress report."))
         return
     try:
         item.report = load_report(given)
@@ -347,10 +351,10 @@ def _unique(data: PledgeInput, line: int, ctx: _Context, errors: list[str]) -> N
     lead = next((e for e in data.entities if e.is_lead), None)
     key = (data.title.lower(), lead.name.lower() if lead else "")
     if key in ctx.existing:
-        errors.append("title: This entity's pledge with this title is already recorded "
-                      "for this event.")
+        errors.append("title: " + _("This entity's pledge with this title is already recorded "
+                                    "for this event."))
     elif key in ctx.seen:
-        errors.append(f"title: The same pledge is on line {ctx.seen[key]}.")
+        errors.append("title: " + _("The same pledge is on line %(num)s.", num=ctx.seen[key]))
     ctx.seen[key] = line
 
 
@@ -370,7 +374,7 @@ def _check_row(raw: dict, line: int, ctx: _Context) -> tuple[ImportRow | None, l
     item.published_at = _instant(row, "published_at", ctx.event, errors)
     sample = parse_bool(row.get("is_sample"))
     if sample is None:
-        errors.append("is_sample: Answer yes or no.")
+        errors.append("is_sample: " + _("Answer yes or no."))
     item.is_sample = bool(sample)
     _report(row, item, errors)
     if data is None:
@@ -390,10 +394,10 @@ def parse_import(data: bytes | str, event: Event | None) -> ImportResult:
         for raw in reader:
             line = reader.line_num
             if len(result.rows) + len(result.errors) >= MAX_ROWS:
-                result.errors.append((line, f"At most {MAX_ROWS} pledges per file."))
+                result.errors.append((line, _("At most %(num)d pledges per file.", num=MAX_ROWS)))
                 break
             if None in raw:
-                result.errors.append((line, "This line has more cells than the header."))
+                result.errors.append((line, _("This line has more cells than the header.")))
                 continue
             item, errors = _check_row(raw, line, ctx)
             if errors:
@@ -401,9 +405,10 @@ def parse_import(data: bytes | str, event: Event | None) -> ImportResult:
             elif item is not None:
                 result.rows.append(item)
     except csv.Error as exc:
-        result.errors.append((reader.line_num, f"The file cannot be read as CSV: {exc}."))
+        result.errors.append((reader.line_num,
+                              _("The file cannot be read as CSV: %(error)s.", error=exc)))
     if not result.rows and not result.errors:
-        result.errors.append((1, "The file has no pledges."))
+        result.errors.append((1, _("The file has no pledges.")))
     return result
 
 
@@ -444,7 +449,7 @@ def _write(result: ImportResult, actor: User, event: Event | None) -> None:
             db.session.flush()
         except (DBAPIError, OverflowError, UnicodeError) as exc:
             reason = type(getattr(exc, "orig", exc)).__name__
-            result.errors.append((r.line, f"This pledge cannot be saved ({reason})."))
+            result.errors.append((r.line, _("This pledge cannot be saved (%(reason)s).", reason=reason)))
             return  # the transaction is spoilt (PostgreSQL): it is rolled back
 
 
@@ -457,7 +462,7 @@ def import_pledges(actor: User, data: bytes | str, event: Event | None, *,
     """Check every line, then write every pledge in one transaction; with ``dry_run``
     (or any error) that transaction is rolled back, so nothing is imported."""
     if event is None and not actor.is_admin:
-        raise Forbidden("Only administrators import pledges not tied to an event.")
+        raise Forbidden(_("Only administrators import pledges not tied to an event."))
     result = ImportResult()
     try:
         with transaction():

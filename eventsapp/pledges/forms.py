@@ -3,6 +3,10 @@
 the schema), so forms, API and CSV answer alike. Choices are for display only."""
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -50,44 +54,50 @@ def _place_countries() -> list[tuple[str, str]]:
                   key=lambda p: p[1].casefold())
 
 
-def _blank(label: str) -> list[tuple[str, str]]:
+def _blank(label) -> list[tuple[str, Any]]:
     return [("", label)]
+
+
+def _translated(vocabulary: dict[str, str]) -> list[tuple[str, Any]]:
+    """Choices of a vocabulary, each label translated when the form is rendered (the
+    English labels are the msgids, extracted where the vocabulary is defined)."""
+    return [(k, _l(v)) for k, v in vocabulary.items()]
 
 
 def pillar_choices() -> list[SelectChoice]:
     """Pillars grouped by focus area (rendered as <optgroup>)."""
-    return [SelectChoice("", "(none)")] + [
-        SelectChoice(key, label, optgroup=vocab.FOCUS_AREAS[area])
+    return [SelectChoice("", _l("(none)"))] + [
+        SelectChoice(key, _l(label), optgroup=_l(vocab.FOCUS_AREAS[area]))
         for area, pillars in vocab.PILLARS.items() for key, label in pillars.items()]
 
 
 class EntityFieldsMixin:
-    entity_name = StringField("Pledging entity (the lead, for a joint pledge)")
-    entity_sector = LooseSelect("Sector of the entity",
-                                choices=_blank("Choose…") + list(vocab.SECTORS.items()))
-    entity_country = LooseSelect("Country of the entity (optional)", choices=_entity_countries)
-    partners = TextAreaField("Partner entities of a joint pledge (optional)")
+    entity_name = StringField(_l("Pledging entity (the lead, for a joint pledge)"))
+    entity_sector = LooseSelect(_l("Sector of the entity"),
+                                choices=_blank(_l("Choose…")) + _translated(vocab.SECTORS))
+    entity_country = LooseSelect(_l("Country of the entity (optional)"), choices=_entity_countries)
+    partners = TextAreaField(_l("Partner entities of a joint pledge (optional)"))
 
 
 class PledgeForm(EntityFieldsMixin, FlaskForm):
-    title = StringField("Title")
-    description = TextAreaField("What will be done")
-    type = LooseSelect("Type", choices=_blank("Choose…") + list(vocab.TYPES.items()))
-    focus_area = LooseSelect("Focus area", choices=_blank("Choose…") + list(vocab.FOCUS_AREAS.items()))
-    pillar = LooseSelect("Pillar", choices=pillar_choices())
-    amount_usd = StringField("Estimated value in USD (optional)")
-    indicator = TextAreaField("How will progress be measured? (indicator and target)")
-    target_year = StringField("Target year")
-    countries = LooseMultiSelect("Countries of implementation (optional)",
+    title = StringField(_l("Title"))
+    description = TextAreaField(_l("What will be done"))
+    type = LooseSelect(_l("Type"), choices=_blank(_l("Choose…")) + _translated(vocab.TYPES))
+    focus_area = LooseSelect(_l("Focus area"), choices=_blank(_l("Choose…")) + _translated(vocab.FOCUS_AREAS))
+    pillar = LooseSelect(_l("Pillar"), choices=pillar_choices())
+    amount_usd = StringField(_l("Estimated value in USD (optional)"))
+    indicator = TextAreaField(_l("How will progress be measured? (indicator and target)"))
+    target_year = StringField(_l("Target year"))
+    countries = LooseMultiSelect(_l("Countries of implementation (optional)"),
                                  choices=_place_countries, render_kw={"size": 8})
-    regions = MultiCheckboxField("Regions of implementation", choices=list(vocab.REGIONS.items()))
-    targets_ldc = BooleanField("Targets at least one least developed country")
-    beneficiaries = MultiCheckboxField("Beneficiary groups",
-                                       choices=list(vocab.BENEFICIARY_GROUPS.items()))
-    sdgs = MultiCheckboxField("Sustainable Development Goals",
-                              choices=[(str(n), vocab.sdg_label(n)) for n in vocab.SDGS])
-    event = LooseSelect("Event where it will be announced (optional)", choices=[])
-    contact_email = StringField("Contact email for progress reports (optional)")
+    regions = MultiCheckboxField(_l("Regions of implementation"), choices=_translated(vocab.REGIONS))
+    targets_ldc = BooleanField(_l("Targets at least one least developed country"))
+    beneficiaries = MultiCheckboxField(_l("Beneficiary groups"),
+                                       choices=_translated(vocab.BENEFICIARY_GROUPS))
+    sdgs = MultiCheckboxField(_l("Sustainable Development Goals"),
+                              choices=[(str(n), LazyString(vocab.sdg_label, n)) for n in vocab.SDGS])
+    event = LooseSelect(_l("Event where it will be announced (optional)"), choices=[])
+    contact_email = StringField(_l("Contact email for progress reports (optional)"))
 
     FIELDS = ("title", "description", "type", "focus_area", "pillar", "amount_usd", "indicator",
               "target_year", "countries", "regions", "targets_ldc", "beneficiaries", "sdgs",
@@ -120,12 +130,12 @@ class PledgeForm(EntityFieldsMixin, FlaskForm):
 class QuickPledgeForm(EntityFieldsMixin, FlaskForm):
     """The pledge desk: a few fields, then announce."""
 
-    title = StringField("Pledge title")
-    type = LooseSelect("Type", choices=_blank("Choose…") + list(vocab.TYPES.items()))
-    focus_area = LooseSelect("Focus area", choices=_blank("Choose…") + list(vocab.FOCUS_AREAS.items()))
-    amount_usd = StringField("Estimated value in USD (optional)")
-    contact_email = StringField("Contact email for progress reports (optional)")
-    announced_by_id = LooseSelect("Announced by", choices=[])
+    title = StringField(_l("Pledge title"))
+    type = LooseSelect(_l("Type"), choices=_blank(_l("Choose…")) + _translated(vocab.TYPES))
+    focus_area = LooseSelect(_l("Focus area"), choices=_blank(_l("Choose…")) + _translated(vocab.FOCUS_AREAS))
+    amount_usd = StringField(_l("Estimated value in USD (optional)"))
+    contact_email = StringField(_l("Contact email for progress reports (optional)"))
+    announced_by_id = LooseSelect(_l("Announced by"), choices=[])
 
     FIELDS = ("title", "type", "focus_area", "amount_usd", "entity_name", "entity_sector",
               "entity_country", "partners", "contact_email")
@@ -136,21 +146,21 @@ class QuickPledgeForm(EntityFieldsMixin, FlaskForm):
 
 class AnnounceForm(FlaskForm):
     pledge_id = HiddenField()
-    announced_by_id = LooseSelect("Announced by", choices=[])
+    announced_by_id = LooseSelect(_l("Announced by"), choices=[])
 
 
 class ModerateForm(FlaskForm):
     action = HiddenField()  # set by the button pressed
-    reason = TextAreaField("Reason for declining (sent to the submitter)")
+    reason = TextAreaField(_l("Reason for declining (sent to the submitter)"))
 
 
 class ReportForm(FlaskForm):
-    reported_on = StringField("Date of the report", render_kw={"type": "date"})
-    status = LooseSelect("Status", choices=_blank("Choose…") + list(vocab.PROGRESS_STATUSES.items()))
-    percent_complete = StringField("Percent complete (0–100)", render_kw={"inputmode": "numeric"})
-    amount_disbursed_usd = StringField("Amount disbursed so far, in USD (optional)",
+    reported_on = StringField(_l("Date of the report"), render_kw={"type": "date"})
+    status = LooseSelect(_l("Status"), choices=_blank(_l("Choose…")) + _translated(vocab.PROGRESS_STATUSES))
+    percent_complete = StringField(_l("Percent complete (0–100)"), render_kw={"inputmode": "numeric"})
+    amount_disbursed_usd = StringField(_l("Amount disbursed so far, in USD (optional)"),
                                        render_kw={"inputmode": "decimal"})
-    narrative = TextAreaField("What happened since the last report")
+    narrative = TextAreaField(_l("What happened since the last report"))
 
     def raw(self) -> dict:
         return {k: getattr(self, k).data for k in
@@ -158,11 +168,11 @@ class ReportForm(FlaskForm):
 
 
 class UpdateLinkForm(FlaskForm):
-    email = StringField("Send a private update link to")
+    email = StringField(_l("Send a private update link to"))
 
 
 class ImportForm(FlaskForm):
-    file = FileField("CSV file (UTF-8)")
+    file = FileField(_l("CSV file (UTF-8)"))
     csv_text = HiddenField()
     action = HiddenField()
 

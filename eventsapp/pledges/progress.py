@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..db_tx import use_case
 from ..errors import Conflict, Forbidden, NotFound
@@ -22,7 +23,7 @@ from .schemas import ReportInput, UpdateLinkSchema, load_report
 def _add_report(pledge: Pledge, data: ReportInput, user: User | None,
                 via_link: bool) -> PledgeReport:
     if pledge.state != PledgeState.PUBLISHED:
-        raise Conflict("Progress is reported on published pledges only.")
+        raise Conflict(_("Progress is reported on published pledges only."))
     report = PledgeReport(pledge_id=pledge.id, reported_on=data.reported_on,
                           status=ProgressStatus(data.status),
                           percent_complete=data.percent_complete,
@@ -46,7 +47,7 @@ def file_report(user: User, pledge_id: int, raw: Mapping) -> PledgeReport:
     """The submitting account (or an organizer) reports progress."""
     pledge = visible_pledge(user, pledge_id)
     if not can_report_on_pledge(user, pledge):
-        raise Forbidden("Only the pledge's submitter or its organizers report progress.")
+        raise Forbidden(_("Only the pledge's submitter or its organizers report progress."))
     data = load_report(raw)
     pledge = lock_pledge(pledge_id)
     return _add_report(pledge, data, user, via_link=False)
@@ -68,12 +69,12 @@ def file_report_with_link(token: str, raw: Mapping) -> PledgeReport:
     """Whoever holds the pledge's update link reports progress."""
     pledge = pledge_for_update_token(token)
     if pledge is None:
-        raise NotFound("This update link is not valid: it may have been replaced by a newer "
-                       "link. Ask the organizers for a new one.")
+        raise NotFound(_("This update link is not valid: it may have been replaced by a newer "
+                       "link. Ask the organizers for a new one."))
     data = load_report(raw)
     locked = lock_pledge(pledge.id)
     if locked.update_token_hash != hash_token(token):  # rotated meanwhile
-        raise NotFound("This update link is no longer valid.")
+        raise NotFound(_("This update link is no longer valid."))
     return _add_report(locked, data, None, via_link=True)
 
 
@@ -96,7 +97,7 @@ def send_update_link(actor: User, pledge_id: int, email: str | None, base_url: s
     address = load(UpdateLinkSchema(), {"email": email or ""})["email"]
     pledge = lock_pledge(pledge_id)
     if pledge.state != PledgeState.PUBLISHED:
-        raise Conflict("Update links are sent for published pledges only.")
+        raise Conflict(_("Update links are sent for published pledges only."))
     token = rotate_update_token(pledge)
     subject, text = update_link_mail(pledge, f"{base_url.rstrip('/')}/pledges/update/{token}")
     queue_mail(to=address, subject=subject, text=text, kind="pledge_update_link",

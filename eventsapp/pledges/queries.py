@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from marshmallow import EXCLUDE
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..i18n import N_
 from ..inputs import load
 from ..models import (
     Event,
@@ -211,10 +213,11 @@ class Dashboard:
         return Row(key, ACTIVITY[key], 0, Decimal("0.00"))
 
 
+# English titles (msgids): shown through gettext.
 BREAKDOWN_TITLES = {
-    "focus_area": "Focus area", "type": "Type", "sector": "Sector (lead entity)",
-    "region": "Region of implementation", "sdg": "Sustainable Development Goal",
-    "beneficiary": "Beneficiary group", "status": "Progress status",
+    "focus_area": N_("Focus area"), "type": N_("Type"), "sector": N_("Sector (lead entity)"),
+    "region": N_("Region of implementation"), "sdg": N_("Sustainable Development Goal"),
+    "beneficiary": N_("Beneficiary group"), "status": N_("Progress status"),
 }
 
 
@@ -323,7 +326,7 @@ def _breakdowns(conds: list, ids) -> dict[str, list[Row]]:
     b["status"] = _rows(
         ((_enum_key(k), n, t) for k, n, t in db.session.execute(
             sa.select(status, sa.func.count(), _sum()).where(*conds).group_by(status))),
-        lambda k: "No report yet" if k == "none" else vocab.label(vocab.PROGRESS_STATUSES, k),
+        lambda k: gettext("No report yet") if k == "none" else vocab.label(vocab.PROGRESS_STATUSES, k),
         ["none", *vocab.PROGRESS_STATUSES])
     return b
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..db_tx import begin_write, use_case
@@ -40,7 +41,7 @@ def activity_of(pledge: Pledge, today: date | None = None) -> str:
 def overdue_pledges(event: Event | None, today: date | None = None) -> list[Pledge]:
     """Published pledges of the event (None: not tied to an event) that are overdue or
     inactive, oldest first, with what the list shows loaded."""
-    overdue, _ = queries.activity_clauses(today)
+    overdue, _inactive = queries.activity_clauses(today)
     q = (sa.select(Pledge).where(Pledge.state == PledgeState.PUBLISHED, overdue)
          .options(selectinload(Pledge.entities).selectinload(PledgeEntity.entity),
                   selectinload(Pledge.submitted_by))
@@ -69,10 +70,10 @@ def send_reminders(actor: User, pledge_ids: list[int], base_url: str,
     report (the report page for an account, else a fresh private update link)."""
     ids = sorted({int(i) for i in pledge_ids if str(i).isdigit()})
     if not ids:
-        raise ValidationFailed("Some fields are not valid.",
-                               fields={"pledge_ids": ["Choose the pledges to remind."]})
+        raise ValidationFailed(_("Some fields are not valid."),
+                               fields={"pledge_ids": [_("Choose the pledges to remind.")]})
     begin_write()
-    overdue, _ = queries.activity_clauses(today)
+    overdue, _inactive = queries.activity_clauses(today)
     pledges = list(db.session.scalars(
         sa.select(Pledge).where(Pledge.id.in_(ids), Pledge.state == PledgeState.PUBLISHED, overdue)
         .options(selectinload(Pledge.submitted_by), selectinload(Pledge.event))

@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..console.panels import register_panel
@@ -61,7 +62,7 @@ def _panel_context(event: Event) -> dict:
     states = dict(db.session.execute(
         sa.select(Pledge.state, sa.func.count()).where(Pledge.event_id == event.id)
         .group_by(Pledge.state)).all())
-    overdue, _ = queries.activity_clauses()
+    overdue, _inactive = queries.activity_clauses()
     n_overdue = db.session.scalar(sa.select(sa.func.count()).where(
         Pledge.event_id == event.id, Pledge.state == PledgeState.PUBLISHED, overdue)) or 0
     sessions = list(db.session.scalars(
@@ -136,8 +137,8 @@ def moderate(pledge_id: int):
         except DomainError as exc:
             flash(" ".join([exc.message] + [m for ms in exc.fields.values() for m in ms]), "error")
         else:
-            flash("Published: it now counts." if pledge.state == PledgeState.PUBLISHED
-                  else "Declined; the submitter is told why.", "success")
+            flash(_("Published: it now counts.") if pledge.state == PledgeState.PUBLISHED
+                  else _("Declined; the submitter is told why."), "success")
     return redirect(_back(pledge_id))
 
 
@@ -156,7 +157,7 @@ def edit(pledge_id: int):
             _place_entity_errors(exc)
             apply_errors(form, exc)
         else:
-            flash("The pledge is saved.", "success")
+            flash(_("The pledge is saved."), "success")
             return redirect(url_for("pledges.pledge_page", pledge_id=pledge_id))
         pledge = services.managed_pledge(user, pledge_id)  # as it is after the rollback
     status = 422 if request.method == "POST" else 200
@@ -175,7 +176,7 @@ def send_update_link(pledge_id: int):
         except DomainError as exc:
             flash(" ".join([exc.message] + [m for ms in exc.fields.values() for m in ms]), "error")
         else:
-            flash("A private update link is in the outbox; any earlier link no longer works.",
+            flash(_("A private update link is in the outbox; any earlier link no longer works."),
                   "success")
     return redirect(url_for("pledges.pledge_page", pledge_id=pledge_id))
 
@@ -187,7 +188,7 @@ def revoke_update_link(pledge_id: int):
     services.managed_pledge(user, pledge_id)
     if ModerateForm().validate_on_submit():
         services.revoke_update_link(user, pledge_id)
-        flash("The update link is revoked.", "info")
+        flash(_("The update link is revoked."), "info")
     return redirect(url_for("pledges.pledge_page", pledge_id=pledge_id))
 
 
@@ -196,7 +197,7 @@ def revoke_update_link(pledge_id: int):
 def _desk_session(event: Event, session_id: int) -> ProgrammeSession:
     session = db.session.get(ProgrammeSession, session_id)
     if session is None or session.event_id != event.id:
-        raise NotFound("No such session in this event.")
+        raise NotFound(_("No such session in this event."))
     return session
 
 
@@ -207,7 +208,8 @@ def _people_choices(session: ProgrammeSession) -> list[tuple[str, str]]:
     choices = [(str(r.person_id), f"{r.person.name} ({r.role.label}"
                 + (f", {r.person.organization})" if r.person.organization else ")"))
                for (r,) in rows]
-    return ([("", "Choose who announced it…")] if choices else [("", "(no one listed)")]) + choices
+    return ([("", _("Choose who announced it…"))] if choices
+            else [("", _("(no one listed)"))]) + choices
 
 
 def _announcer(value: str | None) -> int | str | None:
@@ -250,8 +252,8 @@ def desk_announce(event, session_id: int):
         return _desk(event, session, status=400)
     try:
         if not (form.pledge_id.data or "").isdigit():
-            raise ValidationFailed("Choose a submitted pledge to announce.",
-                                   fields={"pledge_id": ["Choose a submitted pledge to announce."]})
+            raise ValidationFailed(_("Choose a submitted pledge to announce."),
+                                   fields={"pledge_id": [_("Choose a submitted pledge to announce.")]})
         pledge = services.announce_pledge(require_user(), int(form.pledge_id.data), event,
                                           session.id, _announcer(form.announced_by_id.data))
     except DomainError as exc:
@@ -260,7 +262,7 @@ def desk_announce(event, session_id: int):
             flash(" ".join(msgs), "error")
         return _desk(event, _desk_session(event, session_id),
                      announce_errors={form.pledge_id.data: msgs}, status=exc.status)
-    flash(f"Announced: {pledge.title}", "success")
+    flash(_("Announced: %(title)s", title=pledge.title), "success")
     return redirect(url_for("pledges_manage.desk", slug=event.slug, session_id=session_id))
 
 
@@ -280,7 +282,7 @@ def desk_enter(event, session_id: int):
             _place_entity_errors(exc)
             apply_errors(form, exc)
             return _desk(event, _desk_session(event, session_id), quick=form, status=422)
-        flash(f"Announced: {pledge.title}", "success")
+        flash(_("Announced: %(title)s", title=pledge.title), "success")
         return redirect(url_for("pledges_manage.desk", slug=event.slug, session_id=session_id))
     return _desk(event, session, quick=form, status=400)
 
@@ -312,10 +314,10 @@ def _reminders(event: Event | None):
     except DomainError as exc:
         flash(" ".join(m for ms in exc.fields.values() for m in ms) or exc.message, "error")
         return redirect(target)
-    msg = f"{len(result.sent)} reminder(s) in the outbox."
+    msg = _("%(num)d reminder(s) in the outbox.", num=len(result.sent))
     if result.skipped:
-        msg += (" No address for: " + "; ".join(p.title for p in result.skipped)
-                + ". Send them an update link from the pledge page.")
+        msg += " " + _("No address for: %(titles)s. Send them an update link from the pledge "
+                       "page.", titles="; ".join(p.title for p in result.skipped))
     flash(msg, "warning" if result.skipped else "success")
     return redirect(target)
 
@@ -338,7 +340,7 @@ def _import(event: Event | None):
             elif form.csv_text.data:
                 data = form.csv_text.data.encode("utf-8")
             if not data:
-                form.file.errors = ["Choose a CSV file."]
+                form.file.errors = [_("Choose a CSV file.")]
                 status = 422
             else:
                 try:
@@ -350,7 +352,7 @@ def _import(event: Event | None):
                     status = 422
                 else:
                     if result.imported:
-                        flash(f"{result.imported} pledges imported.", "success")
+                        flash(_("%(num)d pledges imported.", num=result.imported), "success")
                         return redirect(url_for("pledges_manage.manage", slug=event.slug)
                                         if event else url_for("pledges_manage.manage_unattached"))
                     status = 200 if result.ok else 422

@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.http import is_resource_modified
 
@@ -113,10 +114,10 @@ def _dashboard_body(event: Event | None, f: queries.Filters) -> Markup:
             return url_for("pledges.event_dashboard", slug=target, **args)
         return url_for("pledges.dashboard", **args)
 
-    chart_svgs = {key: charts.bar_chart(f"chart-{key}", queries.BREAKDOWN_TITLES[key], rows)
+    chart_svgs = {key: charts.bar_chart(f"chart-{key}", _(queries.BREAKDOWN_TITLES[key]), rows)
                   for key, rows in data.breakdowns.items()}
-    sessions_svg = charts.bar_chart("chart-sessions", "Pledges per session", data.sessions)
-    growth_svg = charts.growth_chart("chart-growth", "Published pledges over time (cumulative)",
+    sessions_svg = charts.bar_chart("chart-sessions", _("Pledges per session"), data.sessions)
+    growth_svg = charts.growth_chart("chart-growth", _("Published pledges over time (cumulative)"),
                                      data.growth)
     return Markup(render_template(
         "pledges/_dashboard_body.html", event=event, d=data, f=f, overall=overall,
@@ -129,7 +130,7 @@ def _dashboard_page(event: Event | None):
     f = queries.parse_filters(request.args, event)
     key = (event.id if event else None, request.script_root, request.path,
            tuple(sorted((k, str(v)) for k, v in f.query_args().items())))
-    body, _ = pledge_cache.cached("dashboard", key, lambda: _dashboard_body(event, f))
+    body, _etag = pledge_cache.cached("dashboard", key, lambda: _dashboard_body(event, f))
     export_url = (url_for("pledges.event_export", slug=event.slug, **f.query_args()) if event
                   else url_for("pledges.export", **f.query_args()))
     return render_template("pledges/dashboard.html", event=event, f=f, body=body,
@@ -191,7 +192,7 @@ def pledge_page(pledge_id: int):
 def _submission_form(form: PledgeForm) -> PledgeForm:
     events = db.session.execute(sa.select(Event.slug, Event.title).where(Event.published.is_(True))
                                 .order_by(Event.starts_at.desc()))
-    form.event.choices = [("", "Not tied to an event")] + [(s, t) for s, t in events]
+    form.event.choices = [("", _("Not tied to an event"))] + [(s, t) for s, t in events]
     return form
 
 
@@ -208,8 +209,8 @@ def submit():
             _place_entity_errors(exc)
             apply_errors(form, exc)
         else:
-            flash("Thank you! Your pledge is submitted; it will show once the organizers "
-                  "publish it.", "success")
+            flash(_("Thank you! Your pledge is submitted; it will show once the organizers "
+                    "publish it."), "success")
             return redirect(url_for("pledges.pledge_page", pledge_id=pledge.id))
     status = 422 if request.method == "POST" else 200
     return render_template("pledges/submit.html", form=form, vocab=vocab), status
@@ -242,7 +243,7 @@ def report(pledge_id: int):
     if not can_report_on_pledge(user, pledge):
         from ..errors import Forbidden
 
-        raise Forbidden("Only the pledge's submitter or its organizers report progress.")
+        raise Forbidden(_("Only the pledge's submitter or its organizers report progress."))
     form = ReportForm()
     if request.method == "GET":
         form.reported_on.data = date.today().isoformat()
@@ -252,7 +253,7 @@ def report(pledge_id: int):
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash("Thank you: the progress report is filed.", "success")
+            flash(_("Thank you: the progress report is filed."), "success")
             return redirect(url_for("pledges.pledge_page", pledge_id=pledge_id))
     status = 422 if request.method == "POST" else 200
     pledge = services.visible_pledge(user, pledge_id)  # as it is after the rollback
@@ -264,8 +265,8 @@ def report(pledge_id: int):
 def report_with_link(token: str):
     pledge = services.pledge_for_update_token(token)
     if pledge is None:
-        raise NotFound("This update link is not valid: it may have been replaced by a newer "
-                       "link or withdrawn. Ask the organizers for a new one.")
+        raise NotFound(_("This update link is not valid: it may have been replaced by a newer "
+                       "link or withdrawn. Ask the organizers for a new one."))
     form = ReportForm()
     if request.method == "GET":
         form.reported_on.data = date.today().isoformat()

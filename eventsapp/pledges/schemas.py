@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import (
     Schema,
     ValidationError,
@@ -95,8 +97,8 @@ class OptionalEmail(inputs.Email):
 class EntitySchema(Schema):
     """One pledging entity; ``sector`` may be left out for an entity already known."""
 
-    name = inputs.Line(max_length=300, required=True, required_message="Name the entity.",
-                       validate=[validate.Length(min=1, error="Every entity needs a name.")])
+    name = inputs.Line(max_length=300, required=True, required_message=_l("Name the entity."),
+                       validate=[validate.Length(min=1, error=_l("Every entity needs a name."))])
     sector = inputs.Choice(Sector, what="sector", load_default=None, allow_none=True)
     country = inputs.Country(load_default="", allow_none=True)
     is_lead = fields.Boolean(load_default=False)
@@ -113,8 +115,8 @@ class PledgeSchema(Schema):
     """A pledge: what is promised, by whom (one lead entity), where, for whom, by when."""
 
     title = inputs.Line(max_length=TITLE_MAX, required=True,
-                        required_message="Give the pledge a title.",
-                        validate=[validate.Length(min=1, error="Give the pledge a title.")])
+                        required_message=_l("Give the pledge a title."),
+                        validate=[validate.Length(min=1, error=_l("Give the pledge a title."))])
     description = inputs.Text(max_length=LONG_TEXT_MAX, load_default="")
     type = inputs.Choice(PledgeType, what="type", required=True)
     focus_area = inputs.Choice(FocusArea, what="focus area", required=True)
@@ -124,7 +126,7 @@ class PledgeSchema(Schema):
     entities = fields.List(
         fields.Nested(EntitySchema), required=True,
         validate=validate.Length(min=1, max=MAX_ENTITIES,
-                                 error=f"Name from 1 to {MAX_ENTITIES} entities."),
+                                 error=_l("Name from 1 to %(num)d entities.", num=MAX_ENTITIES)),
         metadata={"description": "one lead (is_lead); none marked: the first leads"})
     countries = fields.List(inputs.Country(), load_default=list)
     regions = fields.List(inputs.Choice(vocab.Region, what="region"), load_default=list)
@@ -148,20 +150,22 @@ class PledgeSchema(Schema):
         pillar, focus = data.get("pillar"), data.get("focus_area")
         if pillar and focus and pillar.value not in vocab.PILLARS[focus.value]:
             raise ValidationError(
-                f"{pillar.label} is not a pillar of {focus.label}. Choose from: "
-                + ", ".join(vocab.PILLARS[focus.value].values()) + ".", "pillar")
+                _("%(pillar)s is not a pillar of %(area)s. Choose from: %(pillars)s.",
+                  pillar=pillar.label, area=focus.label,
+                  pillars=", ".join(_(p) for p in vocab.PILLARS[focus.value].values())),
+                "pillar")
 
     @validates_schema
     def _entities(self, data: dict, **kwargs: Any) -> None:
         entities = data.get("entities") or []
         # .get: a PATCH loads partially, nested entities too (the service loads the whole)
         if sum(1 for e in entities if e.get("is_lead")) > 1:
-            raise ValidationError("A joint pledge has one lead entity.", "entities")
+            raise ValidationError(_("A joint pledge has one lead entity."), "entities")
         seen: set[str] = set()
         for i, e in enumerate(entities):
             name = e.get("name", "")
             if name and name.lower() in seen:
-                raise ValidationError({"entities": {i: {"name": [f"{name} is named twice."]}}})
+                raise ValidationError({"entities": {i: {"name": [_("%(name)s is named twice.", name=name)]}}})
             seen.add(name.lower())
 
     @validates_schema
@@ -169,8 +173,8 @@ class PledgeSchema(Schema):
         outside = [c for c in data.get("countries") or [] if c and c not in vocab.COUNTRY_REGION]
         if outside:
             raise ValidationError(
-                f"{country_name(outside[0])} is not on the ITU-D regions' list: name the "
-                "region instead.", "countries")
+                _("%(country)s is not on the ITU-D regions' list: name the region instead.",
+                  country=country_name(outside[0])), "countries")
 
     @post_load
     def _normalized(self, data: dict, partial: Any = None, **kwargs: Any) -> dict:
@@ -201,13 +205,13 @@ class SubmissionSchema(PledgeSchema):
     def _smart(self, data: dict, **kwargs: Any) -> None:
         problems: dict[str, list[str]] = {}
         if "indicator" in data and not data["indicator"]:
-            problems["indicator"] = ["Say how progress will be measured, for example "
-                                     "'number of schools connected'."]
+            problems["indicator"] = [_("Say how progress will be measured, for example "
+                                       "'number of schools connected'.")]
         year = data.get("target_year")
         if year is None and "target_year" in data:
-            problems["target_year"] = ["Give the year by which the pledge will be fulfilled."]
+            problems["target_year"] = [_("Give the year by which the pledge will be fulfilled.")]
         elif year is not None and year < date.today().year:
-            problems["target_year"] = ["The target year cannot be in the past."]
+            problems["target_year"] = [_("The target year cannot be in the past.")]
         if problems:
             raise ValidationError(problems)
 
@@ -227,7 +231,7 @@ class AnnouncementSchema(Schema):
     people); the service checks they belong to the event."""
 
     session_id = inputs.Id(required=True, error_messages={
-        "required": "Choose the session where it was announced."})
+        "required": _l("Choose the session where it was announced.")})
     announced_by_id = inputs.Id(load_default=None, allow_none=True)
     # The year range and DST gaps are eventsapp.instants' (through inputs.Instant).
     announced_at = _Instant(load_default=None, allow_none=True, metadata={
@@ -239,9 +243,9 @@ class ReportSchema(Schema):
     100 when completed, else 0), the amount disbursed so far, what happened."""
 
     reported_on = fields.Date(load_default=None, allow_none=True,
-                              error_messages={"invalid": "Give the date as YYYY-MM-DD."})
+                              error_messages={"invalid": _l("Give the date as YYYY-MM-DD.")})
     status = inputs.Choice(ProgressStatus, what="status", required=True,
-                           error_messages={"required": "Choose a status."})
+                           error_messages={"required": _l("Choose a status.")})
     percent_complete = inputs.Count(min=0, max=100, load_default=None, allow_none=True)
     amount_disbursed_usd = inputs.Usd(load_default=None, allow_none=True)
     narrative = inputs.Text(max_length=LONG_TEXT_MAX, load_default="")
@@ -256,23 +260,23 @@ class ReportSchema(Schema):
     def _date(self, data: dict, **kwargs: Any) -> None:
         day = data.get("reported_on")
         if day is not None and day > date.today():
-            raise ValidationError("The report date cannot be in the future.", "reported_on")
+            raise ValidationError(_("The report date cannot be in the future."), "reported_on")
         if day is not None and day.year < FIRST_YEAR:
-            raise ValidationError(f"Give a date from {FIRST_YEAR} on.", "reported_on")
+            raise ValidationError(_("Give a date from %(year)d on.", year=FIRST_YEAR), "reported_on")
 
 
 class ModerationSchema(Schema):
     """Publish, or decline with a reason the submitter reads."""
 
     action = fields.String(required=True, validate=validate.OneOf(
-        ["publish", "decline"], error="Choose publish or decline."))
+        ["publish", "decline"], error=_l("Choose publish or decline.")))
     reason = inputs.Text(max_length=SHORT_TEXT_MAX, load_default="",
                          metadata={"description": "required to decline"})
 
     @validates_schema
     def _reason(self, data: dict, **kwargs: Any) -> None:
         if data.get("action") == "decline" and not data.get("reason"):
-            raise ValidationError("Say why the pledge is declined; the submitter will read it.",
+            raise ValidationError(_("Say why the pledge is declined; the submitter will read it."),
                                   "reason")
 
 
@@ -317,7 +321,8 @@ def split_list(value: Any) -> list:
 def _partner(line: str) -> dict:
     parts = [p.strip() for p in line.split("|")]
     if len(parts) > 3:
-        raise ValueError(f"Write each entity as 'Name | sector | country': {line!s:.60}")
+        raise ValueError(_("Write each entity as 'Name | sector | country': %(line)s",
+                           line=f"{line!s:.60}"))
     name, sector, country = (parts + ["", ""])[:3]
     return {"name": name, "sector": sector or None, "country": country, "is_lead": False}
 
@@ -344,7 +349,7 @@ def from_flat(raw: Mapping) -> dict:
         except ValueError as exc:
             bad.append(str(exc))
     if bad:
-        raise ValidationFailed("Some fields are not valid.", fields={"partners": bad})
+        raise ValidationFailed(_("Some fields are not valid."), fields={"partners": bad})
     data["entities"] = entities
     return data
 

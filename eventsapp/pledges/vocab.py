@@ -6,7 +6,10 @@ in any case; it is stored by key.
 """
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from .. import countries
+from ..i18n import N_
 from ..models import FocusArea, PledgeType, ProgressStatus, Sector
 from ..models.types import LabelledEnum
 
@@ -18,65 +21,66 @@ PROGRESS_STATUSES: dict[str, str] = dict(ProgressStatus.choices())
 # Pillars of each focus area of the Partner2Connect action framework.
 PILLARS: dict[str, dict[str, str]] = {
     "access": {
-        "infrastructure": "Infrastructure",
-        "affordability": "Affordability",
-        "cybersecurity": "Cybersecurity",
-        "policy_regulation": "Enabling policy and regulation",
+        "infrastructure": N_("Infrastructure"),
+        "affordability": N_("Affordability"),
+        "cybersecurity": N_("Cybersecurity"),
+        "policy_regulation": N_("Enabling policy and regulation"),
     },
     "adoption": {
-        "skills": "Digital skills",
-        "digital_inclusion": "Digital inclusion",
-        "local_content": "Local content and services",
+        "skills": N_("Digital skills"),
+        "digital_inclusion": N_("Digital inclusion"),
+        "local_content": N_("Local content and services"),
     },
     "value_creation": {
-        "ecosystems": "Digital ecosystems",
-        "entrepreneurship": "Entrepreneurship and innovation",
-        "digital_public_goods": "Digital public goods",
+        "ecosystems": N_("Digital ecosystems"),
+        "entrepreneurship": N_("Entrepreneurship and innovation"),
+        "digital_public_goods": N_("Digital public goods"),
     },
     "accelerate": {
-        "digital_transformation": "Digital transformation",
-        "partnerships_finance": "Partnerships and finance",
-        "investment": "Investment",
+        "digital_transformation": N_("Digital transformation"),
+        "partnerships_finance": N_("Partnerships and finance"),
+        "investment": N_("Investment"),
     },
 }
 ALL_PILLARS: dict[str, str] = {k: v for group in PILLARS.values() for k, v in group.items()}
 
 BENEFICIARY_GROUPS: dict[str, str] = {
-    "women_girls": "Women and girls",
-    "youth": "Youth",
-    "children": "Children",
-    "older_persons": "Older persons",
-    "persons_with_disabilities": "Persons with disabilities",
-    "refugees_displaced": "Refugees and displaced people",
-    "rural_communities": "Rural communities",
-    "indigenous_peoples": "Indigenous peoples",
-    "smes": "Small and medium enterprises",
-    "general_public": "General public",
+    "women_girls": N_("Women and girls"),
+    "youth": N_("Youth"),
+    "children": N_("Children"),
+    "older_persons": N_("Older persons"),
+    "persons_with_disabilities": N_("Persons with disabilities"),
+    "refugees_displaced": N_("Refugees and displaced people"),
+    "rural_communities": N_("Rural communities"),
+    "indigenous_peoples": N_("Indigenous peoples"),
+    "smes": N_("Small and medium enterprises"),
+    "general_public": N_("General public"),
 }
 
 SDGS: dict[int, str] = {
-    1: "No poverty", 2: "Zero hunger", 3: "Good health and well-being",
-    4: "Quality education", 5: "Gender equality", 6: "Clean water and sanitation",
-    7: "Affordable and clean energy", 8: "Decent work and economic growth",
-    9: "Industry, innovation and infrastructure", 10: "Reduced inequalities",
-    11: "Sustainable cities and communities", 12: "Responsible consumption and production",
-    13: "Climate action", 14: "Life below water", 15: "Life on land",
-    16: "Peace, justice and strong institutions", 17: "Partnerships for the goals",
+    1: N_("No poverty"), 2: N_("Zero hunger"), 3: N_("Good health and well-being"),
+    4: N_("Quality education"), 5: N_("Gender equality"), 6: N_("Clean water and sanitation"),
+    7: N_("Affordable and clean energy"), 8: N_("Decent work and economic growth"),
+    9: N_("Industry, innovation and infrastructure"), 10: N_("Reduced inequalities"),
+    11: N_("Sustainable cities and communities"), 12: N_("Responsible consumption and production"),
+    13: N_("Climate action"), 14: N_("Life below water"), 15: N_("Life on land"),
+    16: N_("Peace, justice and strong institutions"), 17: N_("Partnerships for the goals"),
 }
 
 # ITU-D regions, plus "global" for pledges without a geographic focus.
 REGIONS: dict[str, str] = {
-    "africa": "Africa",
-    "americas": "Americas",
-    "arab_states": "Arab States",
-    "asia_pacific": "Asia-Pacific",
-    "cis": "CIS",
-    "europe": "Europe",
-    "global": "Global",
+    "africa": N_("Africa"),
+    "americas": N_("Americas"),
+    "arab_states": N_("Arab States"),
+    "asia_pacific": N_("Asia-Pacific"),
+    "cis": N_("CIS"),
+    "europe": N_("Europe"),
+    "global": N_("Global"),
 }
 # How recently a published pledge was reported on (eventsapp.pledges.reporting decides).
-ACTIVITY: dict[str, str] = {"active": "Active", "overdue": "Overdue (no report for over a year)",
-            "inactive": "Inactive (no report for over two years)"}
+ACTIVITY: dict[str, str] = {"active": N_("Active"),
+                            "overdue": N_("Overdue (no report for over a year)"),
+                            "inactive": N_("Inactive (no report for over two years)")}
 
 
 def _enum(name: str, vocabulary: dict[str, str]) -> type[LabelledEnum]:
@@ -111,13 +115,18 @@ def normalize(value, vocabulary: dict[str, str]) -> str | None:
 
 
 def label(vocabulary: dict, key) -> str:
-    """The label of a key, or the key itself when unknown (old data stays readable)."""
-    return vocabulary.get(key, str(key) if key is not None else "")
+    """The label of a key in the reader's language, or the key itself when unknown (old
+    data stays readable). The vocabularies hold the English labels (the msgids)."""
+    if key in vocabulary:
+        return gettext(vocabulary[key])
+    return str(key) if key is not None else ""
 
 
 def pillar_label(key: str) -> str:
-    return ALL_PILLARS.get(key, key or "")
+    return gettext(ALL_PILLARS[key]) if key in ALL_PILLARS else (key or "")
 
 
 def sdg_label(n: int) -> str:
-    return f"SDG {n}: {SDGS.get(n, '')}".rstrip(": ")
+    if n not in SDGS:
+        return f"SDG {n}"
+    return gettext("SDG %(num)d: %(goal)s", num=n, goal=gettext(SDGS[n]))

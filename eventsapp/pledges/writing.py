@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..db_tx import begin_write, use_case
 from ..errors import Forbidden, ValidationFailed
@@ -48,8 +49,8 @@ def _event_for_submission(value: Any) -> Event | None:
         q = q.where(Event.slug == str(value))
     event = db.session.scalar(q)
     if event is None:
-        raise ValidationFailed("Some fields are not valid.",
-                               fields={"event": ["Choose one of the published events."]})
+        raise ValidationFailed(_("Some fields are not valid."),
+                               fields={"event": [_("Choose one of the published events.")]})
     return event
 
 
@@ -57,7 +58,7 @@ def _event_for_submission(value: Any) -> Event | None:
 def submit_pledge(user: User | None, raw: Mapping) -> Pledge:
     """Any signed-in user submits a pledge; organizers moderate it before it shows."""
     if user is None:
-        raise Forbidden("Sign in to submit a pledge.")
+        raise Forbidden(_("Sign in to submit a pledge."))
     data = load_pledge(raw, submission=True)
     event = _event_for_submission(raw.get("event"))
     begin_write()
@@ -74,7 +75,7 @@ def create_pledge(actor: User, event: Event | None, raw: Mapping, *, publish: bo
     """An organizer records a pledge for their event (published at once when asked).
     ``announcement``: validated ``schemas.AnnouncementSchema`` values."""
     if event is None and not (actor and actor.is_admin):
-        raise Forbidden("Only administrators record pledges not tied to an event.")
+        raise Forbidden(_("Only administrators record pledges not tied to an event."))
     data = load_pledge(raw)
     begin_write()
     pledge = Pledge(state=PledgeState.SUBMITTED, event_id=event.id if event else None,
@@ -83,8 +84,8 @@ def create_pledge(actor: User, event: Event | None, raw: Mapping, *, publish: bo
     apply_input(pledge, data)
     if announcement is not None:
         if event is None:
-            raise ValidationFailed("Some fields are not valid.",
-                                   fields={"session_id": ["Pledges are announced at an event."]})
+            raise ValidationFailed(_("Some fields are not valid."),
+                                   fields={"session_id": [_("Pledges are announced at an event.")]})
         announce(pledge, actor, event, announcement)
     elif publish:
         publish_pledge(pledge, actor)
@@ -101,8 +102,8 @@ def update_pledge(actor: User, pledge_id: int, raw: Mapping, *, partial: bool = 
     if partial:
         merged = pledge_to_raw(pledge)
         if any(k in raw for k in _FLAT_ENTITY_KEYS):
-            raise ValidationFailed("Some fields are not valid.", fields={
-                "entities": ["Give the entities as a list of {name, sector, country, is_lead}."]})
+            raise ValidationFailed(_("Some fields are not valid."), fields={
+                "entities": [_("Give the entities as a list of {name, sector, country, is_lead}.")]})
         merged.update(raw)
     else:
         merged = dict(raw)
