@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
+from flask_babel import gettext as _
 from marshmallow import (
     Schema,
     ValidationError,
@@ -65,7 +66,7 @@ class Url(fields.String):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = Line(max_length=self.max_length).deserialize(value)
         if len(text) > self.max_length or not URL_RE.match(text):
-            raise ValidationError("Enter a web address starting with https://.")
+            raise ValidationError(_("Enter a web address starting with https://."))
         return text
 
 
@@ -80,7 +81,7 @@ class Zone(fields.String):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         zone = valid_zone(Line(max_length=64).deserialize(value))
         if not zone:
-            raise ValidationError("Unknown time zone: use an IANA name such as Europe/Zurich.")
+            raise ValidationError(_("Unknown time zone: use an IANA name such as Europe/Zurich."))
         return zone
 
 
