@@ -203,7 +203,7 @@ def import_programme(event):
             except UnicodeDecodeError:
                 content = raw.decode("cp1252", errors="replace")
         if not content.strip():
-            form.form_errors.append("Choose a file to import.")
+            form.form_errors.append(_("Choose a file to import."))
         else:
             kind = _guess_kind(form.kind.data, filename, content)
             plan = _parse_import(kind, content, event.timezone)

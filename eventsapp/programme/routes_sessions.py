@@ -140,7 +140,7 @@ def add_person(event: Event, session_id: int) -> Response | Page:
             flash(_("Added to the session."), "success")
             return to_edit(event, session_id)
     else:
-        form.form_errors.append("Pick a person to add.")
+        form.form_errors.append(_("Pick a person to add."))
     session = load_session(event, session_id)
     return _session_page(event, session, add_form=form, status=422)
 
