@@ -22,7 +22,7 @@ from markupsafe import Markup
 from ..auth.forms import EmptyForm
 from ..errors import NotFound
 from ..extensions import db
-from ..i18n import N_
+from ..i18n import N_, current_language
 from ..models import Person, SessionType
 from ..nav import register_nav
 from ..permissions import (
@@ -117,11 +117,11 @@ def programme(event):
         type_ = None
     room_id = request.args.get("room", type=int) or None
     vz = viewer_zone()
-    # The list depends on the version, drafts (organizers only), filters and zone;
-    # everything personal (stars, CSRF, navigation) is rendered per request.
+    # The list depends on the version, drafts (organizers only), filters, zone and
+    # language; everything personal (stars, CSRF, navigation) is rendered per request.
     body = exports.cached("programme-page", event,
                           lambda: _programme_body(event, manage, type_, room_id, vz),
-                          variant=(manage, type_, room_id, vz))
+                          variant=(manage, type_, room_id, vz, current_language()))
     return render_template(
         "programme/programme.html", event=event, rooms=body.rooms, types=SessionType,
         type_=type_, room_id=room_id, can_manage=manage, count=body.count,
