@@ -17,6 +17,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import (
     Schema,
     ValidationError,
@@ -124,7 +125,7 @@ def _optional(field: fields.Field) -> fields.Field:
 
 class EventSchema(_Input):
     slug = _optional(Line(max_length=80, validate=[validate.Regexp(
-        SLUG_RE, error="Lower-case letters, digits and dashes.")],
+        SLUG_RE, error=_l("Lower-case letters, digits and dashes."))],
         metadata={"description": "short name in the address; made from the title if left out"}))
     title = required_line(200)
     kind = Choice(EventKind, what="event kind", load_default=EventKind.OTHER,
