@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..errors import DomainError, NotFound
@@ -33,7 +34,7 @@ def status_of(method: str) -> int:
 
 
 def room_choices(event: Event) -> list[tuple[str, str]]:
-    return [("0", "No room")] + [
+    return [("0", _("No room"))] + [
         (str(r.id), r.name + (f" ({r.capacity})" if r.capacity else ""))
         for r in queries.event_rooms(event)]
 
@@ -42,13 +43,13 @@ def flash_warnings(event: Event, session_id: int) -> None:
     sessions = queries.programme_sessions(event, include_drafts=True)
     for w in conflicts.warnings_by_session(conflicts.find_conflicts(event, sessions)).get(
             session_id, []):
-        flash("Warning: " + w.message, "warning")
+        flash(_("Warning: %(message)s", message=w.message), "warning")
 
 
 def load_session(event: Event, session_id: int) -> ProgrammeSession:
     s = queries.session_in_event(event, session_id, include_drafts=True)
     if s is None:
-        raise NotFound("No such session.")
+        raise NotFound(_("No such session."))
     return s
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..errors import NotFound
 from ..extensions import db
@@ -33,5 +34,6 @@ def of_event(model: type[T], event: Event, object_id: Any, what: str) -> T:
     events' objects are not revealed)."""
     obj = db.session.get(model, object_id)
     if obj is None or obj.event_id != event.id:
-        raise NotFound(f"No such {what} in this event.")
+        raise NotFound(_("No such room in this event.") if what == "room"
+                       else _("No such session in this event."))
     return obj

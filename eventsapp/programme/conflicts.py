@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 ROOM, PERSON, OUTSIDE = "room_overlap", "person_double_booked", "outside_event"
 
 
@@ -55,23 +57,29 @@ def find_conflicts(event, sessions: list) -> list[Warning_]:
             people[r.person_id] = r.person
     for room_id, items in by_room.items():
         for a, b in _overlaps(items):
-            room = a.room.name if a.room is not None else f"room {room_id}"
-            out.append(Warning_(ROOM, f"{room} is used by two sessions at once: "
-                                      f"“{_name(a)}” ({_fmt(a.starts_at, zone)}) and "
-                                      f"“{_name(b)}” ({_fmt(b.starts_at, zone)}).",
+            room = a.room.name if a.room is not None else _("room %(id)s", id=room_id)
+            out.append(Warning_(ROOM, _("%(room)s is used by two sessions at once: "
+                                        "“%(first)s” (%(first_at)s) and “%(second)s” "
+                                        "(%(second_at)s).", room=room, first=_name(a),
+                                        first_at=_fmt(a.starts_at, zone), second=_name(b),
+                                        second_at=_fmt(b.starts_at, zone)),
                                 (a.id, b.id)))
     for person_id, items in by_person.items():
         for a, b in _overlaps(items):
-            out.append(Warning_(PERSON, f"{people[person_id].name} is in two sessions at once: "
-                                        f"“{_name(a)}” ({_fmt(a.starts_at, zone)}) and "
-                                        f"“{_name(b)}” ({_fmt(b.starts_at, zone)}).",
+            out.append(Warning_(PERSON, _("%(name)s is in two sessions at once: "
+                                          "“%(first)s” (%(first_at)s) and “%(second)s” "
+                                          "(%(second_at)s).", name=people[person_id].name,
+                                          first=_name(a), first_at=_fmt(a.starts_at, zone),
+                                          second=_name(b), second_at=_fmt(b.starts_at, zone)),
                                 (a.id, b.id)))
     for s in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
         if s.starts_at < event.starts_at or s.ends_at > event.ends_at:
-            out.append(Warning_(OUTSIDE, f"“{_name(s)}” ({_fmt(s.starts_at, zone)}–"
-                                         f"{_fmt(s.ends_at, zone)}) is outside the event's dates "
-                                         f"({_fmt(event.starts_at, zone)} – "
-                                         f"{_fmt(event.ends_at, zone)}).",
+            out.append(Warning_(OUTSIDE, _("“%(session)s” (%(start)s–%(end)s) is outside the "
+                                           "event's dates (%(event_start)s – %(event_end)s).",
+                                           session=_name(s), start=_fmt(s.starts_at, zone),
+                                           end=_fmt(s.ends_at, zone),
+                                           event_start=_fmt(event.starts_at, zone),
+                                           event_end=_fmt(event.ends_at, zone)),
                                 (s.id,)))
     order = {ROOM: 0, PERSON: 1, OUTSIDE: 2}
     out.sort(key=lambda w: (order[w.kind], w.session_ids))

@@ -11,6 +11,8 @@ import io
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
 from ..csvout import csv_text, read_text, unguard
 from .importing import ImportPlan, format_people, parse_people, planned_session
 from .timeconv import InvalidInstant, local_to_utc
@@ -50,7 +52,7 @@ def _reader(text: str, plan: ImportPlan) -> tuple[list[str], list] | None:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except (csv.Error, StopIteration):
-        plan.problem(1, "The first line must name the columns.")
+        plan.problem(1, _("The first line must name the columns."))
         return None
     unknown = [h for h in header if h not in COLUMNS]
     missing = [c for c in COLUMNS if c not in header and c in REQUIRED]
@@ -65,10 +67,10 @@ def _reader(text: str, plan: ImportPlan) -> tuple[list[str], list] | None:
             rows.append((last + 1, row))
             last = reader.line_num
     except csv.Error as exc:
-        plan.problem(reader.line_num, f"The CSV cannot be read: {exc}.")
+        plan.problem(reader.line_num, _("The CSV cannot be read: %(error)s.", error=exc))
         return None
     if len(rows) > MAX_ROWS:
-        plan.problem(1, f"Too many rows (at most {MAX_ROWS}).")
+        plan.problem(1, _("Too many rows (at most %(num)d).", num=MAX_ROWS))
         return None
     return header, rows
 
@@ -78,10 +80,10 @@ def parse_csv(data: bytes | str, zone: str) -> ImportPlan:
     plan = ImportPlan()
     text = read_text(data)
     if text is None:
-        plan.problem(1, "The file is not UTF-8 text.")
+        plan.problem(1, _("The file is not UTF-8 text."))
         return plan
     if not text.strip():
-        plan.problem(1, "The file is empty.")
+        plan.problem(1, _("The file is empty."))
         return plan
     read = _reader(text, plan)
     if read is None:
@@ -91,23 +93,24 @@ def parse_csv(data: bytes | str, zone: str) -> ImportPlan:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            plan.problem(line, f"{len(row)} values where the header has {len(header)} columns.")
+            plan.problem(line, _("%(values)d values where the header has %(columns)d columns.",
+                                  values=len(row), columns=len(header)))
             continue
         _row(dict(zip(header, (unguard(c.strip()) for c in row), strict=True)), line, zone, plan)
     if not plan.sessions and not plan.problems:
-        plan.problem(2, "The file has no sessions.")
+        plan.problem(2, _("The file has no sessions."))
     return plan
 
 
 def _header_problems(unknown: list[str], missing: list[str], dupes: list[str],
                      plan: ImportPlan) -> None:
     if unknown:
-        plan.problem(1, f"unknown column(s): {', '.join(unknown)}.")
+        plan.problem(1, _("unknown column(s): %(columns)s.", columns=", ".join(unknown)))
     if missing:
-        plan.problem(1, f"missing column(s): {', '.join(missing)}.")
+        plan.problem(1, _("missing column(s): %(columns)s.", columns=", ".join(missing)))
     if dupes:
-        plan.problem(1, f"column(s) named twice: {', '.join(dupes)}.")
-    plan.problem(1, f"The columns are: {', '.join(COLUMNS)}.")
+        plan.problem(1, _("column(s) named twice: %(columns)s.", columns=", ".join(dupes)))
+    plan.problem(1, _("The columns are: %(columns)s.", columns=", ".join(COLUMNS)))
 
 
 def _instants(r: dict, line: int, zone: str,
@@ -118,13 +121,15 @@ def _instants(r: dict, line: int, zone: str,
     try:
         day = date.fromisoformat(r.get("date", ""))
     except ValueError:
-        plan.problem(line, f"date: “{r.get('date', '')}” is not a date like 2024-06-07.")
+        plan.problem(line, "date: " + _("“%(value)s” is not a date like 2024-06-07.",
+                                           value=r.get("date", "")))
     times = {}
     for key in ("start", "end"):
         try:
             times[key] = _time(r.get(key, ""))
         except ValueError:
-            plan.problem(line, f"{key}: “{r.get(key, '')}” is not a time like 14:30.")
+            plan.problem(line, f"{key}: " + _("“%(value)s” is not a time like 14:30.",
+                                                 value=r.get(key, "")))
     starts = ends = None
     if day and len(times) == 2:
         for key in ("start", "end"):
@@ -138,7 +143,7 @@ def _instants(r: dict, line: int, zone: str,
             else:
                 ends = value
         if starts and ends and ends <= starts:
-            plan.problem(line, "end: the session ends before it starts.")
+            plan.problem(line, "end: " + _("the session ends before it starts."))
     return starts, ends
 
 

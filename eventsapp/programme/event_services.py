@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..db_tx import lock_event, rowcount, use_case
@@ -32,10 +33,10 @@ def _check_event(attrs: dict, current: Event | None) -> None:
         return attrs[key] if key in attrs else getattr(current, key, None)
 
     check_order(value("starts_at"), value("ends_at"), "ends_at",
-                "The event ends before it starts.", "The end must be after the start.")
+                _("The event ends before it starts."), _("The end must be after the start."))
     check_order(value("registration_opens_at"), value("registration_closes_at"),
-                "registration_closes_at", "Registration closes before it opens.",
-                "Must be after the opening.")
+                "registration_closes_at", _("Registration closes before it opens."),
+                _("Must be after the opening."))
 
 
 def slugify(text: str) -> str:
@@ -52,8 +53,8 @@ def _free_slug(slug: str | None, title: str) -> str:
     if slug:
         slug = slug.lower()
         if db.session.scalar(sa.select(Event.id).where(Event.slug == slug)):
-            raise ValidationFailed("That short name is taken.",
-                                   fields={"slug": ["Another event uses it."]})
+            raise ValidationFailed(_("That short name is taken."),
+                                   fields={"slug": [_("Another event uses it.")]})
         return slug
     base = slugify(title)
     taken = set(db.session.scalars(sa.select(Event.slug).where(Event.slug.like(base + "%"))))
@@ -67,7 +68,7 @@ def _free_slug(slug: str | None, title: str) -> str:
 def create_event(user: User, values: Mapping[str, Any]) -> Event:
     """A new event (values in EventSchema's shape); its creator becomes its organizer."""
     if not can_create_events(user):
-        raise Forbidden("Only administrators and organizers of an event create events.")
+        raise Forbidden(_("Only administrators and organizers of an event create events."))
     attrs = event_values(values)
     _check_event(attrs, None)
     slug = _free_slug(attrs.pop("slug", None), attrs["title"])
@@ -78,8 +79,8 @@ def create_event(user: User, values: Mapping[str, Any]) -> Event:
     try:
         db.session.flush()  # a slug taken in parallel fails here, inside the use case
     except IntegrityError as exc:
-        raise Conflict("That short name was just taken; try again.",
-                       fields={"slug": ["Another event uses it."]}) from exc
+        raise Conflict(_("That short name was just taken; try again."),
+                       fields={"slug": [_("Another event uses it.")]}) from exc
     return event
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from marshmallow import Schema
@@ -34,7 +35,7 @@ def limit(schema: type[Schema], name: str, **attrs: Any) -> dict[str, Any]:
     return {"maxlength": schema._declared_fields[name].max_length, **attrs}  # type: ignore[attr-defined]
 
 
-def choice(label: str, choices: list | None = None, **kwargs: Any) -> SelectField:
+def choice(label: Any, choices: list | None = None, **kwargs: Any) -> SelectField:
     """A select box; its choices are for display, the schema decides what is valid."""
     return SelectField(label, choices=choices or [], validate_choice=False, **kwargs)
 
@@ -46,27 +47,27 @@ def _with_countries(form: FlaskForm) -> None:
 
 
 class EventForm(FlaskForm):
-    title = StringField("Title", render_kw=limit(EventSchema, "title"))
-    slug = StringField("Short name in the address (optional)")
-    kind = choice("Kind", EventKind.choices())
-    format = choice("Format", EventFormat.choices())
-    venue_name = StringField("Venue", render_kw=limit(EventSchema, "venue_name"))
-    venue_address = StringField("Address", render_kw=limit(EventSchema, "venue_address"))
-    city = StringField("City", render_kw=limit(EventSchema, "city"))
-    country = choice("Country")
-    timezone = StringField("Time zone (IANA name)",
+    title = StringField(_l("Title"), render_kw=limit(EventSchema, "title"))
+    slug = StringField(_l("Short name in the address (optional)"))
+    kind = choice(_l("Kind"), EventKind.choices())
+    format = choice(_l("Format"), EventFormat.choices())
+    venue_name = StringField(_l("Venue"), render_kw=limit(EventSchema, "venue_name"))
+    venue_address = StringField(_l("Address"), render_kw=limit(EventSchema, "venue_address"))
+    city = StringField(_l("City"), render_kw=limit(EventSchema, "city"))
+    country = choice(_l("Country"))
+    timezone = StringField(_l("Time zone (IANA name)"),
                            render_kw={"list": "tz-names", "autocomplete": "off"})
-    start_date = StringField("First day", render_kw=_typed("date"))
-    start_time = StringField("Starts at (local time)", render_kw=_typed("time"))
-    end_date = StringField("Last day", render_kw=_typed("date"))
-    end_time = StringField("Ends at (local time)", render_kw=_typed("time"))
-    description = TextAreaField("Description")
-    website_url = StringField("Website (optional)", render_kw=_typed("url"))
-    capacity_in_person = StringField("In-person places (empty: no limit)",
+    start_date = StringField(_l("First day"), render_kw=_typed("date"))
+    start_time = StringField(_l("Starts at (local time)"), render_kw=_typed("time"))
+    end_date = StringField(_l("Last day"), render_kw=_typed("date"))
+    end_time = StringField(_l("Ends at (local time)"), render_kw=_typed("time"))
+    description = TextAreaField(_l("Description"))
+    website_url = StringField(_l("Website (optional)"), render_kw=_typed("url"))
+    capacity_in_person = StringField(_l("In-person places (empty: no limit)"),
                                      render_kw=_typed("number", min=0))
-    capacity_online = StringField("Online places (empty: no limit)",
+    capacity_online = StringField(_l("Online places (empty: no limit)"),
                                   render_kw=_typed("number", min=0))
-    published = BooleanField("Published (visible to everyone)")
+    published = BooleanField(_l("Published (visible to everyone)"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,40 +75,40 @@ class EventForm(FlaskForm):
 
 
 class RoomForm(FlaskForm):
-    name = StringField("Room name", render_kw=limit(RoomSchema, "name"))
-    capacity = StringField("Capacity (optional)", render_kw=_typed("number", min=0))
-    description = StringField("Notes (optional)", render_kw=limit(RoomSchema, "description"))
+    name = StringField(_l("Room name"), render_kw=limit(RoomSchema, "name"))
+    capacity = StringField(_l("Capacity (optional)"), render_kw=_typed("number", min=0))
+    description = StringField(_l("Notes (optional)"), render_kw=limit(RoomSchema, "description"))
 
 
 class SessionForm(FlaskForm):
-    type = choice("Type", SessionType.choices())
-    number = StringField("Number (e.g. 3 for “High-Level Panel 3”)",
+    type = choice(_l("Type"), SessionType.choices())
+    number = StringField(_l("Number (e.g. 3 for “High-Level Panel 3”)"),
                          render_kw=_typed("number", min=1))
-    title = StringField("Title", render_kw=limit(SessionSchema, "title"))
-    description = TextAreaField("Description")
-    room_id = choice("Room", [("0", "No room")])
-    day = StringField("Date", render_kw=_typed("date"))
-    start = StringField("Starts at (event's local time)", render_kw=_typed("time"))
-    end = StringField("Ends at (event's local time)", render_kw=_typed("time"))
-    published = BooleanField("Published (visible to everyone once the event is)")
-    stream_url = StringField("Stream link (private: online attendees only)",
+    title = StringField(_l("Title"), render_kw=limit(SessionSchema, "title"))
+    description = TextAreaField(_l("Description"))
+    room_id = choice(_l("Room"), [("0", _l("No room"))])
+    day = StringField(_l("Date"), render_kw=_typed("date"))
+    start = StringField(_l("Starts at (event's local time)"), render_kw=_typed("time"))
+    end = StringField(_l("Ends at (event's local time)"), render_kw=_typed("time"))
+    published = BooleanField(_l("Published (visible to everyone once the event is)"))
+    stream_url = StringField(_l("Stream link (private: online attendees only)"),
                              render_kw=_typed("url"))
-    stream_passcode = StringField("Stream passcode (private)")
-    recording_url = StringField("Recording link (private)", render_kw=_typed("url"))
+    stream_passcode = StringField(_l("Stream passcode (private)"))
+    recording_url = StringField(_l("Recording link (private)"), render_kw=_typed("url"))
 
 
 class PersonForm(FlaskForm):
-    name = StringField("Name", render_kw=limit(PersonSchema, "name"))
-    position = StringField("Position", render_kw=limit(PersonSchema, "position"))
-    organization = StringField("Organization", render_kw=limit(PersonSchema, "organization"))
-    country = choice("Country")
-    bio = TextAreaField("Short bio")
-    photo = FileField("Photo (optional; JPEG, PNG, GIF or WebP, at most 2 MB)")
-    remove_photo = BooleanField("Remove the current photo")
-    account_email = StringField("Speaker's account email (optional: links “My sessions”)",
+    name = StringField(_l("Name"), render_kw=limit(PersonSchema, "name"))
+    position = StringField(_l("Position"), render_kw=limit(PersonSchema, "position"))
+    organization = StringField(_l("Organization"), render_kw=limit(PersonSchema, "organization"))
+    country = choice(_l("Country"))
+    bio = TextAreaField(_l("Short bio"))
+    photo = FileField(_l("Photo (optional; JPEG, PNG, GIF or WebP, at most 2 MB)"))
+    remove_photo = BooleanField(_l("Remove the current photo"))
+    account_email = StringField(_l("Speaker's account email (optional: links “My sessions”)"),
                                 render_kw=_typed("email"))
-    allow_duplicate = BooleanField("This is a different person with the same name and "
-                                   "organization")
+    allow_duplicate = BooleanField(_l("This is a different person with the same name and "
+                                   "organization"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,16 +116,16 @@ class PersonForm(FlaskForm):
 
 
 class NewPersonRoleForm(PersonForm):
-    role = choice("Role", RoleKind.choices())
+    role = choice(_l("Role"), RoleKind.choices())
 
 
 class AddPersonForm(FlaskForm):
-    person_id = SelectField("Person", coerce=int, choices=[])
-    role = choice("Role", RoleKind.choices())
+    person_id = SelectField(_l("Person"), coerce=int, choices=[])
+    role = choice(_l("Role"), RoleKind.choices())
 
 
 class RoleChangeForm(FlaskForm):
-    role = choice("Role", RoleKind.choices())
+    role = choice(_l("Role"), RoleKind.choices())
 
 
 class MoveForm(FlaskForm):
@@ -132,11 +133,11 @@ class MoveForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("File (CSV or frab schedule.xml)")
+    file = FileField(_l("File (CSV or frab schedule.xml)"))
     content = HiddenField()
     filename = HiddenField()
-    kind = RadioField("Format", choices=[("auto", "Guess from the file"), ("csv", "CSV"),
+    kind = RadioField(_l("Format"), choices=[("auto", _l("Guess from the file")), ("csv", "CSV"),
                                          ("frab", "frab schedule.xml")], default="auto")
-    create_rooms = BooleanField("Create rooms that this event does not have yet")
-    replace = BooleanField("Replace the current programme (delete its sessions first)")
-    publish = BooleanField("Publish the imported sessions at once")
+    create_rooms = BooleanField(_l("Create rooms that this event does not have yet"))
+    replace = BooleanField(_l("Replace the current programme (delete its sessions first)"))
+    publish = BooleanField(_l("Publish the imported sessions at once"))

@@ -13,6 +13,7 @@ from json.scanner import py_make_scanner  # type: ignore[attr-defined]
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from lxml import etree
 
 from ..guards import MAX_JSON_DEPTH, bad_text, json_depth
@@ -82,29 +83,30 @@ def parse_xml(data: bytes, zone: str) -> ImportPlan:
             for ev in room_el.findall("event"):
                 _xml_event(ev, room_el, day_date, zone, plan)
     if not plan.sessions and not plan.problems:
-        plan.problem(root.sourceline or 1, "The schedule has no events.")
+        plan.problem(root.sourceline or 1, _("The schedule has no events."))
     return plan
 
 
 def _xml_root(data: bytes, plan: ImportPlan) -> Any:
     if len(data) > MAX_XML_BYTES:
-        plan.problem(1, "The file is too large.")
+        plan.problem(1, _("The file is too large."))
         return None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, remove_comments=True, remove_pis=True)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        plan.problem(exc.lineno or 1, f"This is not well-formed XML: {exc.msg}.")
+        plan.problem(exc.lineno or 1, _("This is not well-formed XML: %(error)s.", error=exc.msg))
         return None
     if root.tag != "schedule":
         plan.problem(root.sourceline or 1,
-                     f"This is not a frab schedule.xml: the root element is <{root.tag}>, "
-                     "expected <schedule> with <conference> and <day> elements.")
+                     _("This is not a frab schedule.xml: the root element is <%(tag)s>, "
+                       "expected <schedule> with <conference> and <day> elements.",
+                       tag=root.tag))
         return None
     if root.find("conference") is None:
         plan.problem(root.sourceline or 1,
-                     "This is not a frab schedule.xml: <conference> is missing.")
+                     _("This is not a frab schedule.xml: <conference> is missing."))
         return None
     return root
 
@@ -122,21 +124,23 @@ def _xml_start(ev: Any, day_date: date | None, zone: str, line: int,
         if day_date and start_text:
             t = datetime.strptime(start_text[:5], "%H:%M").time()
             return local_to_utc(day_date, t, zone)
-        plan.problem(line, "date: neither <date> nor a day date with <start>.")
+        plan.problem(line, "date: " + _("neither <date> nor a day date with <start>."))
     except InvalidInstant as exc:
         plan.problem(line, f"start: {exc}")
     except ValueError:
-        plan.problem(line, f"date: “{date_text or start_text}” is not a date and time.")
+        plan.problem(line, "date: " + _("“%(value)s” is not a date and time.",
+                                           value=date_text or start_text))
     return None
 
 
 def _xml_end(ev: Any, starts: datetime | None, line: int, plan: ImportPlan) -> datetime | None:
     duration = _duration(_child_text(ev, "duration"))
     if duration is None:
-        plan.problem(line, f"duration: “{_child_text(ev, 'duration')}” is not HH:MM.")
+        plan.problem(line, "duration: " + _("“%(value)s” is not HH:MM.",
+                                               value=_child_text(ev, "duration")))
         return None
     if duration <= timedelta(0):
-        plan.problem(line, "duration: the session ends before it starts.")
+        plan.problem(line, "duration: " + _("the session ends before it starts."))
         return None
     return starts + duration if starts is not None else None
 
@@ -209,14 +213,14 @@ def _json_text(data: bytes | str, plan: ImportPlan) -> str | None:
     """The file as text, or None with the problem noted: too large, not UTF-8, a NUL or a
     lone surrogate, nested too deeply."""
     if len(data) > MAX_JSON_BYTES:
-        plan.problem(1, "The file is too large.")
+        plan.problem(1, _("The file is too large."))
         return None
     if isinstance(data, bytes):
         raw = data
         try:
             data = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            plan.problem(raw.count(b"\n", 0, exc.start) + 1, "The file is not UTF-8 text.")
+            plan.problem(raw.count(b"\n", 0, exc.start) + 1, _("The file is not UTF-8 text."))
             return None
     why = bad_text(data)
     if why:
@@ -225,7 +229,8 @@ def _json_text(data: bytes | str, plan: ImportPlan) -> str | None:
         plan.problem(data.count("\n", 0, bad) + 1, why)
         return None
     if json_depth(data) > MAX_JSON_DEPTH:
-        plan.problem(1, f"The JSON is nested too deeply (at most {MAX_JSON_DEPTH} levels).")
+        plan.problem(1, _("The JSON is nested too deeply (at most %(num)d levels).",
+                          num=MAX_JSON_DEPTH))
         return None
     return data
 
@@ -235,18 +240,19 @@ def _json_days(text: str, plan: ImportPlan) -> tuple[list, Any] | None:
     try:
         doc = json.loads(text, cls=_LineDecoder)
     except json.JSONDecodeError as exc:
-        plan.problem(exc.lineno, f"This is not valid JSON: {exc.msg} (column {exc.colno}).")
+        plan.problem(exc.lineno, _("This is not valid JSON: %(error)s (column %(column)s).",
+                                   error=exc.msg, column=exc.colno))
         return None
     except (ValueError, RecursionError):
-        plan.problem(1, "This is not valid JSON.")
+        plan.problem(1, _("This is not valid JSON."))
         return None
     schedule = doc.get("schedule") if isinstance(doc, dict) else None
     conference = schedule.get("conference") if isinstance(schedule, dict) else None
     days = conference.get("days") if isinstance(conference, dict) else None
     if not isinstance(days, list):
         plan.problem(_line(conference or schedule or doc, 1),
-                     "This is not a frab schedule.json: expected "
-                     "{\"schedule\": {\"conference\": {\"days\": [...]}}}.")
+                     _("This is not a frab schedule.json: expected %(shape)s.",
+                       shape='{"schedule": {"conference": {"days": [...]}}}'))
         return None
     return days, conference
 
@@ -265,14 +271,15 @@ def parse_json(data: bytes | str, zone: str) -> ImportPlan:
         line = _line(day, line)
         _json_day(day, di, line, zone, plan)
     if not plan.sessions and not plan.problems:
-        plan.problem(_line(conference, 1), "The schedule has no events.")
+        plan.problem(_line(conference, 1), _("The schedule has no events."))
     return plan
 
 
 def _json_day(day: Any, di: int, line: int, zone: str, plan: ImportPlan) -> None:
     rooms = day.get("rooms") if isinstance(day, dict) else None
     if not isinstance(rooms, dict):
-        plan.problem(line, f"day {di}: expected an object with \"rooms\".")
+        plan.problem(line, _("day %(num)d: expected an object with %(key)s.", num=di,
+                             key='"rooms"'))
         return
     day_date = None
     if isinstance(day.get("date"), str):
@@ -281,12 +288,12 @@ def _json_day(day: Any, di: int, line: int, zone: str, plan: ImportPlan) -> None
         except ValueError:
             pass
     for room_key, items in rooms.items():
-        where = f"day {di}, room “{room_key}”"
+        where = _("day %(num)d, room “%(room)s”", num=di, room=room_key)
         if not isinstance(items, list):
-            plan.problem(line, f"{where}: expected a list of events.")
+            plan.problem(line, f"{where}: " + _("expected a list of events."))
             continue
         for ei, ev in enumerate(items, start=1):
-            _json_event_plan(ev, f"{where}, event {ei}", room_key, day_date, zone,
+            _json_event_plan(ev, _("%(where)s, event %(num)d", where=where, num=ei), room_key, day_date, zone,
                              _line(ev, line), plan)
 
 
@@ -297,7 +304,7 @@ def _field(ev: dict, key: str, where: str, line: int, plan: ImportPlan) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        plan.problem(line, f"{where}: {key}: expected text.")
+        plan.problem(line, f"{where}: {key}: " + _("expected text."))
         return ""
     return value
 
@@ -312,11 +319,11 @@ def _json_start(ev: dict, where: str, day_date: date | None, zone: str, line: in
         if day_date and start_text:
             t = datetime.strptime(start_text[:5], "%H:%M").time()
             return local_to_utc(day_date, t, zone)
-        plan.problem(line, f"{where}: date: neither “date” nor a day date with “start”.")
+        plan.problem(line, f"{where}: date: " + _("neither “date” nor a day date with “start”."))
     except InvalidInstant as exc:
         plan.problem(line, f"{where}: date: {exc}")
     except ValueError:
-        plan.problem(line, f"{where}: start: “{start_text}” is not HH:MM.")
+        plan.problem(line, f"{where}: start: " + _("“%(value)s” is not HH:MM.", value=start_text))
     return None
 
 
@@ -338,25 +345,26 @@ def _json_when(ev: dict, where: str, day_date: date | None, zone: str, line: int
         duration_text = _field(ev, "duration", where, line, plan)
         duration = _duration(duration_text)
         if duration is None:
-            plan.problem(line, f"{where}: duration: “{duration_text}” is not HH:MM.")
+            plan.problem(line, f"{where}: duration: " + _("“%(value)s” is not HH:MM.",
+                                                                  value=duration_text))
             return None, None
         ends = starts + duration
     if ends <= starts:
-        plan.problem(line, f"{where}: the session ends before it starts.")
+        plan.problem(line, f"{where}: " + _("the session ends before it starts."))
         return None, None
     return starts, ends
 
 
 def _json_person(p: Any, where: str, line: int, plan: ImportPlan) -> PlannedPerson | None:
     if not isinstance(p, dict):
-        plan.problem(line, f"{where}: expected an object or a text.")
+        plan.problem(line, f"{where}: " + _("expected an object or a text."))
         return None
     name = p.get("public_name") or p.get("name")
     org = p.get("organization") or ""
     role = p.get("role") or "speaker"
     if not (isinstance(name, str) and isinstance(org, str) and isinstance(role, str)):
-        plan.problem(line, f"{where}: expected a text “public_name” (or “name”), "
-                           "“organization” and “role”.")
+        plan.problem(line, f"{where}: " + _("expected a text “public_name” (or “name”), "
+                                            "“organization” and “role”."))
         return None
     return planned_person({"name": name, "organization": org, "role": role}, line, plan,
                           where)
@@ -368,14 +376,14 @@ def _json_people(persons: Any, where: str, line: int, plan: ImportPlan) -> list[
     if persons is None:
         return []
     if not isinstance(persons, list):
-        plan.problem(line, f"{where}: persons: expected a list.")
+        plan.problem(line, f"{where}: persons: " + _("expected a list."))
         return []
     people: list[PlannedPerson] = []
     for pi, p in enumerate(persons, start=1):
         if isinstance(p, str):
             people.extend(parse_people(p.replace(";", ","), line, plan))
             continue
-        person = _json_person(p, f"{where}: person {pi}", _line(p, line), plan)
+        person = _json_person(p, f"{where}: " + _("person %(num)d", num=pi), _line(p, line), plan)
         if person is not None:
             people.append(person)
     return unique_people(people, line, plan, f"{where}: persons")
@@ -400,7 +408,7 @@ def _json_values(ev: dict, where: str, room_key: str, line: int, plan: ImportPla
 def _json_event_plan(ev: Any, where: str, room_key: str, day_date: date | None, zone: str,
                      line: int, plan: ImportPlan) -> None:
     if not isinstance(ev, dict):
-        plan.problem(line, f"{where}: expected an object.")
+        plan.problem(line, f"{where}: " + _("expected an object."))
         return
     title = ev.get("title")
     if isinstance(title, str) and title.strip():

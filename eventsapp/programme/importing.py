@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from marshmallow import Schema
 
 from ..db_tx import lock_event, use_case
@@ -107,7 +108,8 @@ def parse_people(text: str, line: int, plan: ImportPlan) -> list[PlannedPerson]:
             continue
         m = PERSON_RE.match(chunk)
         if not m:
-            plan.problem(line, f"people: cannot read “{chunk}”; write Name (Organization) [role].")
+            plan.problem(line, "people: " + _("cannot read “%(text)s”; write Name (Organization) "
+                                               "[role].", text=chunk))
             continue
         person = planned_person({"name": m.group("name"), "organization": m.group("org") or "",
                                  "role": (m.group("role") or "").strip()}, line, plan,
@@ -125,7 +127,7 @@ def unique_people(people: list[PlannedPerson], line: int, plan: ImportPlan,
     for p in people:
         key = (p.name.lower(), p.organization.lower())
         if key in seen:
-            plan.problem(line, f"{where}: {p.name} is listed twice.")
+            plan.problem(line, f"{where}: " + _("%(name)s is listed twice.", name=p.name))
             continue
         seen.add(key)
         out.append(p)
@@ -152,9 +154,10 @@ def check_against_event(event: Event, plan: ImportPlan, *, create_rooms: bool) -
         if create_rooms:
             new.setdefault(s.room.lower(), s.room)
         else:
-            plan.problem(s.line, f"room: unknown room “{s.room}” (this event has: "
-                                 f"{', '.join(sorted(rooms.values())) or 'no rooms yet'}). "
-                                 "Add it first, or tick “create missing rooms”.")
+            plan.problem(s.line, "room: " + _(
+                "unknown room “%(room)s” (this event has: %(rooms)s). Add it first, or tick "
+                "“create missing rooms”.", room=s.room,
+                rooms=", ".join(sorted(rooms.values())) or _("no rooms yet")))
     plan.new_rooms = sorted(new.values())
     plan.problems.sort(key=lambda p: p[0])
     return plan
@@ -170,8 +173,10 @@ def apply_plan(event: Event, plan: ImportPlan, *, create_rooms: bool, replace: b
     check_against_event(event, plan, create_rooms=create_rooms)
     if not plan.ok:
         line, msg = plan.problems[0]
-        raise ValidationFailed(f"Nothing was imported: line {line}: {msg}",
-                               fields={"file": [f"line {n}: {m}" for n, m in plan.problems]})
+        raise ValidationFailed(
+            _("Nothing was imported: line %(line)s: %(message)s", line=line, message=msg),
+            fields={"file": [_("line %(line)s: %(message)s", line=n, message=m)
+                             for n, m in plan.problems]})
     # Who may be reused is decided before ``replace`` takes this event's roles away.
     wanted = {(p.name, p.organization) for s in plan.sessions for p in s.people}
     people: dict[tuple[str, str], Person] = {}

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..db_tx import transaction
@@ -26,15 +27,15 @@ def _link_account(person: Person, email: str | None) -> None:
         return
     user = find_user_by_email(email)
     if user is None:
-        raise ValidationFailed("No account uses that email address.",
-                               fields={"account_email": [("No account uses this email. Ask the "
-                                                          "speaker to sign up first.")]})
+        raise ValidationFailed(_("No account uses that email address."),
+                               fields={"account_email": [_("No account uses this email. Ask the "
+                                                            "speaker to sign up first.")]})
     other = db.session.scalar(sa.select(Person.id).where(Person.user_id == user.id,
                                                          Person.id != (person.id or -1)))
     if other is not None:
         # The other profile may be another event's speaker: not named here.
-        raise ValidationFailed("That account is already linked to another speaker profile.",
-                               fields={"account_email": ["Already linked to another profile."]})
+        raise ValidationFailed(_("That account is already linked to another speaker profile."),
+                               fields={"account_email": [_("Already linked to another profile.")]})
     person.user_id = user.id
 
 
@@ -42,10 +43,11 @@ def _refuse_duplicate(user: User, attrs: dict) -> None:
     dups = duplicates_of(attrs["name"], attrs.get("organization", ""), user=user)
     if dups:
         raise Conflict(
-            f"{dups[0].name} ({dups[0].organization or 'no organization'}) already "
-            "exists: add that person instead, or confirm that this is someone else.",
+            _("%(name)s (%(organization)s) already exists: add that person instead, or "
+              "confirm that this is someone else.", name=dups[0].name,
+              organization=dups[0].organization or _("no organization")),
             code="duplicate_person",
-            fields={"name": [f"Same name and organization as person #{dups[0].id}."]})
+            fields={"name": [_("Same name and organization as person #%(id)s.", id=dups[0].id)]})
 
 
 def create_person(user: User, values: Mapping[str, Any], *, photo: bytes | None = None,
@@ -54,7 +56,7 @@ def create_person(user: User, values: Mapping[str, Any], *, photo: bytes | None 
     organization as someone else: Conflict (code ``duplicate_person``) unless
     ``allow_duplicate``."""
     if not can_create_events(user):
-        raise Forbidden("Only organizers add people.")
+        raise Forbidden(_("Only organizers add people."))
     attrs = person_values(values)  # before the photo is stored: bad input stores nothing
     stored = photos.store(photos.clean_image(photo)) if photo is not None else None
     try:
@@ -79,8 +81,8 @@ def _flush_person() -> None:
     try:
         db.session.flush()
     except IntegrityError as exc:
-        raise Conflict("That account was just linked to another speaker profile.",
-                       fields={"account_email": ["Already linked."]}) from exc
+        raise Conflict(_("That account was just linked to another speaker profile."),
+                       fields={"account_email": [_("Already linked.")]}) from exc
 
 
 def update_person(user: User, person_id: int, values: Mapping[str, Any], *,

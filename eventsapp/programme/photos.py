@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import ValidationFailed
@@ -31,9 +32,9 @@ def clean_image(data: bytes) -> tuple[bytes, str]:
     """Check an upload is an image and re-encode it (PNG if it has transparency, else
     JPEG), dropping EXIF/GPS and every other metadata. Returns (bytes, extension)."""
     if not data:
-        _fail("The file is empty.")
+        _fail(_("The file is empty."))
     if len(data) > max_bytes():
-        _fail(f"The photo is too large: at most {max_bytes() // (1024 * 1024)} MB.")
+        _fail(_("The photo is too large: at most %(num)d MB.", num=max_bytes() // (1024 * 1024)))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -42,9 +43,9 @@ def clean_image(data: bytes) -> tuple[bytes, str]:
                 w, h = probe.size
                 probe.verify()
             if fmt not in ACCEPTED:
-                _fail("Upload a JPEG, PNG, GIF or WebP image.")
+                _fail(_("Upload a JPEG, PNG, GIF or WebP image."))
             if w * h > MAX_PIXELS:
-                _fail("The image has too many pixels.")
+                _fail(_("The image has too many pixels."))
             with Image.open(io.BytesIO(data)) as opened:
                 opened.seek(0)
                 opened.load()
@@ -55,7 +56,7 @@ def clean_image(data: bytes) -> tuple[bytes, str]:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning):
-        _fail("That file is not an image we can read. Upload a JPEG, PNG, GIF or WebP.")
+        _fail(_("That file is not an image we can read. Upload a JPEG, PNG, GIF or WebP."))
     img.thumbnail((MAX_SIDE, MAX_SIDE))
     # A fresh image from the pixels alone: no EXIF, XMP, ICC or comments survive.
     clean = Image.new(img.mode, img.size)

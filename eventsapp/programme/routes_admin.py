@@ -5,6 +5,7 @@ back on the form (422)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..auth.forms import EmptyForm
@@ -44,7 +45,7 @@ def _render_event_form(form: EventForm, event: Event | None = None,
 def new_event() -> Response | Page:
     user = require_user()
     if not can_create_events(user):
-        raise Forbidden("Only administrators and event organizers create events.")
+        raise Forbidden(_("Only administrators and event organizers create events."))
     form = EventForm()
     if request.method == "GET":
         form.timezone.data = "UTC"
@@ -54,7 +55,7 @@ def new_event() -> Response | Page:
         except DomainError as exc:
             apply_errors(form, remap(exc, schemas.EVENT_FORM_FIELDS))
         else:
-            flash("Event created. Add rooms and sessions next.", "success")
+            flash(_("Event created. Add rooms and sessions next."), "success")
             return redirect(url_for("programme_admin.manage", slug=event.slug))
     return _render_event_form(form, status=status_of(request.method))
 
@@ -78,7 +79,7 @@ def edit_event(event: Event) -> Response | Page:
         except DomainError as exc:
             apply_errors(form, remap(exc, schemas.EVENT_FORM_FIELDS))
         else:
-            flash("Event saved.", "success")
+            flash(_("Event saved."), "success")
             return redirect(url_for("programme_admin.manage", slug=event.slug))
     return _render_event_form(form, event, status=status_of(request.method))
 
@@ -88,9 +89,9 @@ def edit_event(event: Event) -> Response | Page:
 def delete_event(event):
     if EmptyForm().validate_on_submit() and request.form.get("confirm") == event.slug:
         services.delete_event(event)
-        flash("Event deleted.", "info")
+        flash(_("Event deleted."), "info")
         return redirect(url_for("events.home"))
-    flash("To delete the event, type its short name to confirm.", "error")
+    flash(_("To delete the event, type its short name to confirm."), "error")
     return redirect(url_for("programme_admin.edit_event", slug=event.slug))
 
 
@@ -129,7 +130,7 @@ def add_room(event):
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash(f"Room “{room.name}” added.", "success")
+            flash(_("Room “%(name)s” added.", name=room.name), "success")
             return redirect(url_for("programme_admin.manage", slug=event.slug) + "#rooms")
     return _manage_page(event, room_form=form, status=422)
 
@@ -139,7 +140,7 @@ def add_room(event):
 def edit_room(event, room_id: int):
     room = db.session.get(Room, room_id)
     if room is None or room.event_id != event.id:
-        raise NotFound("No such room.")
+        raise NotFound(_("No such room."))
     form = RoomForm(obj=room)
     if form.validate_on_submit():
         try:
@@ -147,7 +148,7 @@ def edit_room(event, room_id: int):
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash("Room saved.", "success")
+            flash(_("Room saved."), "success")
             return redirect(url_for("programme_admin.manage", slug=event.slug) + "#rooms")
     return render_template("programme/room_form.html", event=event, room=room, form=form,
                            delete_form=EmptyForm()), status_of(request.method)
@@ -158,7 +159,7 @@ def edit_room(event, room_id: int):
 def delete_room(event, room_id: int):
     if EmptyForm().validate_on_submit():
         services.delete_room(event, room_id)
-        flash("Room deleted; its sessions have no room now.", "info")
+        flash(_("Room deleted; its sessions have no room now."), "info")
     return redirect(url_for("programme_admin.manage", slug=event.slug) + "#rooms")
 
 
@@ -202,7 +203,7 @@ def import_programme(event):
             except UnicodeDecodeError:
                 content = raw.decode("cp1252", errors="replace")
         if not content.strip():
-            form.form_errors.append("Choose a file to import.")
+            form.form_errors.append(_("Choose a file to import."))
         else:
             kind = _guess_kind(form.kind.data, filename, content)
             plan = _parse_import(kind, content, event.timezone)
@@ -217,7 +218,7 @@ def import_programme(event):
                 except DomainError as exc:
                     form.form_errors.append(exc.message)
                 else:
-                    flash(f"Imported {n} sessions.", "success")
+                    flash(_("Imported %(num)d sessions.", num=n), "success")
                     return redirect(url_for("programme_admin.manage", slug=event.slug))
     status = 422 if (plan is not None and not plan.ok) or form.form_errors else 200
     return render_template("programme/import.html", event=event, form=form, plan=plan,
@@ -238,8 +239,8 @@ def export_csv(event):
 def publish(event):
     if request.method == "POST" and EmptyForm().validate_on_submit():
         n = services.publish_programme(event)
-        flash(f"Published: the event and {n} draft session(s) are now visible to everyone.",
-              "success")
+        flash(_("Published: the event and %(num)d draft session(s) are now visible to everyone.",
+                num=n), "success")
         return redirect(url_for("programme.programme", slug=event.slug))
     sessions = queries.programme_sessions(event, include_drafts=True)
     return render_template("programme/publish.html", event=event,

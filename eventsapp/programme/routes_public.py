@@ -16,12 +16,13 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..auth.forms import EmptyForm
 from ..errors import NotFound
 from ..extensions import db
-from ..i18n import N_
+from ..i18n import N_, current_language
 from ..models import Person, SessionType
 from ..nav import register_nav
 from ..permissions import (
@@ -116,11 +117,11 @@ def programme(event):
         type_ = None
     room_id = request.args.get("room", type=int) or None
     vz = viewer_zone()
-    # The list depends on the version, drafts (organizers only), filters and zone;
-    # everything personal (stars, CSRF, navigation) is rendered per request.
+    # The list depends on the version, drafts (organizers only), filters, zone and
+    # language; everything personal (stars, CSRF, navigation) is rendered per request.
     body = exports.cached("programme-page", event,
                           lambda: _programme_body(event, manage, type_, room_id, vz),
-                          variant=(manage, type_, room_id, vz))
+                          variant=(manage, type_, room_id, vz, current_language()))
     return render_template(
         "programme/programme.html", event=event, rooms=body.rooms, types=SessionType,
         type_=type_, room_id=room_id, can_manage=manage, count=body.count,
@@ -134,7 +135,7 @@ def session_page(event, session_id: int):
     manage = can(user, Need.MANAGE, event)
     session = queries.session_in_event(event, session_id, include_drafts=manage)
     if session is None:
-        raise NotFound("No such session.")
+        raise NotFound(_("No such session."))
     return render_template("programme/session.html", event=event, session=session,
                            can_manage=manage, starred=queries.starred_ids(user),
                            star_form=EmptyForm())
@@ -153,7 +154,7 @@ def _speaker(event, person_id: int, manage: bool):
     person = db.session.get(Person, person_id)
     sessions = queries.speaker_sessions(event, person_id, include_drafts=manage) if person else []
     if person is None or not sessions:
-        raise NotFound("No such speaker at this event.")
+        raise NotFound(_("No such speaker at this event."))
     return person, sessions
 
 
@@ -172,7 +173,7 @@ def person_photo(person_id: int):
     person = load_person(user, person_id, PersonNeed.VIEW)
     path = photos.path_of(person.photo_filename) if person.photo_filename else None
     if path is None:
-        raise NotFound("No photo.")
+        raise NotFound(_("No photo."))
     public = person_is_public(person)
     resp = send_file(path, mimetype=photos.mimetype_of(path.name), max_age=3600,
                      download_name=f"person-{person.id}.{path.suffix.lstrip('.')}")
@@ -199,10 +200,10 @@ def star(event, session_id: int):
     session = queries.session_in_event(event, session_id,
                                        include_drafts=can(acting_user(), Need.MANAGE, event))
     if session is None:
-        raise NotFound("No such session.")
+        raise NotFound(_("No such session."))
     if EmptyForm().validate_on_submit():
         services.star(require_user(), session)
-        flash("Added to your schedule.", "success")
+        flash(_("Added to your schedule."), "success")
     return _back(event, session_id)
 
 
@@ -212,10 +213,10 @@ def star(event, session_id: int):
 def unstar(event, session_id: int):
     session = queries.session_in_event(event, session_id, include_drafts=True)
     if session is None:
-        raise NotFound("No such session.")
+        raise NotFound(_("No such session."))
     if EmptyForm().validate_on_submit():
         services.unstar(require_user(), session)
-        flash("Removed from your schedule.", "info")
+        flash(_("Removed from your schedule."), "info")
     return _back(event, session_id)
 
 
@@ -236,7 +237,7 @@ def my_schedule():
 def reset_feed():
     if EmptyForm().validate_on_submit():
         services.reset_feed_token(acting_user())
-        flash("Your calendar feed has a new secret address; the old one no longer works.",
+        flash(_("Your calendar feed has a new secret address; the old one no longer works."),
               "success")
     return redirect(url_for("programme.my_schedule") + "#feed")
 
@@ -278,7 +279,7 @@ def event_ics(event):
 def session_ics(event, session_id: int):
     session = queries.session_in_event(event, session_id, include_drafts=False)
     if session is None:
-        raise NotFound("No such session.")
+        raise NotFound(_("No such session."))
     data = _ics(f"{session.label}: {session.title}", [session], event.timezone)
     return exports.file_response(data, "text/calendar", f"{event.slug}-session-{session.id}.ics",
                                  private=not event.published)

@@ -4,6 +4,7 @@ form (422)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..auth.forms import EmptyForm
@@ -41,7 +42,7 @@ def new_session(event: Event) -> Response | Page:
         except DomainError as exc:
             apply_errors(form, remap(exc, schemas.SESSION_FORM_FIELDS))
         else:
-            flash("Session created (a draft until published). Add its people below.", "success")
+            flash(_("Session created (a draft until published). Add its people below."), "success")
             flash_warnings(event, s.id)
             return redirect(url_for("programme_admin.edit_session", slug=event.slug,
                                     session_id=s.id))
@@ -96,7 +97,7 @@ def edit_session(event: Event, session_id: int) -> Response | Page:
         except DomainError as exc:
             apply_errors(form, remap(exc, schemas.SESSION_FORM_FIELDS))
         else:
-            flash("Session saved.", "success")
+            flash(_("Session saved."), "success")
             flash_warnings(event, session_id)
             return redirect(url_for("programme_admin.edit_session", slug=event.slug,
                                     session_id=session_id))
@@ -109,7 +110,7 @@ def edit_session(event: Event, session_id: int) -> Response | Page:
 def delete_session(event: Event, session_id: int) -> Response:
     if EmptyForm().validate_on_submit():
         services.delete_session(event, session_id)
-        flash("Session deleted.", "info")
+        flash(_("Session deleted."), "info")
     return redirect(url_for("programme_admin.manage", slug=event.slug))
 
 
@@ -136,10 +137,10 @@ def add_person(event: Event, session_id: int) -> Response | Page:
                 form.form_errors.append(exc.message)
         else:
             flash_warnings(event, session_id)
-            flash("Added to the session.", "success")
+            flash(_("Added to the session."), "success")
             return to_edit(event, session_id)
     else:
-        form.form_errors.append("Pick a person to add.")
+        form.form_errors.append(_("Pick a person to add."))
     session = load_session(event, session_id)
     return _session_page(event, session, add_form=form, status=422)
 
@@ -170,7 +171,7 @@ def create_person_on_session(event: Event, session_id: int) -> Response | Page:
             apply_errors(form, exc)
         else:
             flash_warnings(event, session_id)
-            flash(f"{person.name} created and added to the session.", "success")
+            flash(_("%(name)s created and added to the session.", name=person.name), "success")
             return to_edit(event, session_id)
     session = load_session(event, session_id)
     return _session_page(event, session, new_person_form=form, status=422,
@@ -183,7 +184,7 @@ def create_person_on_session(event: Event, session_id: int) -> Response | Page:
 def remove_person(event: Event, session_id: int, role_id: int) -> Response:
     if EmptyForm().validate_on_submit():
         services.remove_role(event, session_id, role_id)
-        flash("Removed from the session.", "info")
+        flash(_("Removed from the session."), "info")
     return to_edit(event, session_id)
 
 
@@ -204,7 +205,7 @@ def change_person_role(event: Event, session_id: int, role_id: int) -> Response:
     form = RoleChangeForm()
     if form.validate_on_submit():
         services.change_role(event, session_id, role_id, form.role.data)
-        flash("Role changed.", "success")
+        flash(_("Role changed."), "success")
     return to_edit(event, session_id)
 
 
@@ -225,8 +226,8 @@ def new_person(event: Event) -> Response | Page:
             duplicates = _duplicates(exc, values)
             apply_errors(form, exc)
         else:
-            flash(f"{person.name} added. Put them on a session from the session's page.",
-                  "success")
+            flash(_("%(name)s added. Put them on a session from the session's page.",
+                    name=person.name), "success")
             return redirect(url_for("programme_admin.manage", slug=event.slug))
     return render_template("programme/person_form.html", event=event, form=form, person=None,
                            duplicates=duplicates), status_of(request.method)
@@ -248,7 +249,7 @@ def edit_person(event: Event, person_id: int) -> Response | Page:
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash("Person saved.", "success")
+            flash(_("Person saved."), "success")
             back = request.args.get("session", type=int)
             if back:
                 return to_edit(event, back)

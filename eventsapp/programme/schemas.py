@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import (
     Schema,
     ValidationError,
@@ -65,7 +67,7 @@ class Url(fields.String):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = Line(max_length=self.max_length).deserialize(value)
         if len(text) > self.max_length or not URL_RE.match(text):
-            raise ValidationError("Enter a web address starting with https://.")
+            raise ValidationError(_("Enter a web address starting with https://."))
         return text
 
 
@@ -80,7 +82,7 @@ class Zone(fields.String):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         zone = valid_zone(Line(max_length=64).deserialize(value))
         if not zone:
-            raise ValidationError("Unknown time zone: use an IANA name such as Europe/Zurich.")
+            raise ValidationError(_("Unknown time zone: use an IANA name such as Europe/Zurich."))
         return zone
 
 
@@ -123,7 +125,7 @@ def _optional(field: fields.Field) -> fields.Field:
 
 class EventSchema(_Input):
     slug = _optional(Line(max_length=80, validate=[validate.Regexp(
-        SLUG_RE, error="Lower-case letters, digits and dashes.")],
+        SLUG_RE, error=_l("Lower-case letters, digits and dashes."))],
         metadata={"description": "short name in the address; made from the title if left out"}))
     title = required_line(200)
     kind = Choice(EventKind, what="event kind", load_default=EventKind.OTHER,

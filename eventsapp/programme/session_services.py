@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..db_tx import lock_event, use_case
 from ..errors import NotFound, ValidationFailed
@@ -23,8 +24,8 @@ def _unique_room_name(event: Event, name: str, room_id: int | None) -> None:
         Room.event_id == event.id, sa.func.lower(Room.name) == name.lower(),
         Room.id != (room_id or -1)))
     if clash:
-        raise ValidationFailed("This event already has a room with that name.",
-                               fields={"name": ["Another room has this name."]})
+        raise ValidationFailed(_("This event already has a room with that name."),
+                               fields={"name": [_("Another room has this name.")]})
 
 
 @use_case
@@ -72,12 +73,12 @@ def _session_attrs(event: Event, values: Mapping[str, Any],
     room_id = attrs.get("room_id")
     if room_id is not None and not db.session.scalar(
             sa.select(Room.id).where(Room.id == room_id, Room.event_id == event.id)):
-        raise ValidationFailed("Unknown room: pick one of this event's rooms.",
-                               fields={"room_id": ["Unknown room for this event."]})
+        raise ValidationFailed(_("Unknown room: pick one of this event's rooms."),
+                               fields={"room_id": [_("Unknown room for this event.")]})
     start = attrs.get("starts_at", current.starts_at if current else None)
     end = attrs.get("ends_at", current.ends_at if current else None)
-    check_order(start, end, "ends_at", "The session ends before it starts (or when it starts).",
-                "The end must be after the start.")
+    check_order(start, end, "ends_at", _("The session ends before it starts (or when it starts)."),
+                _("The end must be after the start."))
     return attrs
 
 
@@ -88,16 +89,16 @@ def _people_list(people: list[dict], actor: User | None) -> list[tuple[int, Role
     for item in people:
         pid = item["person_id"]
         if any(p == pid for p, _ in out):
-            raise ValidationFailed("A person appears twice on the session.",
-                                   fields={"people": [f"Person {pid} is listed twice."]})
+            raise ValidationFailed(_("A person appears twice on the session."),
+                                   fields={"people": [_("Person %(id)s is listed twice.", id=pid)]})
         out.append((pid, item["role"]))
     if out:
         found = set(db.session.scalars(sa.select(Person.id).where(
             Person.id.in_([p for p, _ in out]), usable_people_clause(actor))))
         missing = [p for p, _ in out if p not in found]
         if missing:
-            raise NotFound("No such person.",
-                           fields={"people": [f"No person with id {missing[0]}."]})
+            raise NotFound(_("No such person."),
+                           fields={"people": [_("No person with id %(id)s.", id=missing[0])]})
     return out
 
 
@@ -160,8 +161,8 @@ def add_role(event: Event, session_id: int, person_id: int, role: Any, *,
     kind = role_value(role)
     load_person(actor, person_id, PersonNeed.USE)
     if any(r.person_id == person_id for r in session.roles):
-        raise ValidationFailed("That person is already on this session.",
-                               fields={"person_id": ["Already on this session."]})
+        raise ValidationFailed(_("That person is already on this session."),
+                               fields={"person_id": [_("Already on this session.")]})
     pos = max((r.position for r in session.roles), default=-1) + 1
     sr = SessionRole(person_id=person_id, role=kind, position=pos)
     session.roles.append(sr)
@@ -172,7 +173,7 @@ def add_role(event: Event, session_id: int, person_id: int, role: Any, *,
 def _role(event: Event, session_id: int, role_id: int) -> SessionRole:
     sr = db.session.get(SessionRole, role_id)
     if sr is None or sr.session_id != session_id or sr.session.event_id != event.id:
-        raise NotFound("No such person on this session.")
+        raise NotFound(_("No such person on this session."))
     return sr
 
 
