@@ -86,7 +86,7 @@ def login():
         else:
             user = services.authenticate(data["email"], data["password"])
             if user is None:
-                form.form_errors.append("Wrong email or password.")
+                form.form_errors.append(_("Wrong email or password."))
             else:
                 services.start_login_session(user, remember=data["remember"])
                 login_user(user, remember=data["remember"])

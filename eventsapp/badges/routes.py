@@ -99,7 +99,7 @@ def badge_status(registration: Registration | None) -> dict:
     """For the manage page's badge slot: {"valid": bool, "reason": key, "message": text}."""
     problem = services.badge_problem(registration)
     return {"valid": problem is None, "reason": problem,
-            "message": _(services.NO_BADGE[problem]) if problem else ""}
+            "message": _(services.NO_BADGE[problem]) if problem in services.NO_BADGE else ""}
 
 
 @bp.app_template_global()
