@@ -2,6 +2,7 @@
 ``schemas.py`` decide (the views load the posted form through them)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 
@@ -9,28 +10,28 @@ from .schemas import MIN_PASSWORD
 
 
 class SignUpForm(FlaskForm):
-    name = StringField("Full name")
-    email = EmailField("Email")
-    organization = StringField("Organization (optional)")
-    password = PasswordField(f"Password (at least {MIN_PASSWORD} characters)")
-    confirm = PasswordField("Repeat the password")
+    name = StringField(_l("Full name"))
+    email = EmailField(_l("Email"))
+    organization = StringField(_l("Organization (optional)"))
+    password = PasswordField(_l("Password (at least %(num)d characters)", num=MIN_PASSWORD))
+    confirm = PasswordField(_l("Repeat the password"))
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email")
-    password = PasswordField("Password")
-    remember = BooleanField("Keep me signed in on this device")
+    email = EmailField(_l("Email"))
+    password = PasswordField(_l("Password"))
+    remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password")
-    password = PasswordField(f"New password (at least {MIN_PASSWORD} characters)")
-    confirm = PasswordField("Repeat the new password")
+    current_password = PasswordField(_l("Current password"))
+    password = PasswordField(_l("New password (at least %(num)d characters)", num=MIN_PASSWORD))
+    confirm = PasswordField(_l("Repeat the new password"))
 
 
 class NewTokenForm(FlaskForm):
-    name = StringField("Token name (what it is for)")
+    name = StringField(_l("Token name (what it is for)"))
 
 
 class EmptyForm(FlaskForm):

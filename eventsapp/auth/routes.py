@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..errors import DomainError
@@ -85,7 +86,7 @@ def login():
         else:
             user = services.authenticate(data["email"], data["password"])
             if user is None:
-                form.form_errors.append("Wrong email or password.")
+                form.form_errors.append(_("Wrong email or password."))
             else:
                 services.start_login_session(user, remember=data["remember"])
                 login_user(user, remember=data["remember"])
@@ -101,7 +102,7 @@ def logout():
             # Ends it on the server: a copy of either cookie no longer signs anyone in.
             services.end_login_session(require_user().get_id())
         logout_user()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("events.home"))
 
 
@@ -114,7 +115,7 @@ def sign_out_everywhere():
     if form.validate_on_submit():
         services.end_all_login_sessions(require_user())
         logout_user()
-        flash("You are signed out on every device, this one included.", "info")
+        flash(_("You are signed out on every device, this one included."), "info")
         return redirect(url_for("events.home"))
     return redirect(url_for("auth.account"))
 
@@ -154,7 +155,7 @@ def change_password():
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash("Your password is changed. Other devices are signed out.", "success")
+            flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("auth.account"))
     return _account_page(password_form=form, status=422)
 
@@ -169,7 +170,7 @@ def create_token():
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            _, plain = services.create_api_token(require_user(), data["name"])
+            _token, plain = services.create_api_token(require_user(), data["name"])
             # Shown once, in this response only; it is stored hashed.
             return _account_page(new_token=plain)
     return _account_page(token_form=form, status=422)
@@ -181,5 +182,5 @@ def revoke_token(token_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         services.revoke_api_token(require_user(), token_id)
-        flash("The token is revoked.", "info")
+        flash(_("The token is revoked."), "info")
     return redirect(url_for("auth.account"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..inputs import Email, Line
@@ -22,11 +24,12 @@ class Password(fields.String):
         shortest = MIN_PASSWORD if new else 0
         super().__init__(validate=validate.Length(
             min=shortest, max=MAX_PASSWORD,
-            error=f"Use at least {shortest} characters (at most {MAX_PASSWORD})." if new
-            else f"At most {MAX_PASSWORD} characters."),
+            error=_l("Use at least %(min)d characters (at most %(max)d).", min=shortest,
+                     max=MAX_PASSWORD) if new
+            else _l("At most %(max)d characters.", max=MAX_PASSWORD)),
             metadata={"minLength": shortest, "maxLength": MAX_PASSWORD}, **kwargs)
         self.max_length = MAX_PASSWORD
-        self.error_messages["required"] = "Enter a password."
+        self.error_messages["required"] = _l("Enter a password.")
 
 
 class _Confirmed(Schema):
@@ -36,7 +39,7 @@ class _Confirmed(Schema):
     @validates_schema
     def _same(self, data: dict, **kwargs: Any) -> None:
         if "confirm" in data and data.get("confirm") != data.get("password"):
-            raise ValidationError("The passwords differ.", "confirm")
+            raise ValidationError(_("The passwords differ."), "confirm")
 
 
 class NewPasswordSchema(_Confirmed):
@@ -46,8 +49,8 @@ class NewPasswordSchema(_Confirmed):
 
 class SignUpSchema(NewPasswordSchema):
     email = Email(required=True)
-    name = Line(max_length=200, required=True, required_message="Enter your name.",
-                validate=[validate.Length(min=1, error="Enter your name.")])
+    name = Line(max_length=200, required=True, required_message=_l("Enter your name."),
+                validate=[validate.Length(min=1, error=_l("Enter your name."))])
     organization = Line(max_length=200, load_default=None)
 
 
@@ -63,5 +66,5 @@ class ChangePasswordSchema(NewPasswordSchema):
 
 
 class ApiTokenSchema(Schema):
-    name = Line(max_length=100, required=True, required_message="Give the token a name.",
-                validate=[validate.Length(min=1, error="Give the token a name.")])
+    name = Line(max_length=100, required=True, required_message=_l("Give the token a name."),
+                validate=[validate.Length(min=1, error=_l("Give the token a name."))])

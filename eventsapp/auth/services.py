@@ -5,12 +5,14 @@ from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from ..db_tx import rowcount, transaction, use_case
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from ..i18n import N_
 from ..inputs import load
 from ..models import ApiToken, Event, EventRole, EventRoleKind, User, utcnow
 from ..models.users import LoginSession
@@ -30,7 +32,7 @@ def _personal_words(email: str | None, name: str | None, organization: str | Non
     """What the account says about its owner: a password built from it is guessed first."""
     words: list[str] = ["eventsapp"]
     if email:
-        local, _, domain = email.strip().lower().partition("@")
+        local, _at, domain = email.strip().lower().partition("@")
         words += [email.strip().lower(), local, domain.split(".")[0]]
         words += [p for p in local.replace("_", ".").replace("-", ".").split(".") if len(p) > 2]
     for text in (name, organization):
@@ -50,10 +52,10 @@ def check_password_strength(password: str, *, email: str | None = None, name: st
                     user_inputs=_personal_words(email, name, organization))
     if result["score"] < MIN_PASSWORD_SCORE:
         feedback = result.get("feedback") or {}
-        parts = [feedback.get("warning") or "This password is too easy to guess."]
+        parts = [feedback.get("warning") or _("This password is too easy to guess.")]
         parts += feedback.get("suggestions") or []
         if (email or name) and not feedback.get("warning"):
-            parts.append("Do not use your name or email address.")
+            parts.append(_("Do not use your name or email address."))
         message = " ".join(p.strip() for p in parts if p and p.strip())
         raise ValidationFailed(message, fields={"password": [message]})
 
@@ -62,7 +64,7 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
-_EXISTS = "An account with this email already exists. Sign in instead."
+_EXISTS = N_("An account with this email already exists. Sign in instead.")
 
 
 def create_user(email: str, name: str, password: str, *, is_admin: bool = False,
@@ -80,13 +82,13 @@ def create_user(email: str, name: str, password: str, *, is_admin: bool = False,
     try:
         return _insert_user(data, password_hash, is_admin=is_admin)
     except sa.exc.IntegrityError as exc:  # two sign-ups racing for one address
-        raise Conflict(_EXISTS, fields={"email": [_EXISTS]}) from exc
+        raise Conflict(_(_EXISTS), fields={"email": [_(_EXISTS)]}) from exc
 
 
 @use_case
 def _insert_user(data: dict, password_hash: str, *, is_admin: bool) -> User:
     if find_user_by_email(data["email"]):
-        raise Conflict(_EXISTS, fields={"email": [_EXISTS]})
+        raise Conflict(_(_EXISTS), fields={"email": [_(_EXISTS)]})
     user = User(email=data["email"], name=data["name"], is_admin=is_admin,
                 password_hash=password_hash, organization=data["organization"] or None)
     db.session.add(user)
@@ -126,10 +128,11 @@ def _sign_up_once(email: str, name: str, organization: str | None, password_hash
         return None
     user = User(email=email, name=name, password_hash=password_hash, organization=organization)
     db.session.add(user)
-    queue_mail(to=email, subject="Your eventsapp account is ready", kind="account_welcome",
-               text=(f"Hello {name},\n\nYour eventsapp account for {email} is ready."
-                     f"\nSign in here: {login_url}\n\nIf you did not create it, ignore this"
-                     " message: nobody can sign in without the password that was chosen.\n"))
+    queue_mail(to=email, subject=_("Your eventsapp account is ready"), kind="account_welcome",
+               text=_("Hello %(name)s,\n\nYour eventsapp account for %(email)s is ready."
+                      "\nSign in here: %(url)s\n\nIf you did not create it, ignore this"
+                      " message: nobody can sign in without the password that was chosen.\n",
+                      name=name, email=email, url=login_url))
     db.session.flush()
     return user
 
@@ -138,12 +141,13 @@ def _sign_up_once(email: str, name: str, organization: str | None, password_hash
 def _tell_owner(email: str, login_url: str) -> None:
     from ..mail.outbox import queue_mail
 
-    queue_mail(to=email, subject="Someone tried to sign up with your address",
+    queue_mail(to=email, subject=_("Someone tried to sign up with your address"),
                kind="account_exists",
-               text=("Hello,\n\nSomeone (perhaps you) tried to create an eventsapp account with "
-                     f"{email}, which already has one. Nothing was changed.\n\nSign in here: "
-                     f"{login_url}\nIf you forgot your password, ask the event organizers to "
-                     "reset it.\nIf it was not you, you can ignore this message.\n"))
+               text=_("Hello,\n\nSomeone (perhaps you) tried to create an eventsapp account with "
+                      "%(email)s, which already has one. Nothing was changed.\n\nSign in here: "
+                      "%(url)s\nIf you forgot your password, ask the event organizers to "
+                      "reset it.\nIf it was not you, you can ignore this message.\n",
+                      email=email, url=login_url))
 
 
 # Passwords are hashed and checked before a use case begins: a hash takes tens of
@@ -170,8 +174,8 @@ def _signed_in(user: User) -> None:
 def change_password(user: User, current: str, new: str, *, keep_session_key: str | None) -> None:
     """Change the password; every login session but ``keep_session_key`` ends."""
     if not check_password_hash(user.password_hash, current or ""):
-        raise ValidationFailed("Your current password is not right.",
-                               fields={"current_password": ["Your current password is not right."]})
+        wrong = _("Your current password is not right.")
+        raise ValidationFailed(wrong, fields={"current_password": [wrong]})
     check_password_strength(new, email=user.email, name=user.name,
                             organization=user.organization)
     _store_password(user, generate_password_hash(new), keep_key=keep_session_key)
@@ -329,8 +333,8 @@ def grant_event_role(event: Event, email: str, role: EventRoleKind) -> EventRole
     ``role`` loaded by ``console.schemas.TeamGrantSchema``)."""
     user = find_user_by_email(email)
     if user is None:
-        raise NotFound("No account with that email. Ask them to sign up first.",
-                       fields={"email": ["No account with that email."]})
+        raise NotFound(_("No account with that email. Ask them to sign up first."),
+                       fields={"email": [_("No account with that email.")]})
     existing = db.session.scalar(sa.select(EventRole).where(
         EventRole.user_id == user.id, EventRole.event_id == event.id, EventRole.role == role))
     if existing:
@@ -344,7 +348,7 @@ def grant_event_role(event: Event, email: str, role: EventRoleKind) -> EventRole
 def revoke_event_role(event: Event, role_id: int) -> None:
     grant = db.session.get(EventRole, role_id)
     if grant is None or grant.event_id != event.id:
-        raise NotFound("No such role.")
+        raise NotFound(_("No such role."))
     db.session.delete(grant)
 
 
@@ -362,7 +366,7 @@ def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
 def revoke_api_token(user: User, token_id: int) -> None:
     token = db.session.get(ApiToken, token_id)
     if token is None or (token.user_id != user.id and not user.is_admin):
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
 

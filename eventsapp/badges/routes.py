@@ -15,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 
 from ..console.panels import register_panel
@@ -47,7 +48,7 @@ def _registration_for_token(token: str) -> Registration:
     """The registration of a manage link; NotFound for an unknown or replaced link."""
     reg = services.registration_for_token(token)
     if reg is None:
-        raise NotFound("This link is not valid. Use the latest link we sent you.")
+        raise NotFound(_("This link is not valid. Use the latest link we sent you."))
     return reg
 
 
@@ -56,7 +57,7 @@ def _badge_or_page(reg: Registration, token: str | None = None):
     problem = services.badge_problem(reg)
     if problem:
         page = render_template("badges/no_badge.html", registration=reg, event=reg.event,
-                               reason=problem, message=services.NO_BADGE[problem],
+                               reason=problem, message=_(services.NO_BADGE[problem]),
                                manage_token=token)
         return None, (page, 409, PRIVATE)
     return badge_data(reg, reg.event), None
@@ -98,7 +99,7 @@ def badge_status(registration: Registration | None) -> dict:
     """For the manage page's badge slot: {"valid": bool, "reason": key, "message": text}."""
     problem = services.badge_problem(registration)
     return {"valid": problem is None, "reason": problem,
-            "message": services.NO_BADGE.get(problem or "", "")}
+            "message": _(services.NO_BADGE[problem]) if problem in services.NO_BADGE else ""}
 
 
 @bp.app_template_global()
@@ -271,7 +272,7 @@ def print_badges(event: Event):
     per_page = int(wanted["per_page"].value)
     regs = services.printable_badges(event, category, wanted["not_printed"])
     if not regs:
-        flash("No badges match: nothing to print.", "warning")
+        flash(_("No badges match: nothing to print."), "warning")
         return redirect(url_for("badges.organizer", slug=event.slug))
     data = [badge_data(r, event) for r in regs]
     label = category.value if category else "all"
@@ -292,7 +293,7 @@ def organizer_badge_pdf(event: Event, registration_id: int):
     reg = db.session.scalar(sa.select(Registration).where(
         Registration.id == registration_id, Registration.event_id == event.id))
     if reg is None:
-        raise NotFound("No such registration.")
+        raise NotFound(_("No such registration."))
     data, page = _badge_or_page(reg)
     if page:
         return page
@@ -306,15 +307,15 @@ def reissue(event: Event, registration_id: int):
     form = ReissueForm()
     back = url_for("badges.organizer", slug=event.slug, q=request.args.get("q") or None)
     if not form.validate_on_submit():
-        flash("The form expired: try again.", "error")
+        flash(_("The form expired: try again."), "error")
         return redirect(back)
     try:
         reg = services.reissue_badge(event, registration_id, require_user())
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(back)
-    flash(f"New badge code issued for {reg.name}: the old badge no longer admits. "
-          "Print the new badge.", "success")
+    flash(_("New badge code issued for %(name)s: the old badge no longer admits. "
+            "Print the new badge.", name=reg.name), "success")
     return redirect(back)
 
 
@@ -325,7 +326,7 @@ def _panel_context(event: Event) -> dict:
     return {"checkin_counts": door.checkin_counts(event)}
 
 
-register_panel("badges", "Badges and check-in", "badges/_console_panel.html", 30,
+register_panel("badges", N_("Badges and check-in"), "badges/_console_panel.html", 30,
                _panel_context)
 
 __all__ = ["bp"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
 from ..api.common import Out
@@ -45,7 +46,7 @@ class CategoryOrAll(fields.Field):
 class PrintSchema(Schema):
     category = CategoryOrAll(load_default=None)  # absent: all categories
     per_page = Choice(PerPage, what="number of badges per page", required=True,
-                      error_messages={"required": "Choose how many badges per page."})
+                      error_messages={"required": _l("Choose how many badges per page.")})
     not_printed = fields.Boolean(load_default=False)
     mark_printed = fields.Boolean(load_default=False)
 

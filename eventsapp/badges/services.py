@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import object_session
@@ -15,6 +16,7 @@ from sqlalchemy.orm import object_session
 from ..db_tx import rowcount, transaction, use_case
 from ..errors import Conflict, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..mail.outbox import queue_mail
 from ..models import (
     Category,
@@ -49,13 +51,13 @@ def _remember_revoked_code(target: Registration, value, oldvalue, _initiator):
 # ---------------------------------------------------------------- badge validity
 
 NO_BADGE = {
-    "online_only": "You registered to follow online, so there is no badge: your session "
-                   "links are on your registration page.",
-    "not_confirmed": "Your registration is not confirmed yet (waiting list or pending "
-                     "approval). Your badge appears here once it is.",
-    "cancelled": "This registration is cancelled, so its badge no longer admits.",
-    "declined": "This registration was declined, so there is no badge.",
-    "revoked": "Your badge was withdrawn. Contact the organizers for a new one.",
+    "online_only": N_("You registered to follow online, so there is no badge: your session "
+                      "links are on your registration page."),
+    "not_confirmed": N_("Your registration is not confirmed yet (waiting list or pending "
+                        "approval). Your badge appears here once it is."),
+    "cancelled": N_("This registration is cancelled, so its badge no longer admits."),
+    "declined": N_("This registration was declined, so there is no badge."),
+    "revoked": N_("Your badge was withdrawn. Contact the organizers for a new one."),
 }
 
 
@@ -89,16 +91,16 @@ def registration_for_token(token: str | None) -> Registration | None:
 CHECKED_IN, ALREADY, INVALID = "checked_in", "already_checked_in", "invalid"
 
 REASONS = {
-    "unreadable": "Not a badge code. Scan the QR code on the badge again.",
-    "unknown": "Unknown badge: no registration has this code.",
-    "other_event": "This badge is for another event.",
-    "replaced": "This badge was replaced by a newer one and no longer admits.",
-    "cancelled": "This registration was cancelled: the badge no longer admits.",
-    "declined": "This registration was declined: the badge does not admit.",
-    "not_confirmed": "This registration is not confirmed (waiting list or pending approval).",
-    "online_only": "Registered to follow online only: no admission in person.",
-    "revoked": "This badge was withdrawn.",
-    "rate_limited": "Too many failed scans. Wait a minute, then try again.",
+    "unreadable": N_("Not a badge code. Scan the QR code on the badge again."),
+    "unknown": N_("Unknown badge: no registration has this code."),
+    "other_event": N_("This badge is for another event."),
+    "replaced": N_("This badge was replaced by a newer one and no longer admits."),
+    "cancelled": N_("This registration was cancelled: the badge no longer admits."),
+    "declined": N_("This registration was declined: the badge does not admit."),
+    "not_confirmed": N_("This registration is not confirmed (waiting list or pending approval)."),
+    "online_only": N_("Registered to follow online only: no admission in person."),
+    "revoked": N_("This badge was withdrawn."),
+    "rate_limited": N_("Too many failed scans. Wait a minute, then try again."),
 }
 
 
@@ -143,13 +145,12 @@ class ScanResult:
     @property
     def message(self) -> str:
         if self.result == CHECKED_IN:
-            return "Checked in."
+            return _("Checked in.")
         if self.result == ALREADY:
-            return "Already checked in today."
-        text = REASONS.get(self.reason or "", "Not valid.")
+            return _("Already checked in today.")
         if self.reason == "other_event" and self.other_event_title:
-            text = f"This badge is for another event: {self.other_event_title}."
-        return text
+            return _("This badge is for another event: %(event)s.", event=self.other_event_title)
+        return _(REASONS.get(self.reason or "", N_("Not valid.")))
 
 
 def _invalid(reason: str, **kw) -> ScanResult:
@@ -319,7 +320,7 @@ def _registration_in(event: Event, registration_id: int) -> Registration:
         Registration.id == registration_id, Registration.event_id == event.id)
         .execution_options(populate_existing=True))
     if reg is None:
-        raise NotFound("No such registration.")
+        raise NotFound(_("No such registration."))
     return reg
 
 
@@ -339,17 +340,18 @@ def reissue_badge(event: Event, registration_id: int, actor: User,
     reg = _registration_in(event, registration_id)
     problem = badge_problem(reg)
     if problem not in (None, "revoked"):
-        raise Conflict("Only confirmed in-person registrations have a badge.",
+        raise Conflict(_("Only confirmed in-person registrations have a badge."),
                        code="no_badge")
     replace_badge_code(reg)
     queue_mail(
         to=reg.email, kind="badge_reissued", event_id=event.id,
-        subject=f"Your new badge for {event.title}",
-        text=(f"Hello {reg.name},\n\n"
-              f"The organizers of {event.title} have issued you a new badge. Your previous "
-              "badge no longer admits you at the door.\n\n"
-              "Download the new badge (PNG or PDF) from the manage link in your "
-              "registration confirmation email, or collect it at the registration desk.\n"),
+        subject=_("Your new badge for %(event)s", event=event.title),
+        text=_("Hello %(name)s,\n\n"
+               "The organizers of %(event)s have issued you a new badge. Your previous "
+               "badge no longer admits you at the door.\n\n"
+               "Download the new badge (PNG or PDF) from the manage link in your "
+               "registration confirmation email, or collect it at the registration desk.\n",
+               name=reg.name, event=event.title),
     )
     return reg
 
@@ -400,7 +402,7 @@ def _mark_printed(event_id: int, pairs: list[tuple[int, str | None]], now: datet
     done = 0
     for chunk in range(0, len(pairs), 500):
         part = pairs[chunk:chunk + 500]
-        codes = [c for _, c in part]
+        codes = [c for _n, c in part]
         done += rowcount(db.session.execute(
             sa.update(Registration)
             .where(Registration.event_id == event_id,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
@@ -55,7 +56,7 @@ def add_team_member(event: Event):
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash("Added to the event's team.", "success")
+            flash(_("Added to the event's team."), "success")
             return redirect(url_for("console.console", slug=event.slug) + "#team")
     return _render(event, role_form=form, status=422)
 
@@ -65,5 +66,5 @@ def add_team_member(event: Event):
 def remove_team_member(event: Event, role_id: int):
     if EmptyForm().validate_on_submit():
         auth_services.revoke_event_role(event, role_id)
-        flash("Removed from the event's team.", "info")
+        flash(_("Removed from the event's team."), "info")
     return redirect(url_for("console.console", slug=event.slug) + "#team")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from flask_babel import gettext as _
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
@@ -37,11 +38,11 @@ def personal_calendar(*, event_title: str, event_slug: str, event_zone: str, ven
             place.append(s.room.name)
         if venue:
             place.append(venue)
-        place.append("online: " + link)
+        place.append(_("online: %(url)s", url=link))
         ev.add("location", one_line(" · ".join(place)))
         ev.add("url", link)
-        description = [f"Join online (your personal link): {link}",
-                       f"All your sessions, live now and next: {watch_url}"]
+        description = [_("Join online (your personal link): %(url)s", url=link),
+                       _("All your sessions, live now and next: %(url)s", url=watch_url)]
         if s.description:
             description += ["", s.description]
         ev.add("description", multi_line("\n".join(description)))

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from ..auth.forms import EmptyForm
@@ -23,6 +24,7 @@ from ..console.panels import register_panel
 from ..errors import DomainError
 from ..extensions import limiter
 from ..forms_util import apply_errors, form_input
+from ..i18n import N_
 from ..inputs import load
 from ..models import Event, ProgrammeSession, Registration, utcnow
 from ..permissions import (
@@ -135,7 +137,7 @@ def mail_links(token: str):
         abort(400)
     base = current_app.config.get("BASE_URL", "").rstrip("/") or request.url_root.rstrip("/")
     registration = services.mail_my_links(token, base)
-    flash(f"Your session links are on their way to {registration.email}.", "success")
+    flash(_("Your session links are on their way to %(email)s.", email=registration.email), "success")
     return _private(redirect(f"/r/{token}"))
 
 
@@ -167,7 +169,7 @@ def update_settings(event: Event):
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash("Online settings saved.", "success")
+            flash(_("Online settings saved."), "success")
             return redirect(url_for("online.organizer", slug=event.slug))
     return _organizer_page(event, settings_form=form, status=422)
 
@@ -186,7 +188,7 @@ def session_links(event: Event, session_id: int):
             except DomainError as exc:
                 apply_errors(form, exc)
             else:
-                flash("Session links saved.", "success")
+                flash(_("Session links saved."), "success")
                 return redirect(url_for("online.organizer", slug=event.slug) + "#links")
         status = 422
     return render_template("online/session_links.html", event=event, session=session,
@@ -198,7 +200,7 @@ def _panel_context(event: Event) -> dict:
             "online_form": OnlineSettingsForm(obj=event)}
 
 
-register_panel("online", "Online participation", "online/_console_panel.html", 40,
+register_panel("online", N_("Online participation"), "online/_console_panel.html", 40,
                _panel_context)
 
 
@@ -249,7 +251,7 @@ def online_duration(seconds: int) -> str:
     h, rest = divmod(rest, 3600)
     m, s = divmod(rest, 60)
     if d:
-        return f"{d} d {h} h"
+        return _("%(d)s d %(h)s h", d=d, h=h)
     if h:
-        return f"{h} h {m:02d} min"
-    return f"{m} min {s:02d} s"
+        return _("%(h)s h %(m)s min", h=h, m=f"{m:02d}")
+    return _("%(m)s min %(s)s s", m=m, s=f"{s:02d}")

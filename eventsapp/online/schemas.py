@@ -2,6 +2,7 @@
 session's own links. Every link is an ``inputs.Url`` (the app's one link rule)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
 from ..inputs import Count, Line, Url
@@ -14,7 +15,7 @@ class OnlineSettingsSchema(Schema):
     stream_url = Url(load_default=None)
     stream_passcode = Line(max_length=PASSCODE_MAX, load_default=None)
     join_opens_minutes_before = Count(min=0, max=MAX_JOIN_OPENS_MINUTES, required=True,
-                                      error_messages={"required": "Give a number of minutes."})
+                                      error_messages={"required": _l("Give a number of minutes.")})
     recordings_public = fields.Boolean(load_default=False)
 
 

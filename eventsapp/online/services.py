@@ -15,11 +15,13 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from ..db_tx import transaction, use_case
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..inputs import Url
 from ..mail.outbox import queue_mail
 from ..models import (
@@ -135,20 +137,21 @@ def registration_for_manage_token(token: str) -> Registration | None:
     return lookup(token) if valid_secret(token) else None
 
 
-_INVALID_LINK = ("This link is not valid: it may be mistyped, or its registration was "
-                 "cancelled. Your current links are on your registration's manage page.")
+_INVALID_LINK = N_("This link is not valid: it may be mistyped, or its registration was "
+                   "cancelled. Your current links are on your registration's manage page.")
 
 
 def check_entitled(registration: Registration | None) -> Registration:
     """Raise the clear error for a link that does not (or no longer) open anything."""
     if registration is None:
-        raise NotFound(_INVALID_LINK)
+        raise NotFound(_(_INVALID_LINK))
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED) \
             or registration.erased_at is not None or registration.join_token is None:
-        raise Gone("This registration was cancelled, so its session links no longer work.")
+        raise Gone(_("This registration was cancelled, so its session links no longer work."))
     if registration.status is not RegistrationStatus.CONFIRMED:
-        raise Forbidden(f"Your registration is not confirmed yet ({registration.status.label}). "
-                        "Your session links will work once it is confirmed.")
+        raise Forbidden(_("Your registration is not confirmed yet (%(status)s). "
+                          "Your session links will work once it is confirmed.",
+                          status=registration.status.label))
     return registration
 
 
@@ -202,12 +205,12 @@ def open_join(secret: str, session_id: int, now: datetime) -> JoinOutcome:
     row = db.session.execute(_join_statement(),
                              {"secret": secret, "session_id": session_id}).first()
     if row is None:
-        raise NotFound(_INVALID_LINK)
+        raise NotFound(_(_INVALID_LINK))
     registration = check_entitled(row[0])
     event, session = row[1], row[2]
     if session is None:
-        raise NotFound("This session is not in the programme of your event. Use the links "
-                       "on your watch page.")
+        raise NotFound(_("This session is not in the programme of your event. Use the links "
+                         "on your watch page."))
     state = join_state(event, session, now)
     stream = stream_for(event, session)
     out = JoinOutcome(registration, event, session, state, join_opens_at(event, session), stream)
@@ -349,20 +352,23 @@ def join_links_mail(registration: Registration, base_url: str) -> None:
     base = base_url.rstrip("/")
     secret = registration.join_token
     zone = event.timezone
-    lines = [f"Hello {registration.name},", "",
-             (f"Your personal links for {event.title}. They are yours alone: do not forward "
-              "them. Each opens the session's stream from "
-              f"{event.join_opens_minutes_before} minutes before it starts."), "",
-             f"Watch page (live now, next, join buttons): {base}/join/{secret}/watch",
-             f"Calendar feed with these links: {base}/join/{secret}/calendar.ics", ""]
+    lines = [_("Hello %(name)s,", name=registration.name), "",
+             _("Your personal links for %(event)s. They are yours alone: do not forward "
+               "them. Each opens the session's stream from "
+               "%(minutes)s minutes before it starts.", event=event.title,
+               minutes=event.join_opens_minutes_before), "",
+             _("Watch page (live now, next, join buttons): %(url)s",
+               url=f"{base}/join/{secret}/watch"),
+             _("Calendar feed with these links: %(url)s",
+               url=f"{base}/join/{secret}/calendar.ics"), ""]
     sessions = published_sessions(event.id)
     for s in sessions:
         when = s.starts_at.astimezone(ZoneInfo(zone))
         lines.append(f"{when:%a %-d %b %H:%M} ({zone}) · {s.label}: {s.title}")
         lines.append(f"  {base}/join/{secret}/{s.id}")
     if not sessions:
-        lines.append("The programme has no sessions yet; your watch page will list them.")
-    queue_mail(to=registration.email, subject=f"Your session links: {event.title}",
+        lines.append(_("The programme has no sessions yet; your watch page will list them."))
+    queue_mail(to=registration.email, subject=_("Your session links: %(event)s", event=event.title),
                text="\n".join(lines), kind="online_links", event_id=event.id)
 
 
@@ -448,7 +454,7 @@ def update_online_settings(user: User | None, event: Event, data: dict) -> Event
     """Default stream link and passcode, join window and recordings' visibility (``data``
     loaded by ``OnlineSettingsSchema``)."""
     if not can(user, Need.MANAGE, event):
-        raise Forbidden("Only the event's organizers change its online settings.")
+        raise Forbidden(_("Only the event's organizers change its online settings."))
     event.stream_url = data["stream_url"]
     event.stream_passcode = data["stream_passcode"] or None
     event.join_opens_minutes_before = data["join_opens_minutes_before"]
@@ -458,11 +464,11 @@ def update_online_settings(user: User | None, event: Event, data: dict) -> Event
 
 def get_session(event: Event, session_id: int) -> ProgrammeSession:
     if not valid_id(session_id):
-        raise NotFound("No such session in this event.")
+        raise NotFound(_("No such session in this event."))
     session = db.session.scalar(sa.select(ProgrammeSession).where(
         ProgrammeSession.id == session_id, ProgrammeSession.event_id == event.id))
     if session is None:
-        raise NotFound("No such session in this event.")
+        raise NotFound(_("No such session in this event."))
     return session
 
 
@@ -472,7 +478,7 @@ def update_session_links(user: User | None, event: Event, session_id: int,
     """A session's own stream link and passcode, and its recording link (``data`` loaded
     by ``SessionLinksSchema``)."""
     if not can(user, Need.MANAGE, event):
-        raise Forbidden("Only the event's organizers change session links.")
+        raise Forbidden(_("Only the event's organizers change session links."))
     session = get_session(event, session_id)
     recording = data["recording_url"]
     public_change = recording != session.recording_url

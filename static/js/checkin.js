@@ -81,6 +81,17 @@
 
   /* ------------------------------------------------------------ the desk */
 
+  // The desk's words, in the page's language: data-t-* attributes of #desk (rendered by
+  // the template), with {slots} for values; English when the page gives none.
+  function words(desk) {
+    return function (name, fallback, values) {
+      var text = desk.getAttribute("data-t-" + name) || fallback;
+      return values ? text.replace(/\{(\w+)\}/g, function (all, k) {
+        return values[k] !== undefined ? values[k] : all;
+      }) : text;
+    };
+  }
+
   function initDesk(desk) {
     var form = document.getElementById("scan-form");
     var input = document.getElementById("code");
@@ -92,6 +103,7 @@
     var seq = 0;
     var shown = 0;
     var cameraOn = false;
+    var t = words(desk);
 
     function focusField() {
       // On a phone using the camera, focusing would pop up the keyboard over the video.
@@ -103,7 +115,11 @@
       box.setAttribute("data-state", state);
       box.setAttribute("data-result", data.result || "");
       box.textContent = "";
-      var title = { ok: "\u2713 Checked in", warn: "! Already checked in", bad: "\u2715 Not valid" }[state];
+      var title = {
+        ok: "\u2713 " + t("checked-in", "Checked in"),
+        warn: "! " + t("already", "Already checked in"),
+        bad: "\u2715 " + t("invalid", "Not valid")
+      }[state];
       box.appendChild(el("p", "scan-title", title));
       var reg = data.registration;
       if (reg && state !== "bad") {
@@ -114,10 +130,12 @@
         box.appendChild(p);
       }
       if (state === "warn" && data.checkin) {
-        var by = data.checkin.checked_in_by ? " by " + data.checkin.checked_in_by : "";
-        box.appendChild(el("p", "scan-detail", "Today at " + data.checkin.time + by + "."));
+        var values = { time: data.checkin.time, name: data.checkin.checked_in_by };
+        box.appendChild(el("p", "scan-detail", data.checkin.checked_in_by
+          ? t("today-at-by", "Today at {time} by {name}.", values)
+          : t("today-at", "Today at {time}.", values)));
       } else if (state === "bad") {
-        var detail = el("p", "scan-detail", data.message || "Not valid.");
+        var detail = el("p", "scan-detail", data.message || t("not-valid", "Not valid."));
         if (data.reason) detail.setAttribute("data-reason", data.reason);
         box.appendChild(detail);
       }
@@ -170,8 +188,8 @@
       }).catch(function (err) {
         shown = mine;
         var msg = err && err.message === "signed-out"
-          ? "You are signed out. Reload the page and sign in again; this code was not checked."
-          : "No connection: this code was not checked. Press Enter to try again.";
+          ? t("signed-out", "You are signed out. Reload the page and sign in again; this code was not checked.")
+          : t("no-connection", "No connection: this code was not checked. Press Enter to try again.");
         show("bad", { result: "invalid", message: msg, reason: "network" });
         if (!input.value) { input.value = code; input.select(); }
       });
@@ -256,6 +274,7 @@
     if (!section || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
     section.hidden = false;
     var stream = null, decode = null, timer = null, last = "", lastAt = 0;
+    var t = words(desk);
 
     function stop() {
       if (timer) clearTimeout(timer);
@@ -263,7 +282,7 @@
       if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
       stream = null;
       view.hidden = true;
-      button.textContent = "Scan with the camera";
+      button.textContent = t("camera-start", "Scan with the camera");
       status.textContent = "";
       onToggle(false);
     }
@@ -286,30 +305,30 @@
     button.addEventListener("click", function () {
       if (stream) { stop(); return; }
       if (!window.isSecureContext) {
-        status.textContent = "The camera needs a secure (https) connection. Use a handheld scanner or type the code.";
+        status.textContent = t("camera-https", "The camera needs a secure (https) connection. Use a handheld scanner or type the code.");
         return;
       }
-      status.textContent = "Starting the camera\u2026";
+      status.textContent = t("camera-starting", "Starting the camera\u2026");
       navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: "environment" } }, audio: false })
         .then(function (s) {
           stream = s;
           video.srcObject = s;
           view.hidden = false;
-          button.textContent = "Stop the camera";
+          button.textContent = t("camera-stop", "Stop the camera");
           onToggle(true);
           return video.play();
         })
         .then(function () { return makeDecoder(desk.getAttribute("data-decoder-src")); })
         .then(function (fn) {
           decode = fn;
-          status.textContent = "Hold the badge's QR code in front of the camera.";
+          status.textContent = t("camera-hold", "Hold the badge's QR code in front of the camera.");
           tick();
         })
         .catch(function (err) {
           stop();
           status.textContent = err && err.name === "NotAllowedError"
-            ? "Camera access was refused. Allow it in the browser's settings, or use a scanner."
-            : "The camera could not start here. Use a handheld scanner or type the code.";
+            ? t("camera-refused", "Camera access was refused. Allow it in the browser's settings, or use a scanner.")
+            : t("camera-failed", "The camera could not start here. Use a handheld scanner or type the code.");
         });
     });
   }

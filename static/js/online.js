@@ -4,14 +4,22 @@
 (function () {
   "use strict";
 
-  function duration(seconds) {
+  // The words come from the page (data-fmt-* attributes, rendered in the page's
+  // language with {d} {h} {m} {s} slots); English when a page gives none.
+  function fill(pattern, values) {
+    return pattern.replace(/\{(\w)\}/g, function (all, k) { return values[k] !== undefined ? values[k] : all; });
+  }
+
+  function duration(el, seconds) {
     seconds = Math.max(0, Math.floor(seconds));
     var d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600),
         m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
     function two(n) { return (n < 10 ? "0" : "") + n; }
-    if (d) { return d + " d " + h + " h"; }
-    if (h) { return h + " h " + two(m) + " min"; }
-    return m + " min " + two(s) + " s";
+    var values = { d: d, h: h, m: two(m), s: two(s) };
+    if (d) { return fill(el.getAttribute("data-fmt-days") || "{d} d {h} h", values); }
+    if (h) { return fill(el.getAttribute("data-fmt-hours") || "{h} h {m} min", values); }
+    values.m = m;
+    return fill(el.getAttribute("data-fmt-minutes") || "{m} min {s} s", values);
   }
 
   // Countdowns count from the page load with the server's figure, so a wrong clock on
@@ -32,7 +40,7 @@
       var left = parseInt(el.getAttribute("data-seconds"), 10) - elapsed;
       if (left <= 0) { open(el); return false; }
       var out = el.querySelector("[data-countdown-text]");
-      if (out) { out.textContent = duration(left); }
+      if (out) { out.textContent = duration(el, left); }
       return true;
     });
     if (countdowns.length) { window.setTimeout(tick, 1000); }
@@ -49,8 +57,8 @@
     if (el.getAttribute("data-shown-zone") === zone) { return; }
     var start = new Date(el.getAttribute("data-start")), end = new Date(el.getAttribute("data-end"));
     if (isNaN(start) || isNaN(end)) { return; }
-    el.textContent = "(" + day.format(start) + ", " + fmt.format(start) + "\u2013" + fmt.format(end) +
-      " your time, " + zone + ")";
+    el.textContent = fill(el.getAttribute("data-fmt-local") || "({d}, {t} your time, {z})",
+                          { d: day.format(start), t: fmt.format(start) + "\u2013" + fmt.format(end), z: zone });
   });
   // Offer the detected zone in the no-JS zone switch.
   Array.prototype.forEach.call(document.querySelectorAll("input[data-detect-zone]"), function (input) {
