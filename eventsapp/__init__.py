@@ -132,6 +132,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["event_time"] = timefmt.format_event_time
     app.jinja_env.filters["event_date"] = timefmt.format_event_date
+    app.jinja_env.filters["event_day"] = timefmt.format_day
     app.jinja_env.filters["date_range"] = timefmt.format_date_range
     app.jinja_env.filters["event_span"] = timefmt.format_span
     app.jinja_env.filters["usd"] = timefmt.format_usd

@@ -287,7 +287,8 @@ def badge_data(registration: Registration, event: Event) -> BadgeData:
         organization=registration.organization or "",
         category=registration.category,
         event_title=event.title,
-        event_dates=format_date_range(event.starts_at, event.ends_at, event.timezone),
+        # English: the badge fonts are Latin only, whoever prints them.
+        event_dates=format_date_range(event.starts_at, event.ends_at, event.timezone, lang="en"),
         venue=place,
         code=registration.badge_code,
     )

@@ -25,7 +25,7 @@ from ..csvout import csv_response
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms_util import apply_errors
-from ..i18n import N_
+from ..i18n import N_, current_language
 from ..models import Event, Pledge, PledgeState, ProgrammeSession
 from ..nav import register_nav
 from ..permissions import (
@@ -307,7 +307,9 @@ def _wall_payload(event: Event) -> dict:
 
 def _wall_etag(event: Event) -> str:
     n, last = queries.wall_state(event)
-    return hashlib.sha256(f"{event.id}|{n}|{last}".encode()).hexdigest()[:32]
+    # The language too: the payload's amounts and times are in the reader's language.
+    key = f"{event.id}|{n}|{last}|{current_language()}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 @bp.route("/events/<slug>/pledges/wall")
