@@ -8,6 +8,7 @@ from flask_babel import force_locale, gettext
 
 from eventsapp.models import OutboxMessage, Registration, RegistrationStatus
 from eventsapp.registration.mails import SUBJECTS
+from eventsapp.registration.organize import add_by_hand
 from tests.support.registration_paths import fast_path  # noqa: F401 - a fixture
 
 
@@ -143,3 +144,22 @@ def test_api_registration_stores_the_request_language(app, client, db, make_even
     assert reg_of(db, event, "elena@example.org").language == "es"
     assert mails(db, "elena@example.org")[0].subject == \
         subject(app, "confirmation", "es", event.title)
+
+
+def test_organizer_added_person_gets_their_accounts_language(app, db, make_event, make_user):
+    event = make_event()
+    make_user("farid@example.org").language = "ar"
+    db.session.commit()
+    organizer = make_user(organizer_of=event)
+    organizer.language = "fr"
+    db.session.commit()
+    with app.test_request_context(headers=FR):
+        for email in ("farid@example.org", "gina@example.org"):
+            add_by_hand(event, {"name": "Someone", "email": email, "modality": "in_person"},
+                        organizer)
+    assert reg_of(db, event, "farid@example.org").language == "ar"
+    assert mails(db, "farid@example.org")[0].subject == \
+        subject(app, "confirmation", "ar", event.title)
+    assert reg_of(db, event, "gina@example.org").language == "en"
+    assert mails(db, "gina@example.org")[0].subject == \
+        f"Your registration for {event.title} is confirmed"

@@ -141,6 +141,14 @@ def fill(reg: Registration, data: RegistrationData) -> None:
     reg.category = data.category
 
 
+def account_language(user_id: int | None) -> str:
+    """The language an account chose (people an organizer registers), else English."""
+    if user_id is None:
+        return DEFAULT_LANGUAGE
+    code = db.session.scalar(sa.select(User.language).where(User.id == user_id))
+    return valid_language(code) or DEFAULT_LANGUAGE
+
+
 def new_registration(event_id: int, data: RegistrationData, *, user_id: int | None,
                      source: str, form_nonce: str | None,
                      language: str = DEFAULT_LANGUAGE) -> tuple[Registration, str]:
