@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
+from ..i18n import current_language
 from ..inputs import Choice
 from ..models import Category, Modality, Registration, RegistrationStatus, StakeholderType
 from ..permissions import Need, load_event, require
@@ -97,7 +98,8 @@ class Registrations(MethodView):
         # entry point of every caller), so pass the values back in their input shape.
         raw = {k: getattr(v, "value", v) for k, v in data.items()}
         result = services.register(event.id, raw, user=user(), source="api",
-                                   if_full=data.get("if_full", IfFull.WAITLIST))
+                                   if_full=data.get("if_full", IfFull.WAITLIST),
+                                   language=current_language())
         if result.outcome is not Outcome.CREATED or result.registration is None:
             resp = jsonify(RegistrationAccepted().dump({"message": services.NEUTRAL_MESSAGE}))
             resp.status_code = 202

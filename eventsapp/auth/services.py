@@ -1,10 +1,12 @@
 """Accounts, sign-in, passwords, event roles and API tokens."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -12,7 +14,7 @@ from zxcvbn import zxcvbn
 from ..db_tx import rowcount, transaction, use_case
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from ..i18n import N_
+from ..i18n import N_, valid_language
 from ..inputs import load
 from ..models import ApiToken, Event, EventRole, EventRoleKind, User, utcnow
 from ..models.users import LoginSession
@@ -141,13 +143,16 @@ def _sign_up_once(email: str, name: str, organization: str | None, password_hash
 def _tell_owner(email: str, login_url: str) -> None:
     from ..mail.outbox import queue_mail
 
-    queue_mail(to=email, subject=_("Someone tried to sign up with your address"),
-               kind="account_exists",
-               text=_("Hello,\n\nSomeone (perhaps you) tried to create an eventsapp account with "
-                      "%(email)s, which already has one. Nothing was changed.\n\nSign in here: "
-                      "%(url)s\nIf you forgot your password, ask the event organizers to "
-                      "reset it.\nIf it was not you, you can ignore this message.\n",
-                      email=email, url=login_url))
+    owner = find_user_by_email(email)
+    language = valid_language(owner.language) if owner is not None else None
+    with force_locale(language) if language else nullcontext():  # the owner's, if chosen
+        subject = _("Someone tried to sign up with your address")
+        text = _("Hello,\n\nSomeone (perhaps you) tried to create an eventsapp account with "
+                 "%(email)s, which already has one. Nothing was changed.\n\nSign in here: "
+                 "%(url)s\nIf you forgot your password, ask the event organizers to "
+                 "reset it.\nIf it was not you, you can ignore this message.\n",
+                 email=email, url=login_url)
+    queue_mail(to=email, subject=subject, kind="account_exists", text=text)
 
 
 # Passwords are hashed and checked before a use case begins: a hash takes tens of

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,6 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..models.registration import RevokedBadgeCode
+from ..registration.mails import registrant_language
 from ..security import hash_token, new_token
 from .counts import event_day
 from .qr import extract_code
@@ -343,16 +345,15 @@ def reissue_badge(event: Event, registration_id: int, actor: User,
         raise Conflict(_("Only confirmed in-person registrations have a badge."),
                        code="no_badge")
     replace_badge_code(reg)
-    queue_mail(
-        to=reg.email, kind="badge_reissued", event_id=event.id,
-        subject=_("Your new badge for %(event)s", event=event.title),
-        text=_("Hello %(name)s,\n\n"
-               "The organizers of %(event)s have issued you a new badge. Your previous "
-               "badge no longer admits you at the door.\n\n"
-               "Download the new badge (PNG or PDF) from the manage link in your "
-               "registration confirmation email, or collect it at the registration desk.\n",
-               name=reg.name, event=event.title),
-    )
+    with force_locale(registrant_language(reg)):  # the attendee's, not the organizer's
+        subject = _("Your new badge for %(event)s", event=event.title)
+        text = _("Hello %(name)s,\n\n"
+                 "The organizers of %(event)s have issued you a new badge. Your previous "
+                 "badge no longer admits you at the door.\n\n"
+                 "Download the new badge (PNG or PDF) from the manage link in your "
+                 "registration confirmation email, or collect it at the registration desk.\n",
+                 name=reg.name, event=event.title)
+    queue_mail(to=reg.email, kind="badge_reissued", event_id=event.id, subject=subject, text=text)
     return reg
 
 

@@ -82,6 +82,8 @@ class Registration(Base):
     consent_listed: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(sa.String(20), default="form")  # form, api, organizer
     over_capacity: Mapped[bool] = mapped_column(default=False)  # organizer's override
+    # The language the registrant registered in: every mail about it is written in it.
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
 
     manage_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     badge_code: Mapped[str | None] = mapped_column(sa.String(64), unique=True)

@@ -15,6 +15,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -41,6 +42,7 @@ from ..permissions import (
     confirmed_registration,
     is_session_speaker,
 )
+from ..registration.mails import registrant_language
 from .schemas import MAX_JOIN_OPENS_MINUTES
 
 BEFORE, OPEN, ENDED = "before", "open", "ended"
@@ -346,7 +348,12 @@ def session_stream_view(user: User | None, event: Event, session: ProgrammeSessi
 
 def join_links_mail(registration: Registration, base_url: str) -> None:
     """Queue a mail with every session's personal join link (inside the caller's use
-    case)."""
+    case), in the registrant's language."""
+    with force_locale(registrant_language(registration)):
+        _join_links_mail(registration, base_url)
+
+
+def _join_links_mail(registration: Registration, base_url: str) -> None:
     check_entitled(registration)
     event = registration.event
     base = base_url.rstrip("/")

@@ -101,7 +101,8 @@ def announce_pledge(actor: User, pledge_id: int, event: Event, session_id: int |
     announce(pledge, actor, event, {"session_id": session_id, "announced_by_id": announcer_id,
                                     "announced_at": announced_at})
     if pledge.submitted_by is not None:
-        subject, text = mails.render("announced", pledge, event=event)
+        subject, text = mails.render("announced", pledge, event=event,
+                                     language=mails.submitter_language(pledge))
         queue_mail(to=pledge.submitted_by.email, subject=subject, text=text,
                    kind="pledge_published", event_id=event.id)
     return pledge

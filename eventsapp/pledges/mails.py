@@ -5,10 +5,12 @@ a mail exists exactly when the change that caused it was committed.
 """
 from __future__ import annotations
 
-from flask import render_template
-from flask_babel import gettext
+from contextlib import nullcontext
 
-from ..i18n import N_
+from flask import render_template
+from flask_babel import force_locale, gettext
+
+from ..i18n import N_, valid_language
 from ..models import Pledge
 
 SUBJECTS = {
@@ -22,8 +24,18 @@ SUBJECTS = {
 _TEMPLATES = {"update_link_reminder": "update_link"}
 
 
-def render(kind: str, pledge: Pledge, **context) -> tuple[str, str]:
-    """(subject, text) of the ``kind`` mail about ``pledge``."""
+def submitter_language(pledge: Pledge) -> str | None:
+    """The language the submitting account chose, if any (mails to the submitter)."""
+    user = pledge.submitted_by
+    return valid_language(user.language) if user is not None else None
+
+
+def render(kind: str, pledge: Pledge, *, language: str | None = None,
+           **context) -> tuple[str, str]:
+    """(subject, text) of the ``kind`` mail about ``pledge``, in ``language`` (the
+    recipient's, when known) else the current request's."""
     template = _TEMPLATES.get(kind, kind)
-    text = render_template(f"mail/pledge_{template}.txt", pledge=pledge, **context)
-    return gettext(SUBJECTS[kind], title=pledge.title), text.rstrip("\n") + "\n"
+    with force_locale(language) if language else nullcontext():
+        text = render_template(f"mail/pledge_{template}.txt", pledge=pledge, **context)
+        subject = gettext(SUBJECTS[kind], title=pledge.title)
+    return subject, text.rstrip("\n") + "\n"

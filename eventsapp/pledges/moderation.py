@@ -29,11 +29,11 @@ def moderate(actor: User, pledge_id: int, action: str, reason: str = "") -> Pled
     pledge = lock_pledge(pledge_id)
     if data["action"] == "publish":
         publish(pledge, actor)
-        subject, text = mails.render("published", pledge)
+        subject, text = mails.render("published", pledge, language=mails.submitter_language(pledge))
         kind = "pledge_published"
     else:
         _decline(pledge, actor, data["reason"])
-        subject, text = mails.render("declined", pledge)
+        subject, text = mails.render("declined", pledge, language=mails.submitter_language(pledge))
         kind = "pledge_declined"
     if pledge.submitted_by is not None:
         queue_mail(to=pledge.submitted_by.email, subject=subject, text=text, kind=kind,

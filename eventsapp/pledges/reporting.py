@@ -90,6 +90,7 @@ def send_reminders(actor: User, pledge_ids: list[int], base_url: str,
             continue
         if pledge.submitted_by is not None:
             subject, text = mails.render("reminder", pledge,
+                                         language=mails.submitter_language(pledge),
                                          link=f"{base}/pledges/{pledge.id}/report")
         else:
             token = rotate_update_token(pledge)

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..i18n import N_
+from ..i18n import N_, current_language, valid_language
 from ..mail.outbox import queue_mail
 from ..models import Event, Modality, OutboxMessage, Registration
 
@@ -27,6 +28,11 @@ SUBJECTS = {
     "manage_link": N_("Your link to manage your registration for %(title)s"),
     "links_replaced": N_("Your new links for %(title)s: the old ones no longer work"),
 }
+
+
+def registrant_language(reg: Registration) -> str:
+    """The language the registrant registered in (else the current one)."""
+    return valid_language(reg.language) or current_language()
 
 
 def base_url() -> str:
@@ -61,13 +67,19 @@ def text_to_html(text: str) -> str:
 
 def render(kind: str, reg: Registration, event: Event, *, token: str | None = None,
            **extra) -> dict:
-    """The ``kind`` mail about ``reg`` as ``queue_mail``'s arguments, without queueing it
-    (the registration rush renders its mails before taking the event lock)."""
+    """The ``kind`` mail about ``reg``, in the registrant's language, as ``queue_mail``'s
+    arguments, without queueing it (the registration rush renders its mails before
+    taking the event lock)."""
     context = dict(reg=reg, event=event, kind=kind, manage_url=manage_url(token) if token else None,
                    in_person=reg.modality is Modality.IN_PERSON, **event_urls(event), **extra)
-    text = render_template(f"mail/registration_{kind}.txt", **context)
-    return {"to": reg.email, "subject": _(SUBJECTS[kind], title=event.title), "text": text,
-            "html": text_to_html(text), "kind": f"registration_{kind}", "event_id": event.id}
+    # In the registrant's language, whoever's request this is (an organizer's decision,
+    # someone else's cancellation that promotes them).
+    with force_locale(registrant_language(reg)):
+        text = render_template(f"mail/registration_{kind}.txt", **context)
+        subject = _(SUBJECTS[kind], title=event.title)
+        html = text_to_html(text)
+    return {"to": reg.email, "subject": subject, "text": text,
+            "html": html, "kind": f"registration_{kind}", "event_id": event.id}
 
 
 def send(kind: str, reg: Registration, event: Event, *, token: str | None = None,

@@ -18,7 +18,7 @@ from .capacity import promote_waitlisted
 from .manage import locked
 from .placing import apply_status, kill_secrets, mail_promoted, new_secrets, place, status_mail
 from .queries import ACTIVE
-from .register import fill, registration_by_email
+from .register import account_language, fill, registration_by_email
 from .schemas import CategorySchema, IfFull, clean, load
 from .window import require_offered
 
@@ -106,6 +106,7 @@ def add_by_hand(event: Event, raw: dict[str, Any], actor: User, *, over_capacity
     reg = Registration(event_id=event.id, source="organizer", decided_by_id=actor.id)
     fill(reg, data)
     reg.user_id = db.session.scalar(sa.select(User.id).where(User.email == data.email))
+    reg.language = account_language(reg.user_id)  # the person's, not the organizer's
     status, modality, over, promoted = place(event, data.modality, choice,
                                              over_capacity=over_capacity, now=now)
     reg.modality = modality

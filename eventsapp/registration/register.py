@@ -17,7 +17,7 @@ from .. import inputs
 from ..db_tx import in_use_case, is_sqlite, lock_event, use_case
 from ..errors import NotFound
 from ..extensions import db
-from ..i18n import N_
+from ..i18n import DEFAULT_LANGUAGE, N_, valid_language
 from ..models import Category, Event, Registration, RegistrationStatus, User, utcnow
 from . import links, mails
 from .placing import Full, apply_status, mail_promoted, new_secrets, place, send_fresh_link, status_mail
@@ -61,8 +61,12 @@ def fast_path_enabled() -> bool:
 
 def register(event_id: int, raw: dict[str, Any], *, user: User | None = None,
              source: str = "form", if_full: IfFull | str | None = None,
-             form_nonce: str | None = None, now: datetime | None = None) -> RegisterResult:
+             form_nonce: str | None = None, now: datetime | None = None,
+             language: str = DEFAULT_LANGUAGE) -> RegisterResult:
     """Register someone for an event (public form or API).
+
+    ``language``: the one the registrant registered in (the caller's request's): every
+    mail about the registration is written in it, this one and later ones.
 
     A known address gets the neutral answer and a fresh manage link by mail; the
     registration itself is never returned for it.
@@ -84,12 +88,13 @@ def register(event_id: int, raw: dict[str, Any], *, user: User | None = None,
     # unique (event, email) constraint tells a known one, so that little happens under
     # the event lock, which queues every registration of the event. Only a known
     # address costs a second pass, which looks it up first.
-    args = _PassArgs(user_id, source, choice, form_nonce, now)
+    language = valid_language(language) or DEFAULT_LANGUAGE
+    args = _PassArgs(user_id, source, choice, form_nonce, now, language)
     if fast_path_enabled():
         from .rush_pg import SLOW, register_pg
 
         reg, token = new_registration(event_id, data, user_id=user_id, source=source,
-                                      form_nonce=form_nonce)
+                                      form_nonce=form_nonce, language=language)
         result = register_pg(event_id, reg, token, if_full=choice, now=now)
         if isinstance(result, RegisterResult):
             return result
@@ -109,6 +114,7 @@ class _PassArgs:
     if_full: IfFull | None
     form_nonce: str | None
     now: datetime
+    language: str = DEFAULT_LANGUAGE
 
 
 def _look_up_pass(event_id: int, data: RegistrationData, args: _PassArgs) -> RegisterResult:
@@ -135,10 +141,19 @@ def fill(reg: Registration, data: RegistrationData) -> None:
     reg.category = data.category
 
 
+def account_language(user_id: int | None) -> str:
+    """The language an account chose (people an organizer registers), else English."""
+    if user_id is None:
+        return DEFAULT_LANGUAGE
+    code = db.session.scalar(sa.select(User.language).where(User.id == user_id))
+    return valid_language(code) or DEFAULT_LANGUAGE
+
+
 def new_registration(event_id: int, data: RegistrationData, *, user_id: int | None,
-                     source: str, form_nonce: str | None) -> tuple[Registration, str]:
+                     source: str, form_nonce: str | None,
+                     language: str = DEFAULT_LANGUAGE) -> tuple[Registration, str]:
     """A new (unsaved) registration from the public form or the API, with its secrets."""
-    reg = Registration(event_id=event_id, source=source,
+    reg = Registration(event_id=event_id, source=source, language=language,
                        form_nonce=(form_nonce or None) and form_nonce[:64])
     fill(reg, data)
     reg.user_id = user_id
@@ -155,7 +170,7 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
     ``_KnownAddress``, which rolls the pass back).
     """
     reg, token = new_registration(event_id, data, user_id=args.user_id, source=args.source,
-                                  form_nonce=args.form_nonce)
+                                  form_nonce=args.form_nonce, language=args.language)
     event = lock_event(event_id)
     require_open(event, args.now)
     require_offered(event, data.modality)

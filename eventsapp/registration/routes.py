@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import DomainError, ValidationFailed
 from ..forms_util import apply_errors
+from ..i18n import current_language
 from ..models import (
     Event,
     Modality,
@@ -97,7 +98,8 @@ def register(event: Event) -> ResponseReturnValue:
         return _render_form(event, form, 422)
     try:
         result = services.register(event.id, form_input(REGISTRATION_SCHEMA, request.form),
-                                   user=acting_user(), form_nonce=form.nonce.data)
+                                   user=acting_user(), form_nonce=form.nonce.data,
+                                   language=current_language())
     except services.Full as exc:
         apply_errors(form, exc)
         return _render_form(event, form, 409, full=True)

@@ -24,7 +24,7 @@ from ..models import (
 )
 from . import mails
 from .placing import apply_status, mail_promoted, new_secrets, place, status_mail
-from .register import fill, registration_by_email
+from .register import account_language, fill, registration_by_email
 from .schemas import NAME_MAX, IfFull, RegistrationData, RegistrationSchema, from_loaded
 
 _SCHEMA = RegistrationSchema(unknown=EXCLUDE)
@@ -106,6 +106,7 @@ def _register_one(event: Event, row: SpeakerRow, data: RegistrationData, actor: 
     reg = Registration(event_id=event.id, source="organizer", decided_by_id=actor.id,
                        user_id=row.person.user_id)
     fill(reg, data)
+    reg.language = account_language(reg.user_id)  # the speaker's, not the organizer's
     status, placed, over, promoted = place(
         event, data.modality, IfFull.WAITLIST, over_capacity=over_capacity, now=now)
     reg.modality, reg.over_capacity = placed, over
