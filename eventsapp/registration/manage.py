@@ -13,7 +13,15 @@ from ..extensions import db
 from ..models import Event, Modality, Registration, RegistrationStatus, utcnow
 from . import links, mails
 from .capacity import has_room, promote_waitlisted
-from .placing import Full, apply_status, kill_secrets, mail_promoted, new_secrets, place, status_mail
+from .placing import (
+    Full,
+    apply_status,
+    end_active,
+    mail_promoted,
+    new_secrets,
+    place,
+    status_mail,
+)
 from .queries import ACTIVE
 from .schemas import IfFull, ModalitySchema, load, parse_if_full
 from .window import require_offered, require_open
@@ -38,18 +46,8 @@ def cancel(registration_id: int, *, now: datetime | None = None) -> Registration
     """Cancel; a freed place goes to the first on that modality's waiting list."""
     now = now or utcnow()
     event, reg = locked(registration_id)
-    if reg.status not in ACTIVE:
-        raise Conflict(_("This registration is already %(status)s.", status=reg.status.label.lower()),
-                       code="not_active")
-    was_confirmed = reg.status is RegistrationStatus.CONFIRMED
-    reg.status = RegistrationStatus.CANCELLED
-    reg.cancelled_at = now
-    reg.waitlisted_at = None
-    kill_secrets(reg)
-    db.session.flush()
-    mails.send("cancelled", reg, event)
-    if was_confirmed:
-        mail_promoted(event, promote_waitlisted(event, reg.modality, now))
+    end_active(event, reg, RegistrationStatus.CANCELLED, mail_kind="cancelled", now=now,
+               cancelled_at=now)
     return reg
 
 

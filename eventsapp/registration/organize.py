@@ -14,10 +14,8 @@ from ..extensions import db
 from ..models import Category, Event, OutboxMessage, Registration, RegistrationStatus, User, utcnow
 from ..security import new_token
 from . import links, mails
-from .capacity import promote_waitlisted
 from .manage import locked
-from .placing import apply_status, kill_secrets, mail_promoted, new_secrets, place, status_mail
-from .queries import ACTIVE
+from .placing import apply_status, end_active, kill_secrets, mail_promoted, new_secrets, place, status_mail
 from .register import account_language, fill, registration_by_email
 from .schemas import CategorySchema, IfFull, clean, load
 from .window import require_offered
@@ -65,18 +63,8 @@ def decline(event: Event, registration_id: int, actor: User, *,
     now = now or utcnow()
     _in_event(event, registration_id)
     event, reg = locked(registration_id)
-    if reg.status not in ACTIVE:
-        raise Conflict(_("This registration is already %(status)s.", status=reg.status.label.lower()),
-                       code="not_active")
-    was_confirmed = reg.status is RegistrationStatus.CONFIRMED
-    reg.status = RegistrationStatus.DECLINED
-    reg.waitlisted_at = None
-    reg.decided_by_id = actor.id
-    kill_secrets(reg)
-    db.session.flush()
-    mails.send("declined", reg, event)
-    if was_confirmed:
-        mail_promoted(event, promote_waitlisted(event, reg.modality, now))
+    end_active(event, reg, RegistrationStatus.DECLINED, mail_kind="declined", now=now,
+               decided_by_id=actor.id)
     return reg
 
 

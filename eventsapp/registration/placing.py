@@ -7,10 +7,12 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from ..errors import Conflict
+from ..extensions import db
 from ..models import Event, Modality, Registration, RegistrationStatus
 from ..security import hash_token, new_token
 from . import links, mails
-from .capacity import offered, other_modality, places, promote
+from .capacity import offered, other_modality, places, promote, promote_waitlisted
+from .queries import ACTIVE
 from .schemas import IF_FULL_ERROR, IfFull
 
 
@@ -92,3 +94,23 @@ def send_fresh_link(event: Event, reg: Registration) -> None:
     the holder has: whoever knows the address may ask (see ``links``)."""
     token = links.add_link(reg)
     mails.send("manage_link", reg, event, token=token)
+
+
+def end_active(event: Event, reg: Registration, status: RegistrationStatus, *, mail_kind: str,
+               now: datetime, **changes: object) -> None:
+    """Cancel or decline an active registration (under the event lock): its badge and
+    links die, it is mailed, and a place it held goes to the first on that modality's
+    waiting list. ``changes`` are further attributes set once it is known to be active."""
+    if reg.status not in ACTIVE:
+        raise Conflict(_("This registration is already %(status)s.",
+                         status=reg.status.label.lower()), code="not_active")
+    was_confirmed = reg.status is RegistrationStatus.CONFIRMED
+    reg.status = status
+    reg.waitlisted_at = None
+    for key, value in changes.items():
+        setattr(reg, key, value)
+    kill_secrets(reg)
+    db.session.flush()
+    mails.send(mail_kind, reg, event)
+    if was_confirmed:
+        mail_promoted(event, promote_waitlisted(event, reg.modality, now))
