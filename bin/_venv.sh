@@ -38,6 +38,7 @@ MSG
   fi
   echo "Installing front-end packages (npm ci) ..."
   # --ignore-scripts: the packages are plain files to serve; no install script may run.
-  npm ci --no-audit --no-fund --ignore-scripts
+  # --include=dev: the tests' own tools (axe-core) too, whatever NODE_ENV says.
+  npm ci --include=dev --no-audit --no-fund --ignore-scripts
   echo "$sum" > "$stamp"
 }
