@@ -79,6 +79,13 @@ def _lookup(text: str) -> str | None:
     return code
 
 
+def english_names(code: str) -> list[str]:
+    """Every English name the app knows a country by: ISO's names, common spellings
+    ("USA", "UK"), for searches that take what people type."""
+    code = code.upper()
+    return [key for key, value in _by_key().items() if value == code]
+
+
 def to_code(value: str | None) -> str:
     """The alpha-2 code of ``value`` ("" for empty), or UnknownCountry."""
     text = " ".join((value or "").split())

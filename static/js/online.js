@@ -53,10 +53,19 @@
   if (!zone) { return; }
   var fmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: zone });
   var day = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", timeZone: zone });
+  // A zone whose clock reads as the shown one (Africa/Maputo beside Africa/Kigali) adds nothing.
+  function reading(z, date) {
+    return new Intl.DateTimeFormat("en-GB", { timeZone: z, year: "numeric", month: "2-digit", day: "2-digit",
+                                              hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
+  }
   Array.prototype.forEach.call(document.querySelectorAll("[data-local-time]"), function (el) {
-    if (el.getAttribute("data-shown-zone") === zone) { return; }
+    var shown = el.getAttribute("data-shown-zone");
+    if (shown === zone) { return; }
     var start = new Date(el.getAttribute("data-start")), end = new Date(el.getAttribute("data-end"));
     if (isNaN(start) || isNaN(end)) { return; }
+    try {
+      if (reading(shown, start) === reading(zone, start) && reading(shown, end) === reading(zone, end)) { return; }
+    } catch (e) { /* an unknown shown zone: write the local time */ }
     el.textContent = fill(el.getAttribute("data-fmt-local") || "({d}, {t} your time, {z})",
                           { d: day.format(start), t: fmt.format(start) + "\u2013" + fmt.format(end), z: zone });
   });

@@ -9,6 +9,8 @@ RULES = {
     ("events.home", "GET"): Rule(lambda w: "/", PUBLIC),
     ("events.event_page", "GET"): Rule(lambda w: f"/events/{w.event.slug}", PUBLIC),
     ("events.set_timezone", "GET"): Rule(lambda w: "/timezone?tz=Europe/Paris&next=/", PUBLIC),
+    # The zone box's suggestions: the same public list for everyone.
+    ("events.timezones", "GET"): Rule(lambda w: "/timezones?q=gen&lang=fr", PUBLIC),
     # The language switcher: anyone may choose; a signed-in account also remembers it.
     ("i18n.set_language", "POST"): Rule(lambda w: "/language", PUBLIC,
                                         data=lambda w: {"lang": "en", "next": "/"}),
