@@ -21,6 +21,7 @@ from .models import (
     EventKind,
     EventRole,
     EventRoleKind,
+    EventTranslation,
     Person,
     ProgrammeSession,
     RoleKind,
@@ -260,6 +261,60 @@ def _upcoming(created: list[str], organizer: User, staff: User) -> None:
     created.append("upcoming sample event")
 
 
+# The languages each demo event offers and its translated titles and descriptions (the
+# originals are in English). Set on events that still offer English only, so a database
+# loaded before events had languages gets them too, once.
+DEMO_LANGUAGES: dict[str, tuple[tuple[str, ...], dict[str, dict[str, str]]]] = {
+    "p2c-annual-meeting-2023": (("ar", "zh", "en", "fr", "ru", "es"), {
+        "fr": {
+            "title": "Réunion annuelle Partner2Connect 2023",
+            "description": (
+                "La réunion annuelle Partner2Connect, en présentiel avec une participation "
+                "virtuelle : les nouveaux engagements y sont célébrés et l'avancement des "
+                "engagements précédents y est présenté. Elle est suivie de la remise des prix "
+                "EQUALS in Tech et d'un cocktail. Le compteur des engagements affichait alors "
+                "plus de 830 engagements pris par plus de 400 entités, pour une valeur de plus "
+                "de 36 milliards USD.\n\nDans cette démonstration, les intervenants sont des "
+                "données d'exemple."),
+        },
+        "ar": {
+            "title": "الاجتماع السنوي لتحالف الشراكة من أجل التوصيل الرقمي لعام 2023",
+            "description": (
+                "الاجتماع السنوي لتحالف الشراكة من أجل التوصيل الرقمي (Partner2Connect)، حضورياً "
+                "مع مشاركة افتراضية: "
+                "يُحتفى فيه بالتعهدات الجديدة ويُعرض التقدم المحرز في التعهدات السابقة. ويعقبه "
+                "حفل توزيع جوائز EQUALS in Tech وحفل استقبال. وقد أظهر عدّاد التعهدات حينها "
+                "أكثر من 830 تعهداً من أكثر من 400 جهة، بقيمة تتجاوز 36 مليار دولار أمريكي."
+                "\n\nالمتحدثون في هذا العرض التجريبي بيانات نموذجية."),
+        },
+    }),
+    "p2c-roundtable-kigali-2022": (("en", "fr"), {
+        "fr": {"title": "Table ronde Partner2Connect de l'UIT sur le développement numérique",
+               "description": ""},
+    }),
+    "sample-digital-roundtable": (("en", "fr", "es"), {
+        "fr": {"title": "Exemple de table ronde sur le développement numérique (démo)",
+               "description": ""},
+        "es": {"title": "Mesa redonda de ejemplo sobre desarrollo digital (demostración)",
+               "description": ""},
+    }),
+}
+
+
+def _languages(created: list[str]) -> None:
+    changed = 0
+    for slug, (languages, translations) in DEMO_LANGUAGES.items():
+        event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+        if event is None or tuple(event.languages or ()) != ("en",) or event.translations:
+            continue
+        event.default_language, event.languages = "en", languages
+        for code, text in translations.items():
+            event.translations[code] = EventTranslation(language=code, **text)
+        changed += 1
+    if changed:
+        created.append(f"languages of {changed} events")
+
+
 # Features add loaders (sample registrations, sample pledges...) with
 # register_demo_loader; each must be idempotent on its own and must not commit.
 _EXTRA_LOADERS: dict[str, Callable[[list[str]], None]] = {}
@@ -279,6 +334,8 @@ def load_demo() -> DemoReport:
     _kigali(created, organizer, staff)
     _geneva(created, organizer, staff)
     _upcoming(created, organizer, staff)
+    db.session.flush()
+    _languages(created)
     db.session.flush()
     for _name, loader in sorted(_EXTRA_LOADERS.items()):
         loader(created)

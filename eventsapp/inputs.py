@@ -13,6 +13,8 @@ these types, so a value is refused with the same message wherever it comes in:
 - ``Email``: a normalized, lower-cased address.
 - ``Usd``: a USD amount as a ``Decimal`` (>= 0, cents at most).
 - ``Country``: an ISO 3166-1 alpha-2 code (names and alpha-3 accepted on input).
+- ``Language``: one of the six UN languages by code (ar, zh, en, fr, ru, es);
+  ``LanguageSet``: several of them, deduplicated, in the UN order.
 
 ``load(schema, data)`` turns a marshmallow ``ValidationError`` into the app's
 ``ValidationFailed`` with field messages, for services and views alike.
@@ -278,6 +280,45 @@ class Country(fields.String):
             return to_code(_plain_text(value))
         except UnknownCountry as exc:
             raise ValidationError(str(exc)) from exc
+
+
+class Language(fields.String):
+    """One of the six UN languages by its code (ar, zh, en, fr, ru, es; any case)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        from .i18n import LANGUAGES
+
+        kwargs.setdefault("metadata", {}).update({"enum": list(LANGUAGES)})
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        from .i18n import LANGUAGES
+
+        code = _plain_text(value).strip().lower()
+        if code not in LANGUAGES:
+            raise ValidationError(_("Unknown language. Use one of: %(allowed)s.",
+                                    allowed=", ".join(LANGUAGES)))
+        return code
+
+
+class LanguageSet(fields.List):
+    """Some of the six languages, at least one: a list of codes (or one comma-separated
+    string), out deduplicated and in the UN order (ar, zh, en, fr, ru, es)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validate", validate.Length(
+            min=1, error=_l("Choose at least one language.")))
+        super().__init__(Language(), **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
+        from .i18n import LANGUAGES
+
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, tuple):
+            value = list(value)
+        chosen = set(super()._deserialize(value, attr, data, **kwargs))
+        return [code for code in LANGUAGES if code in chosen]
 
 
 def load(schema: Schema, data: Mapping[str, Any], *, partial: bool = False) -> dict:

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
+from sqlalchemy.orm import selectinload
 
 from ..countries import country_name
 from ..extensions import db
@@ -52,7 +53,24 @@ class _Capacity(fields.Nested):
         return capacity_report(obj)
 
 
-class EventSchema(Out):
+class TranslationOut(Out):
+    title = fields.String(metadata={"description": "empty: shown as written"})
+    description = fields.String(metadata={"description": "empty: shown as written"})
+
+
+class EventLanguagesOut(Out):
+    """An event's languages in an answer (the events and the programme APIs)."""
+
+    default_language = fields.String(metadata={
+        "description": "the language the title and description are written in"})
+    languages = fields.List(fields.String(), attribute="offered_languages", metadata={
+        "description": "the languages the event offers, in the UN order"})
+    translations = fields.Dict(keys=fields.String(), values=fields.Nested(TranslationOut),
+                               metadata={"description": "language code -> translated title "
+                                         "and description"})
+
+
+class EventSchema(EventLanguagesOut):
     slug = fields.String()
     title = fields.String()
     kind = Choice(EventKind, dump_only=True)
@@ -91,7 +109,7 @@ class Events(MethodView):
     @blp.response(200, EventListSchema)
     def get(self):
         """Published events, and drafts the caller organizes."""
-        q = sa.select(Event).order_by(Event.starts_at)
+        q = sa.select(Event).order_by(Event.starts_at).options(selectinload(Event.translations))
         managed = managed_event_ids(user())
         if managed is not None:
             q = q.where(sa.or_(Event.published.is_(True), Event.id.in_(managed or {-1})))

@@ -40,7 +40,7 @@ from ..permissions import (
 )
 from ..programme import exports, queries, schemas, services
 from .common import BEARER, ApiErrorSchema, Out, user
-from .events import LocalDateTime
+from .events import EventLanguagesOut, LocalDateTime
 
 blp = Blueprint("api_programme", __name__, url_prefix="/api/v1",
                 description="The programme: sessions with their people; organizers build it.")
@@ -105,7 +105,7 @@ class SessionListOut(Out):
 _SESSION_LIST_OUT = SessionListOut()
 
 
-class EventOut(Out):
+class EventOut(EventLanguagesOut):
     slug = fields.String()
     title = fields.String()
     kind = Choice(EventKind, dump_only=True)

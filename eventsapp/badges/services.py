@@ -17,7 +17,7 @@ from sqlalchemy.orm import object_session
 from ..db_tx import rowcount, transaction, use_case
 from ..errors import Conflict, NotFound
 from ..extensions import db
-from ..i18n import N_
+from ..i18n import N_, event_title
 from ..mail.outbox import queue_mail
 from ..models import (
     Category,
@@ -346,13 +346,14 @@ def reissue_badge(event: Event, registration_id: int, actor: User,
                        code="no_badge")
     replace_badge_code(reg)
     with force_locale(registrant_language(reg)):  # the attendee's, not the organizer's
-        subject = _("Your new badge for %(event)s", event=event.title)
+        title = event_title(event)
+        subject = _("Your new badge for %(event)s", event=title)
         text = _("Hello %(name)s,\n\n"
                  "The organizers of %(event)s have issued you a new badge. Your previous "
                  "badge no longer admits you at the door.\n\n"
                  "Download the new badge (PNG or PDF) from the manage link in your "
                  "registration confirmation email, or collect it at the registration desk.\n",
-                 name=reg.name, event=event.title)
+                 name=reg.name, event=title)
     queue_mail(to=reg.email, kind="badge_reissued", event_id=event.id, subject=subject, text=text)
     return reg
 

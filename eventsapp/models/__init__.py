@@ -1,7 +1,7 @@
 """All models; importing this package registers every table on the metadata."""
 from __future__ import annotations
 
-from .events import Event, EventFormat, EventKind, Room
+from .events import Event, EventFormat, EventKind, EventTranslation, Room
 from .mail import OutboxMessage, OutboxStatus
 from .pledges import (
     FocusArea,
@@ -40,7 +40,8 @@ from .users import ApiToken, EventRole, EventRoleKind, LoginSession, User
 
 __all__ = [
     "ApiToken", "Category", "CheckIn", "Event", "EventFormat", "EventKind", "EventRole",
-    "EventRoleKind", "FocusArea", "LoginSession", "Modality", "OutboxMessage", "OutboxStatus", "Person",
+    "EventRoleKind", "EventTranslation", "FocusArea", "LoginSession", "Modality",
+    "OutboxMessage", "OutboxStatus", "Person",
     "Pledge", "PledgeBeneficiary", "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
     "PledgeState", "PledgeType", "PledgingEntity", "ProgrammeSession", "ProgressStatus",
     "Registration", "RegistrationLink", "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
 from ..extensions import Base
-from .types import N_, LabelledEnum, UTCDateTime, str_enum, utcnow
+from .types import N_, CodeList, LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .programme import ProgrammeSession
@@ -50,6 +50,14 @@ class Event(Base):
     published: Mapped[bool] = mapped_column(default=False)
     is_sample: Mapped[bool] = mapped_column(default=False)  # demo data, shown as such
 
+    # Languages (codes of eventsapp.i18n.LANGUAGES): the one the title and description are
+    # written in, and those the event offers (always including it); optional translations
+    # of the title and description for the others (EventTranslation).
+    default_language: Mapped[str] = mapped_column(sa.String(8), default="en",
+                                                  server_default="en")
+    languages: Mapped[tuple[str, ...]] = mapped_column(CodeList, default=("en",),
+                                                       server_default="en")
+
     # Registration (None capacity = no limit for that modality).
     capacity_in_person: Mapped[int | None] = mapped_column()
     capacity_online: Mapped[int | None] = mapped_column()
@@ -78,6 +86,10 @@ class Event(Base):
     roles: Mapped[list[EventRole]] = relationship(
         back_populates="event", cascade="all, delete-orphan"
     )
+    translations: Mapped[dict[str, EventTranslation]] = relationship(
+        back_populates="event", cascade="all, delete-orphan",
+        collection_class=attribute_keyed_dict("language"),
+    )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -86,6 +98,14 @@ class Event(Base):
     def local(self, when: datetime) -> datetime:
         """A UTC instant in the event's zone."""
         return when.astimezone(self.tz)
+
+    @property
+    def offered_languages(self) -> tuple[str, ...]:
+        """The languages offered, the default among them (also before the first flush,
+        when the column defaults are not applied yet)."""
+        default = self.default_language or "en"
+        codes = tuple(self.languages or ())
+        return codes if default in codes else (default, *codes)
 
     @property
     def offers_in_person(self) -> bool:
@@ -107,3 +127,19 @@ class Room(Base):
     description: Mapped[str] = mapped_column(sa.String(400), default="")
 
     event: Mapped[Event] = relationship(back_populates="rooms")
+
+
+class EventTranslation(Base):
+    """The event's title and description in one of its other languages (either may be
+    blank: that part is then shown as written)."""
+
+    __tablename__ = "event_translations"
+    __table_args__ = (sa.UniqueConstraint("event_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    event: Mapped[Event] = relationship(back_populates="translations")

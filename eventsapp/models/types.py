@@ -107,3 +107,24 @@ class LabelledEnum(str, enum.Enum):  # noqa: UP042
         if has_app_context() and "babel" in current_app.extensions:
             return [(m.value, m.label) for m in cls]
         return [(m.value, cast(str, lazy_gettext(m.label_msgid))) for m in cls]
+
+
+class CodeList(TypeDecorator):
+    """A short list of codes (the languages an event offers) stored as one comma-separated
+    VARCHAR, the same on SQLite and PostgreSQL; read back as a tuple (immutable, so a
+    change is always an assignment the ORM sees)."""
+
+    impl = sa.String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = value.split(",")
+        return ",".join(code.strip() for code in value if code and code.strip())
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return tuple(code for code in value.split(",") if code)

@@ -24,7 +24,7 @@ from ..console.panels import register_panel
 from ..errors import DomainError
 from ..extensions import limiter
 from ..forms_util import apply_errors, form_input
-from ..i18n import N_
+from ..i18n import N_, event_title
 from ..inputs import load
 from ..models import Event, ProgrammeSession, Registration, utcnow
 from ..permissions import (
@@ -90,7 +90,7 @@ def calendar(secret: str):
     event = registration.event
     base = current_app.config.get("BASE_URL", "").rstrip("/") or request.url_root.rstrip("/")
     body = personal_calendar(
-        event_title=event.title, event_slug=event.slug, event_zone=event.timezone,
+        event_title=event_title(event), event_slug=event.slug, event_zone=event.timezone,
         venue=event.venue_name, sessions=services.published_sessions(event.id),
         join_url=lambda sid: f"{base}/join/{secret}/{sid}",
         watch_url=f"{base}/join/{secret}/watch",

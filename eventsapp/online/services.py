@@ -22,7 +22,7 @@ from marshmallow import ValidationError
 from ..db_tx import transaction, use_case
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
-from ..i18n import N_
+from ..i18n import N_, event_title
 from ..inputs import Url
 from ..mail.outbox import queue_mail
 from ..models import (
@@ -362,7 +362,7 @@ def _join_links_mail(registration: Registration, base_url: str) -> None:
     lines = [_("Hello %(name)s,", name=registration.name), "",
              _("Your personal links for %(event)s. They are yours alone: do not forward "
                "them. Each opens the session's stream from "
-               "%(minutes)s minutes before it starts.", event=event.title,
+               "%(minutes)s minutes before it starts.", event=event_title(event),
                minutes=event.join_opens_minutes_before), "",
              _("Watch page (live now, next, join buttons): %(url)s",
                url=f"{base}/join/{secret}/watch"),
@@ -375,7 +375,7 @@ def _join_links_mail(registration: Registration, base_url: str) -> None:
         lines.append(f"  {base}/join/{secret}/{s.id}")
     if not sessions:
         lines.append(_("The programme has no sessions yet; your watch page will list them."))
-    queue_mail(to=registration.email, subject=_("Your session links: %(event)s", event=event.title),
+    queue_mail(to=registration.email, subject=_("Your session links: %(event)s", event=event_title(event)),
                text="\n".join(lines), kind="online_links", event_id=event.id)
 
 

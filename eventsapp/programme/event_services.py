@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from ..db_tx import lock_event, rowcount, use_case
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db
-from ..models import Event, EventRole, EventRoleKind, ProgrammeSession, User
+from ..inputs import flatten
+from ..models import Event, EventRole, EventRoleKind, EventTranslation, ProgrammeSession, User
 from ..permissions import can_create_events
 from .changes import bump
-from .schemas import SLUG_RE, event_values
+from .schemas import SLUG_RE, event_values, language_problems
 
 __all__ = ["SLUG_RE", "create_event", "delete_event", "publish_programme", "slugify",
            "update_event"]
@@ -37,6 +38,30 @@ def _check_event(attrs: dict, current: Event | None) -> None:
     check_order(value("registration_opens_at"), value("registration_closes_at"),
                 "registration_closes_at", _("Registration closes before it opens."),
                 _("Must be after the opening."))
+    # The schema checked what one request gave; here the rule meets the stored values
+    # (a change of the languages alone, or of the default alone).
+    default = value("default_language")
+    problems = language_problems(default, value("languages") or [default],
+                                 attrs.get("translations"))
+    if problems:
+        raise ValidationFailed(_("Some fields are not valid."), fields=flatten(problems))
+
+
+def _set_translations(event: Event, given: Mapping[str, Mapping[str, str]] | None) -> None:
+    """Replace the translations by ``given`` (None: keep them), then drop those of
+    languages the event no longer offers or now writes in."""
+    if given is not None:
+        for code in [c for c in event.translations if c not in given]:
+            del event.translations[code]
+        for code, text in given.items():
+            row = event.translations.get(code)
+            if row is None:
+                event.translations[code] = EventTranslation(language=code, **text)
+            else:
+                row.title, row.description = text["title"], text["description"]
+    others = set(event.offered_languages) - {event.default_language}
+    for code in [c for c in event.translations if c not in others]:
+        del event.translations[code]
 
 
 def slugify(text: str) -> str:
@@ -73,7 +98,10 @@ def create_event(user: User, values: Mapping[str, Any]) -> Event:
     _check_event(attrs, None)
     slug = _free_slug(attrs.pop("slug", None), attrs["title"])
     attrs.setdefault("published", False)
+    translations = attrs.pop("translations", None)
+    attrs["languages"] = tuple(attrs.get("languages") or [attrs["default_language"]])
     event = Event(slug=slug, **attrs)
+    _set_translations(event, translations)
     db.session.add(event)
     db.session.add(EventRole(user_id=user.id, event=event, role=EventRoleKind.ORGANIZER))
     try:
@@ -91,8 +119,12 @@ def update_event(event: Event, values: Mapping[str, Any]) -> Event:
     attrs = event_values({k: v for k, v in values.items() if k != "slug"},
                        current_zone=event.timezone)
     _check_event(attrs, event)
+    translations = attrs.pop("translations", None)
+    if "languages" in attrs:
+        attrs["languages"] = tuple(attrs["languages"])
     for key, value in attrs.items():
         setattr(event, key, value)
+    _set_translations(event, translations)
     bump(event)
     return event
 

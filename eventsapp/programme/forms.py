@@ -15,12 +15,15 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import countries
+from ..i18n import LANGUAGES, RTL
 from ..models import EventFormat, EventKind, RoleKind, SessionType
 from .schemas import EventSchema, PersonSchema, RoomSchema, SessionSchema
 
@@ -46,6 +49,21 @@ def _with_countries(form: FlaskForm) -> None:
         country.choices = [("", "—")] + countries.choices()
 
 
+class LanguageChecks(SelectMultipleField):
+    """The six languages as checkboxes, each named in its own language; the schema
+    decides what is valid."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form: Any) -> None:  # the schema's rule, with its message
+        pass
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return list(LANGUAGES.items())
+
+
 class EventForm(FlaskForm):
     title = StringField(_l("Title"), render_kw=limit(EventSchema, "title"))
     slug = StringField(_l("Short name in the address (optional)"))
@@ -68,10 +86,27 @@ class EventForm(FlaskForm):
     capacity_online = StringField(_l("Online places (empty: no limit)"),
                                   render_kw=_typed("number", min=0))
     published = BooleanField(_l("Published (visible to everyone)"))
+    default_language = choice(_l("Language the title and description are written in"),
+                              [(code, name, {"lang": code}) for code, name in LANGUAGES.items()])
+    languages = LanguageChecks(_l("Languages the event offers"), choices=_language_choices())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _with_countries(self)
+
+    def translation_fields(self, code: str) -> tuple[Any, Any]:
+        """The (title, description) fields of the translation into ``code``."""
+        return getattr(self, f"tr_{code}_title"), getattr(self, f"tr_{code}_description")
+
+
+# One optional title and description per language (the page shows those of the languages
+# the event offers, other than its default): tr_fr_title, tr_fr_description...
+for _code in LANGUAGES:
+    _written_in = {"lang": _code, "dir": "rtl" if _code in RTL else "ltr"}
+    setattr(EventForm, f"tr_{_code}_title", StringField(
+        _l("Title (optional)"), render_kw=limit(EventSchema, "title", **_written_in)))
+    setattr(EventForm, f"tr_{_code}_description", TextAreaField(
+        _l("Description (optional)"), render_kw=_written_in))
 
 
 class RoomForm(FlaskForm):

@@ -13,6 +13,7 @@ from ..console.panels import register_panel
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..forms_util import apply_errors
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
 from ..models import Event, Room
 from ..permissions import Need, acting_user, can_create_events, event_required, login_required, require_user
 from ..timefmt import all_zones
@@ -36,8 +37,10 @@ register_panel("programme", "Programme", "programme/_console_panel.html", 10, _p
 
 def _render_event_form(form: EventForm, event: Event | None = None,
                        status: int = 200) -> Page:
+    ticked = form.languages.data or []
+    translated = [c for c in LANGUAGES if c in ticked and c != form.default_language.data]
     return render_template("programme/event_form.html", form=form, event=event,
-                           zones=all_zones()), status
+                           zones=all_zones(), translated=translated), status
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -49,11 +52,12 @@ def new_event() -> Response | Page:
     form = EventForm()
     if request.method == "GET":
         form.timezone.data = "UTC"
+        form.default_language.data, form.languages.data = DEFAULT_LANGUAGE, [DEFAULT_LANGUAGE]
     if form.validate_on_submit():
         try:
             event = services.create_event(user, schemas.event_from_form(request.form))
         except DomainError as exc:
-            apply_errors(form, remap(exc, schemas.EVENT_FORM_FIELDS))
+            apply_errors(form, remap(exc, schemas.event_form_fields(exc.fields)))
         else:
             flash(_("Event created. Add rooms and sessions next."), "success")
             return redirect(url_for("programme_admin.manage", slug=event.slug))
@@ -71,13 +75,17 @@ def edit_event(event: Event) -> Response | Page:
         form.start_date.data, form.start_time.data = day.isoformat(), at
         form.end_date.data, form.end_time.data = last.isoformat(), until
         form.kind.data, form.format.data = event.kind.value, event.format.value
+        form.languages.data = list(event.offered_languages)
+        for code, text in event.translations.items():
+            title, description = form.translation_fields(code)
+            title.data, description.data = text.title, text.description
     if form.validate_on_submit():
         values = schemas.event_from_form(request.form)
         values.pop("slug", None)  # the short name does not change
         try:
             services.update_event(event, values)
         except DomainError as exc:
-            apply_errors(form, remap(exc, schemas.EVENT_FORM_FIELDS))
+            apply_errors(form, remap(exc, schemas.event_form_fields(exc.fields)))
         else:
             flash(_("Event saved."), "success")
             return redirect(url_for("programme_admin.manage", slug=event.slug))

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from ..auth.forms import EmptyForm
 from ..errors import NotFound
 from ..extensions import db
-from ..i18n import N_, current_language
+from ..i18n import N_, current_language, event_title
 from ..models import Person, SessionType
 from ..nav import register_nav
 from ..permissions import (
@@ -269,9 +269,14 @@ def _event_export(event, kind: str, build, mimetype: str, filename: str):
 @bp.route("/events/<slug>/programme.ics")
 @event_required(Need.VIEW)
 def event_ics(event):
-    return _event_export(
-        event, "ics", lambda: _ics(event.title, queries.programme_sessions(event), event.timezone),
+    # The calendar is named with the event's title in the viewer's language (and its
+    # session types are in it): one cached copy and one ETag per language.
+    resp = _event_export(
+        event, f"ics-{current_language()}",
+        lambda: _ics(event_title(event), queries.programme_sessions(event), event.timezone),
         "text/calendar", f"{event.slug}.ics")
+    resp.vary.update(("Accept-Language", "Cookie"))
+    return resp
 
 
 @bp.route("/events/<slug>/sessions/<int:session_id>.ics")
@@ -289,7 +294,7 @@ def session_ics(event, session_id: int):
 @event_required(Need.VIEW)
 def speaker_ics(event, person_id: int):
     person, sessions = _speaker(event, person_id, False)
-    data = _ics(f"{person.name} · {event.title}", sessions, event.timezone)
+    data = _ics(f"{person.name} · {event_title(event)}", sessions, event.timezone)
     return exports.file_response(data, "text/calendar",
                                  f"{event.slug}-speaker-{person.id}.ics",
                                  private=not event.published)

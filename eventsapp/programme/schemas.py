@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -25,10 +25,26 @@ from marshmallow import (
     post_load,
     pre_load,
     validate,
+    validates_schema,
 )
 
 from ..errors import ValidationFailed
-from ..inputs import Choice, Count, Country, Email, Id, Instant, Line, PatchSchema, Text, load, to_utc
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
+from ..inputs import (
+    Choice,
+    Count,
+    Country,
+    Email,
+    Id,
+    Instant,
+    Language,
+    LanguageSet,
+    Line,
+    PatchSchema,
+    Text,
+    load,
+    to_utc,
+)
 from ..models import EventFormat, EventKind, RoleKind, SessionType
 from ..timefmt import valid_zone
 
@@ -123,16 +139,80 @@ def _optional(field: fields.Field) -> fields.Field:
 
 # ------------------------------------------------------------------ schemas
 
+EVENT_TITLE_MAX = 200
+EVENT_DESCRIPTION_MAX = 20000
+
+
+class EventTranslationSchema(_Input):
+    """The title and description in one of the event's other languages; either may be
+    blank (that part is then shown as written)."""
+
+    title = _optional(Line(max_length=EVENT_TITLE_MAX))
+    description = _optional(Text(max_length=EVENT_DESCRIPTION_MAX))
+
+
+class Translations(fields.Dict):
+    """Language code -> translation. An entry with nothing in it is no translation."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=Language(), values=Whole(EventTranslationSchema), **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
+        try:
+            loaded = super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError as exc:
+            raise ValidationError(self._by_language(exc.messages)) from exc
+        return {code: {"title": t.get("title") or "", "description": t.get("description") or ""}
+                for code, t in loaded.items() if t.get("title") or t.get("description")}
+
+    @staticmethod
+    def _by_language(messages: Any) -> Any:
+        """marshmallow's ``{"fr": {"key": [...], "value": {...}}}`` as ``{"fr": ...}``: the
+        fields are then named ``translations.fr`` and ``translations.fr.title``."""
+        if not isinstance(messages, dict):
+            return messages
+        out: dict[str, Any] = {}
+        for code, parts in messages.items():
+            if isinstance(parts, dict) and set(parts) <= {"key", "value"}:
+                key, value = parts.get("key"), parts.get("value")
+                out[str(code)] = key if key is not None else value
+            else:
+                out[str(code)] = parts
+        return out
+
+
+def language_problems(default: str | None, languages: Sequence[str] | None,
+                      translations: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The rules between an event's languages, as field messages (none: all good): the
+    default language is one of those offered, and translations are for the other
+    offered languages only. What is None is not known here and not checked."""
+    problems: dict[str, Any] = {}
+    if default and languages is not None and default not in languages:
+        problems["default_language"] = [
+            _("The default language must be one of the languages the event offers.")]
+    if translations and languages is not None:
+        wrong: dict[str, list[str]] = {}
+        for code in translations:
+            if code == default:
+                wrong[code] = [_("The title and description are written in this language: "
+                                 "there is nothing to translate.")]
+            elif code not in languages:
+                wrong[code] = [_("The event does not offer this language.")]
+        if wrong:
+            problems["translations"] = wrong
+    return problems
+
+
 class EventSchema(_Input):
     slug = _optional(Line(max_length=80, validate=[validate.Regexp(
         SLUG_RE, error=_l("Lower-case letters, digits and dashes."))],
         metadata={"description": "short name in the address; made from the title if left out"}))
-    title = required_line(200)
+    title = required_line(EVENT_TITLE_MAX)
     kind = Choice(EventKind, what="event kind", load_default=EventKind.OTHER,
                   error_messages={"null": REQUIRED})
     format = Choice(EventFormat, what="format", load_default=EventFormat.IN_PERSON,
                     error_messages={"null": REQUIRED})
-    description = _optional(Text(max_length=20000))
+    description = _optional(Text(max_length=EVENT_DESCRIPTION_MAX))
     venue_name = _optional(Line(max_length=200))
     venue_address = _optional(Line(max_length=400))
     city = _optional(Line(max_length=100))
@@ -146,6 +226,27 @@ class EventSchema(_Input):
     capacity_online = Count(max=10_000_000, allow_none=True)
     registration_opens_at = When(allow_none=True)
     registration_closes_at = When(allow_none=True)
+    default_language = Language(load_default=DEFAULT_LANGUAGE, error_messages={"null": REQUIRED},
+                                metadata={"description": "the language the title and "
+                                          "description are written in; default en"})
+    languages = LanguageSet(error_messages={"null": REQUIRED}, metadata={
+        "description": "the languages the event offers, default_language among them; "
+                       "default: default_language only"})
+    translations = Translations(metadata={
+        "description": "title and description per offered language other than the default, "
+                       "e.g. {\"fr\": {\"title\": \"...\", \"description\": \"...\"}}; "
+                       "replaces every translation; those of languages no longer offered "
+                       "are deleted"})
+
+    @validates_schema
+    def _languages_agree(self, data: dict, **kwargs: Any) -> None:
+        languages = data.get("languages")
+        if languages is None and "default_language" in data and not kwargs.get("partial"):
+            languages = [data["default_language"]]  # a new event offers its default only
+        problems = language_problems(data.get("default_language"), languages,
+                                     data.get("translations"))
+        if problems:
+            raise ValidationError(problems)
 
 
 EVENT_INSTANTS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
@@ -312,10 +413,43 @@ def event_from_form(form: Mapping[str, Any]) -> dict:
     out["published"] = _checked(form, "published")
     out["starts_at"] = _local(form.get("start_date"), form.get("start_time"))
     out["ends_at"] = _local(form.get("end_date"), form.get("end_time"))
+    out.update(_languages_from_form(form))
     return out
 
 
+def _languages_from_form(form: Mapping[str, Any]) -> dict:
+    """The languages part of the event form: the default, the boxes ticked, and the
+    translations of the ticked languages other than the default (a language unticked in
+    the same submission loses its translation, as the form says). A form without the
+    default's select (posted by an older page) leaves the languages as they are."""
+    if "default_language" not in form:
+        return {}
+    getlist = getattr(form, "getlist", None)
+    ticked = getlist("languages") if getlist else form.get("languages") or []
+    default = form.get("default_language", "")
+    translated = [c for c in LANGUAGES if c in ticked and c != default]
+    return {"default_language": default, "languages": ticked,
+            "translations": {c: {"title": form.get(f"tr_{c}_title", ""),
+                                 "description": form.get(f"tr_{c}_description", "")}
+                             for c in translated}}
+
+
 EVENT_FORM_FIELDS = {"starts_at": "start_date", "ends_at": "end_date"}
+
+
+def event_form_fields(errors: Mapping[str, Any] | None) -> dict[str, str]:
+    """EVENT_FORM_FIELDS, and the form's names of the schema's language fields among
+    ``errors`` (``languages.2`` -> ``languages``, ``translations.fr.title`` ->
+    ``tr_fr_title``; a translation's own error goes on its title)."""
+    mapping = dict(EVENT_FORM_FIELDS)
+    for key in errors or {}:
+        head, _dot, rest = key.partition(".")
+        if head == "languages":
+            mapping[key] = "languages"
+        elif head == "translations":
+            code, _dot, part = rest.partition(".")
+            mapping[key] = f"tr_{code}_{part if part == 'description' else 'title'}"
+    return mapping
 
 
 def room_from_form(form: Mapping[str, Any]) -> dict:

@@ -44,6 +44,8 @@ def load_sample_registrations(created: list[str]) -> None:
         Registration.event_id == event.id, Registration.email.like("sample.attendee%@example.org"))))
     now = utcnow()
     added = 0
+    # Registrants of several of the event's languages (their mails go in them).
+    languages = [code for code in ("en", "fr", "es") if code in event.offered_languages] or ["en"]
     for n, (modality, status, stakeholder, listed) in enumerate(SAMPLES, start=1):
         email = f"sample.attendee{n}@example.org"
         if email in existing:
@@ -55,6 +57,7 @@ def load_sample_registrations(created: list[str]) -> None:
             country=["KE", "RW", "CH", "BR", "IN", "SN", "LU", "VN"][n - 1],  # ISO alpha-2
             stakeholder_type=stakeholder, modality=modality, category=Category.PARTICIPANT,
             status=status, consent_listed=listed, source="demo",
+            language=languages[(n - 1) % len(languages)],
             manage_token_hash=hash_token(new_token()),
             badge_code=new_token() if alive else None, join_token=new_token() if alive else None,
             created_at=now - timedelta(days=10 - n),

@@ -77,6 +77,12 @@ class SwitchModalityForm(FlaskForm):
     modality = HiddenField()
 
 
+class MailLanguageForm(FlaskForm):
+    """The language of the registrant's mails (choices: the event's, set by the view)."""
+
+    language = SelectField(_l("Language of your emails"), choices=[], validate_choice=False)
+
+
 class CancelForm(FlaskForm):
     confirm = BooleanField(_l("Yes, cancel my registration"),
                            validators=[DataRequired(_l("Tick the box to confirm."))])

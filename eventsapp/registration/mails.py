@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..i18n import N_, current_language, valid_language
+from ..i18n import N_, current_language, event_title, valid_language
 from ..mail.outbox import queue_mail
 from ..models import Event, Modality, OutboxMessage, Registration
 
@@ -76,7 +76,7 @@ def render(kind: str, reg: Registration, event: Event, *, token: str | None = No
     # someone else's cancellation that promotes them).
     with force_locale(registrant_language(reg)):
         text = render_template(f"mail/registration_{kind}.txt", **context)
-        subject = _(SUBJECTS[kind], title=event.title)
+        subject = _(SUBJECTS[kind], title=event_title(event))
         html = text_to_html(text)
     return {"to": reg.email, "subject": subject, "text": text,
             "html": html, "kind": f"registration_{kind}", "event_id": event.id}

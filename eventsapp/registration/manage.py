@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..db_tx import lock_event, use_case
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from ..i18n import LANGUAGES
 from ..models import Event, Modality, Registration, RegistrationStatus, utcnow
 from . import links, mails
 from .capacity import has_room, promote_waitlisted
@@ -23,7 +24,7 @@ from .placing import (
     status_mail,
 )
 from .queries import ACTIVE
-from .schemas import IfFull, ModalitySchema, load, parse_if_full
+from .schemas import IfFull, MailLanguageSchema, ModalitySchema, load, parse_if_full
 from .window import require_offered, require_open
 
 
@@ -95,6 +96,26 @@ def _switch_modality(registration_id: int, new: Modality,
         mail_promoted(event, promoted)
     mails.send("modality_changed", reg, event)
     return reg, None
+
+
+def mail_languages(reg: Registration, event: Event) -> list[str]:
+    """The languages a registrant may have their mails in: those the event offers, and
+    the one they have now (the page they registered on may have been in another)."""
+    return [code for code in LANGUAGES if code in event.offered_languages or code == reg.language]
+
+
+@use_case
+def change_language(registration_id: int, language: str) -> Registration:
+    """The registrant's choice of language for every later mail about the registration."""
+    code = load(MailLanguageSchema(), {"language": language})["language"]
+    reg = db.session.get(Registration, registration_id)
+    if reg is None or reg.erased_at:
+        raise NotFound(_("No such registration."))
+    if code not in mail_languages(reg, reg.event):
+        raise ValidationFailed(_("This event does not offer that language."),
+                               fields={"language": [_("Choose one of the languages listed.")]})
+    reg.language = code
+    return reg
 
 
 @use_case

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import DomainError, ValidationFailed
 from ..forms_util import apply_errors
-from ..i18n import current_language
+from ..i18n import LANGUAGES, current_language
 from ..models import (
     Event,
     Modality,
@@ -43,6 +43,7 @@ from .forms import (
     CancelForm,
     LeakForm,
     LostLinkForm,
+    MailLanguageForm,
     RegisterAgainForm,
     RegistrationForm,
     SwitchModalityForm,
@@ -168,8 +169,12 @@ def _by_token(token: str) -> Registration:
 def _render_manage(reg: Registration, token: str, status: int = 200,
                    cancel_form: CancelForm | None = None,
                    again_form: RegisterAgainForm | None = None,
-                   leak_form: LeakForm | None = None) -> Response:
+                   leak_form: LeakForm | None = None,
+                   language_form: MailLanguageForm | None = None) -> Response:
     event = reg.event
+    language_form = language_form or MailLanguageForm(language=reg.language)
+    language_form.language.choices = [(code, LANGUAGES[code], {"lang": code})
+                                      for code in services.mail_languages(reg, event)]
     report = capacity_report(event)
     other = other_modality(reg.modality)
     can_switch = (reg.status in services.ACTIVE and datetime.now(event.tz) < event.local(event.ends_at)
@@ -183,7 +188,7 @@ def _render_manage(reg: Registration, token: str, status: int = 200,
         window=services.window(event),
         switch_form=SwitchModalityForm(modality=other.value),
         cancel_form=cancel_form or CancelForm(), again_form=again_form or RegisterAgainForm(),
-        leak_form=leak_form or LeakForm(),
+        leak_form=leak_form or LeakForm(), language_form=language_form,
         calendar_url=f"/events/{event.slug}/programme.ics",
         just_registered=request.args.get("new") == "1"), status)
     return no_store(resp)
@@ -243,6 +248,26 @@ def manage_register_again(token: str) -> Response:
     flash(_created_message(reg) + " " + _("Your manage link has changed: this page is the new one."),
           "success")
     return no_store(redirect(url_for("registration.manage", token=new)))
+
+
+@bp.route("/r/<token>/language", methods=["POST"])
+def manage_language(token: str) -> Response:
+    """The language of the registrant's mails (not of this page: the switcher's)."""
+    reg = _by_token(token)
+    form = MailLanguageForm()
+    if not form.validate_on_submit():
+        return _render_manage(reg, token, 422, language_form=form)
+    try:
+        reg = services.change_language(reg.id, form.language.data or "")
+    except ValidationFailed as exc:
+        apply_errors(form, exc)
+        return _render_manage(reg, token, 422, language_form=form)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return no_store(redirect(url_for("registration.manage", token=token)))
+    flash(_("Saved. Language of your emails: %(language)s.", language=LANGUAGES[reg.language]),
+          "success")
+    return no_store(redirect(url_for("registration.manage", token=token)))
 
 
 @bp.route("/r/<token>/leaked", methods=["POST"])

@@ -116,6 +116,14 @@ class ModalitySchema(Schema):
                              error_messages={"required": _l("Choose in person or online.")})
 
 
+class MailLanguageSchema(Schema):
+    """The language of a registrant's mails, chosen on the manage page (which of the
+    six a registration may take is the event's: ``manage.mail_languages``)."""
+
+    language = inputs.Language(required=True,
+                               error_messages={"required": _l("Choose a language.")})
+
+
 class CategorySchema(Schema):
     """An organizer changing a registration's category."""
 

@@ -16,7 +16,7 @@ time), counting rows; each use case is one transaction that also holds its mails
 from __future__ import annotations
 
 from .capacity import has_room, offered, places, promote_waitlisted
-from .manage import cancel, register_again, switch_modality
+from .manage import cancel, change_language, mail_languages, register_again, switch_modality
 from .messaging import write_to_group
 from .organize import add_by_hand, approve, change_category, decline, erase
 from .placing import Full
@@ -48,8 +48,9 @@ from .window import Window, window
 __all__ = [
     "ACTIVE", "IF_FULL_ERROR", "NEUTRAL_MESSAGE", "Filters", "Full", "IfFull", "Outcome", "Page",
     "RegisterResult", "RegistrationData", "SpeakerReport", "SpeakerRow", "Window",
-    "add_by_hand", "approve", "cancel", "change_category", "clean", "decline", "erase",
-    "has_room", "offered", "outbox_counts", "outbox_for", "parse_if_full", "participants",
+    "add_by_hand", "approve", "cancel", "change_category", "change_language", "clean",
+    "decline", "erase", "has_room", "mail_languages", "offered", "outbox_counts", "outbox_for",
+    "parse_if_full", "participants",
     "places", "programme_speakers", "promote_waitlisted", "register", "register_again",
     "register_speakers", "registrant_page", "registrant_query", "registration_by_email",
     "registration_for_manage_token", "report_leak", "send_manage_link", "status_counts",

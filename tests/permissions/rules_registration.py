@@ -34,6 +34,8 @@ RULES = {
                                                  data=lambda w: {}),
     ("registration.manage_register_again", "POST"): Rule(
         lambda w: f"/r/{MANAGE_TOKEN}/register-again", PUBLIC, data=lambda w: {}),
+    ("registration.manage_language", "POST"): Rule(lambda w: f"/r/{MANAGE_TOKEN}/language",
+                                                   PUBLIC, data=lambda w: {"language": "en"}),
     ("registration.manage_leaked", "POST"): Rule(lambda w: f"/r/{MANAGE_TOKEN}/leaked", PUBLIC,
                                                  data=lambda w: {}, note="unconfirmed: 422"),
     # Organizers of the event (and administrators).
