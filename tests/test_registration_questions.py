@@ -179,7 +179,7 @@ def test_public_form_shows_questions_in_the_readers_language(client, asked):
     assert "Régime" in page and "Végétalien" in page
     assert "Do you need a visa?" in page  # no French label: the default language
     assert "Media outlet" not in page  # press only; the public registers as participants
-    assert 'name="answers.%d"' % qs["diet"].id in page
+    assert f'name="answers.{qs["diet"].id}"' in page
     ar = client.get(f"/events/{event.slug}/register", headers={"Accept-Language": "ar"}).text
     assert "النظام الغذائي" in ar
 
