@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from eventsapp.auth.services import create_api_token
+from eventsapp.db_tx import transaction
 from eventsapp.extensions import db as _db
 from eventsapp.models import (
     ApiToken,
@@ -37,13 +38,12 @@ from eventsapp.models import (
     PledgeState,
     ProgressStatus,
     Registration,
+    RegistrationAnswer,
     RegistrationStatus,
     SessionRole,
 )
-from eventsapp.security import hash_token, new_token
-from eventsapp.db_tx import transaction
-from eventsapp.models import RegistrationAnswer
 from eventsapp.registration import documents
+from eventsapp.security import hash_token, new_token
 from tests.support.pledges_support import entity, make_pledge
 from tests.support.questions_support import PDF, question
 
