@@ -93,6 +93,7 @@ def test_organizer_adds_edits_moves_and_deletes_questions_in_html(client, db, lo
     ({"kind": "single_choice", "labels.en": "Pick"}, "choices.en"),
     ({"kind": "single_choice", "labels.en": "Pick", "choices.en": "A\nA"}, "choices.en"),
     ({"kind": "telepathy", "labels.en": "?"}, "kind"),
+    ({"kind": "", "labels.en": "?"}, "kind"),
     ({"kind": "short_text", "labels.en": "x" * 301}, "labels.en"),
 ])
 def test_bad_question_is_refused_with_the_field_error(client, db, login_as, organizer, data, field):
@@ -304,6 +305,8 @@ def test_list_filters_by_choice_and_yes_no_answers(client, db, answered, api_tok
         return {e for e in ("a@example.org", "b@example.org", "c@example.org") if e in page}
 
     assert emails({}) == {"a@example.org", "b@example.org", "c@example.org"}
+    # A stale or tampered filter is ignored by the page (the API refuses it, below).
+    assert emails({"answer": "junk"}) == emails({"answer": "999999:yes"}) == emails({})
     assert emails({"answer": f"{qs['diet'].id}:{vegan}"}) == {"a@example.org", "c@example.org"}
     assert emails({"answer": [f"{qs['diet'].id}:{vegan}", f"{qs['visa'].id}:yes"]}) == {"a@example.org"}
     assert emails({"answer": f"{qs['visa'].id}:no"}) == {"b@example.org"}

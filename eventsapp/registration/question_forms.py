@@ -130,8 +130,8 @@ def editor_input(form: Mapping[str, Any], languages: list[str], *, with_kind: bo
         "help_texts": {lang: form.get(f"help_texts.{lang}", "") for lang in languages},
         "document_kind": form.get("document_kind") or None,
     }
-    if with_kind:
-        raw["kind"] = form.get("kind") or None
+    if with_kind and form.get("kind"):
+        raw["kind"] = form.get("kind")
     lines = {lang: [line.strip() for line in str(form.get(f"choices.{lang}", "")).splitlines()]
              for lang in languages}
     rows = max((len(v) for v in lines.values()), default=0)
