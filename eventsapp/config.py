@@ -121,6 +121,13 @@ def from_environment(instance_path: str) -> dict:
         "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "INFO").strip().upper(),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 2 * 1024 * 1024),
+        # Documents sent with registrations (notes verbales, nomination letters): outside
+        # the web root (default UPLOAD_FOLDER/documents), each at most this large; the
+        # registration routes accept a body of MAX_CONTENT_LENGTH plus
+        # DOCUMENT_REQUEST_FILES such documents.
+        "DOCUMENTS_FOLDER": os.environ.get("DOCUMENTS_FOLDER", ""),
+        "DOCUMENT_MAX_BYTES": _int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024),
+        "DOCUMENT_REQUEST_FILES": max(1, _int("DOCUMENT_REQUEST_FILES", 3)),
         # Extra folder searched first for DejaVuSans(-Bold).ttf when drawing badges.
         "BADGE_FONT_DIR": os.environ.get("BADGE_FONT_DIR", ""),
         "API_TITLE": "eventsapp API",

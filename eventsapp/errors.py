@@ -103,7 +103,7 @@ def respond(status: int, code: str, message: str, fields: dict | None = None, he
     if wants_json():
         resp = jsonify(error_body(code, message, fields))
     else:
-        template = (f"errors/{status}.html" if status in (403, 404, 429, 500)
+        template = (f"errors/{status}.html" if status in (403, 404, 413, 429, 500)
                     else "errors/generic.html")
         resp = make_response(
             render_template(template, status=status, message=message, fields=_texts(fields)))

@@ -22,7 +22,7 @@ these types, so a value is refused with the same message wherever it comes in:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
@@ -376,3 +376,36 @@ class Url(fields.Field):
                 or any(c.isspace() for c in text):
             raise ValidationError(_("Give a full link starting with https:// (or http://)."))
         return text
+
+
+DATE_YEAR_MIN = 1900  # a date of birth or of a passport's issue may be long ago
+DATE_YEAR_MAX = 2100
+
+
+class Date(fields.Field):
+    """A calendar date, ISO 8601 (YYYY-MM-DD, as a browser's date field sends it), in
+    the years ``DATE_YEAR_MIN`` .. ``DATE_YEAR_MAX``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update({"type": "string", "format": "date"})
+        super().__init__(**kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else value.isoformat()
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date:
+        from datetime import date as date_type
+
+        if isinstance(value, date_type) and not isinstance(value, datetime):
+            parsed = value
+        else:
+            if not isinstance(value, str):
+                raise ValidationError(_("Not a date."))
+            try:
+                parsed = date_type.fromisoformat(_plain_text(value).strip())
+            except ValueError:
+                raise ValidationError(_("Enter a date as YYYY-MM-DD, e.g. 2024-06-07.")) from None
+        if not DATE_YEAR_MIN <= parsed.year <= DATE_YEAR_MAX:
+            raise ValidationError(_("Use a date between %(min)d and %(max)d.",
+                                    min=DATE_YEAR_MIN, max=DATE_YEAR_MAX))
+        return parsed

@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from eventsapp.auth.services import create_api_token
+from eventsapp.db_tx import transaction
 from eventsapp.extensions import db as _db
 from eventsapp.models import (
     ApiToken,
@@ -37,15 +38,19 @@ from eventsapp.models import (
     PledgeState,
     ProgressStatus,
     Registration,
+    RegistrationAnswer,
     RegistrationStatus,
     SessionRole,
 )
+from eventsapp.registration import documents
 from eventsapp.security import hash_token, new_token
 from tests.support.pledges_support import entity, make_pledge
+from tests.support.questions_support import PDF, question
 
 from .conftest import login
 
 HIDDEN, DENY = 404, 403
+TOKEN_B = "tenancy-manage-link-of-b-0123456789abcdefghijkl"
 
 
 # ------------------------------------------------------------------ the two events
@@ -135,6 +140,18 @@ def t(app, make_user, make_event, make_room, make_session, make_person) -> Tenan
     o["pledge"] = pledge
     o["pledge_private"] = make_pledge(w.a, state=PledgeState.SUBMITTED)
     o["pledge_b"] = make_pledge(w.b, state=PledgeState.SUBMITTED)
+    # A's registration question, and a document A's registrant sent with it; B's
+    # registrant holds a manage link (TOKEN_B) known to the attacker.
+    o["question"] = question(w.a, "file", "Note verbale of A")
+    with transaction():
+        up = documents.check(PDF, "a.pdf")
+        answer = RegistrationAnswer(registration_id=reg.id, question_id=o["question"].id,
+                                    value_text="", file_key=documents.write(up),
+                                    file_name=up.name, file_type=up.content_type, file_size=up.size)
+        _db.session.add(answer)
+    o["document"] = answer
+    reg_b.manage_token_hash = hash_token(TOKEN_B)
+    _db.session.commit()
     return w
 
 
@@ -295,6 +312,29 @@ def cases(t: Tenants) -> list[Case]:
         ident = {"registration.outbox_retry": msg, "console.remove_team_member": team}.get(
             endpoint, reg)
         both(endpoint, "POST", path, [(ident,)], body)
+    # ---- registration questions and documents
+    qid, doc = o["question"].id, o["document"].id
+    both("registration.edit_question", "GET", "registrations/questions/{}/edit", [(qid,)])
+    both("registration.edit_question", "POST", "registrations/questions/{}/edit", [(qid,)],
+         {"labels.en": "Taken", "kind": "file"})
+    both("registration.move_question", "POST", "registrations/questions/{}/move", [(qid,)],
+         {"direction": "up"})
+    both("registration.delete_question", "GET", "registrations/questions/{}/delete", [(qid,)])
+    both("registration.delete_question", "POST", "registrations/questions/{}/delete", [(qid,)],
+         {"confirm": "y"})
+    # A's document: under either slug (a document's existence is not revealed: 404), and
+    # with B's own registration's id.
+    both("registration.document", "GET", "registrations/{}/documents/{}",
+         [(reg, doc), (o["registration_b"].id, doc)], a_expect=HIDDEN)
+    out.append(Case("registration.manage_document", "GET", f"/r/{TOKEN_B}/documents/{doc}",
+                    HIDDEN, note="B's manage link, A's document"))
+    for path, want in ((f"/api/v1/events/{b}/questions/{qid}", HIDDEN),
+                       (f"/api/v1/events/{a}/questions/{qid}", DENY)):
+        out.append(Case("api_questions.EventQuestion", "PATCH", path, want, api=True,
+                        body={"required": True}))
+        out.append(Case("api_questions.EventQuestion", "DELETE", path, want, api=True))
+    out.append(Case("api_questions.EventQuestion", "GET", f"/api/v1/events/{b}/questions/{qid}",
+                    HIDDEN, api=True))
     # A's badge code at B's door: not admitted, nothing written.
     out.append(Case("api_checkins.Checkins", "POST", f"/api/v1/events/{b}/checkins", (200, 404),
                     api=True, body={"code": o["registration"].badge_code}))

@@ -15,8 +15,10 @@ from ..inputs import Choice
 from ..models import Category, Modality, Registration, RegistrationStatus, StakeholderType
 from ..permissions import Need, load_event, require
 from ..registration import mails, services
+from ..registration.answers import answers_by_registration, api_answers
+from ..registration.questions import event_questions
 from ..registration.routes import registration_limit
-from ..registration.schemas import IfFull, RegistrantQuerySchema, RegistrationApiSchema
+from ..registration.schemas import ANSWER_OUT, IfFull, RegistrantQuerySchema, RegistrationApiSchema
 from ..registration.services import Filters, Outcome
 from .common import BEARER, ApiErrorSchema, Out, user
 
@@ -55,9 +57,13 @@ class RegistrantSchema(Out):
     checked_in = fields.Boolean()
     created_at = fields.DateTime()
     erased = fields.Boolean()
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER_OUT),
+                          metadata={"description": "Answers to the event's questions, by "
+                                                   "question id"})
 
 
-def _registrant(reg: Registration, checked_in: bool) -> dict[str, Any]:
+def _registrant(reg: Registration, checked_in: bool,
+                answers: dict[str, Any] | None = None) -> dict[str, Any]:
     """A registrant as the API shows it to organizers: no secrets (badge, links)."""
     return {
         "id": reg.id, "name": reg.name, "email": reg.email, "organization": reg.organization,
@@ -67,6 +73,7 @@ def _registrant(reg: Registration, checked_in: bool) -> dict[str, Any]:
         "status": reg.status.value, "needs": reg.needs, "consent_listed": reg.consent_listed,
         "over_capacity": reg.over_capacity, "source": reg.source, "checked_in": bool(checked_in),
         "created_at": reg.created_at, "erased": reg.erased_at is not None,
+        "answers": answers or {},
     }
 
 
@@ -89,7 +96,9 @@ class Registrations(MethodView):
     @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
     @blp.alt_response(409, schema=ApiErrorSchema,
                       description="Registration closed, or full with if_full=reject")
-    @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid fields")
+    @blp.alt_response(422, schema=ApiErrorSchema,
+                      description="Invalid fields, or a missing or invalid answer or document "
+                                  "(answers.<question id>)")
     @blp.alt_response(429, schema=ApiErrorSchema, description="Too many registrations")
     def post(self, data: dict[str, Any], slug: str) -> ResponseReturnValue:
         """Register for an event (no token needed). Rate limited per address."""
@@ -122,6 +131,9 @@ class Registrations(MethodView):
         require(caller, Need.MANAGE, event)
         found = services.registrant_page(event, Filters.from_loaded(args), page=args["page"],
                                          per_page=args["per_page"])
-        regs = [_registrant(reg, checked) for reg, checked in found.rows]
+        questions = event_questions(event.id)
+        given = answers_by_registration([reg.id for reg, _c in found.rows]) if questions else {}
+        regs = [_registrant(reg, checked, api_answers(questions, given.get(reg.id, {})))
+                for reg, checked in found.rows]
         return {"total": found.total, "page": args["page"], "per_page": found.per_page,
                 "registrations": regs}

@@ -25,6 +25,7 @@ from .programme import (
     SessionStar,
     SessionType,
 )
+from .questions import DocumentKind, QuestionKind, RegistrationAnswer, RegistrationQuestion
 from .registration import (
     Category,
     CheckIn,
@@ -39,11 +40,12 @@ from .types import utcnow
 from .users import ApiToken, EventRole, EventRoleKind, LoginSession, User
 
 __all__ = [
-    "ApiToken", "Category", "CheckIn", "Event", "EventFormat", "EventKind", "EventRole",
-    "EventRoleKind", "EventTranslation", "FocusArea", "LoginSession", "Modality",
-    "OutboxMessage", "OutboxStatus", "Person",
-    "Pledge", "PledgeBeneficiary", "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
+    "ApiToken", "Category", "CheckIn", "DocumentKind", "Event", "EventFormat", "EventKind",
+    "EventRole", "EventRoleKind", "EventTranslation", "FocusArea", "LoginSession", "Modality",
+    "OutboxMessage", "OutboxStatus", "Person", "Pledge", "PledgeBeneficiary", "QuestionKind",
+    "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
     "PledgeState", "PledgeType", "PledgingEntity", "ProgrammeSession", "ProgressStatus",
-    "Registration", "RegistrationLink", "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",
+    "Registration", "RegistrationAnswer", "RegistrationLink", "RegistrationQuestion",
+    "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",
     "SessionRole", "SessionStar", "SessionType", "StakeholderType", "User", "utcnow",
 ]

@@ -11,7 +11,7 @@ from ..mail import delivery
 from ..models import Event, Modality
 from ..ratelimits import configured
 from ..registration_counts import capacity_report
-from . import services
+from . import documents, services
 from .schemas import RegistrationSchema
 
 bp = Blueprint("registration", __name__)
@@ -29,6 +29,7 @@ registration_limit = limiter.shared_limit(
 @bp.record_once
 def _setup(state: Any) -> None:
     delivery.init_app(state.app)
+    documents.init_app(state.app)
 
 
 # ------------------------------------------------------------------ template globals

@@ -14,10 +14,11 @@ from ..extensions import db
 from ..models import Category, Event, OutboxMessage, Registration, RegistrationStatus, User, utcnow
 from ..security import new_token
 from . import links, mails
+from .answers import clean_registration, erase_answers, save_answers
 from .manage import locked
 from .placing import apply_status, end_active, kill_secrets, mail_promoted, new_secrets, place, status_mail
 from .register import account_language, fill, registration_by_email
-from .schemas import CategorySchema, IfFull, clean, load
+from .schemas import CategorySchema, IfFull, load
 from .window import require_offered
 
 
@@ -83,7 +84,7 @@ def add_by_hand(event: Event, raw: dict[str, Any], actor: User, *, over_capacity
                 if_full: IfFull | str | None = None, now: datetime | None = None) -> Registration:
     """An organizer registers someone (a VIP, a speaker): no moderation; over capacity
     only when ``over_capacity`` is set. The person gets the confirmation and the link."""
-    data, choice = clean(raw, if_full)
+    data, choice, answers = clean_registration(event.id, raw, if_full)
     now = now or utcnow()
     event = lock_event(event.id)
     require_offered(event, data.modality)
@@ -102,6 +103,7 @@ def add_by_hand(event: Event, raw: dict[str, Any], actor: User, *, over_capacity
     apply_status(reg, status, now)
     token = new_secrets(reg)
     db.session.add(reg)
+    save_answers(reg, answers)
     db.session.flush()
     mail_promoted(event, promoted)
     mails.send(status_mail(reg.status), reg, event, token=token)
@@ -128,6 +130,7 @@ def erase(event: Event, registration_id: int, actor: User, *,
     reg.erased_at = now
     links.kill_manage_links(reg)
     kill_secrets(reg)
+    erase_answers(reg.id)  # answers and documents are personal data too
     # Mail to the address (sent or not) is personal data too.
     db.session.execute(sa.delete(OutboxMessage).where(
         OutboxMessage.event_id == event.id, OutboxMessage.to_address == old_email))

@@ -24,7 +24,7 @@ from ..demo import register_demo_loader
 from ..errors import DomainError
 from ..extensions import db
 from ..forms_util import apply_errors
-from ..i18n import N_
+from ..i18n import N_, current_language
 from ..mail import delivery
 from ..models import (
     Category,
@@ -37,6 +37,7 @@ from ..models import (
 from ..permissions import Need, event_required, require_user
 from ..registration_counts import capacity_report
 from . import services
+from .answers import answers_by_registration, filter_options, shown_answers
 from .blueprint import PAGE_SIZE, REGISTRATION_SCHEMA, bp, modality_choices
 from .demo import load_sample_registrations
 from .export import registrants_csv
@@ -47,6 +48,8 @@ from .forms import (
     MessageForm,
     SpeakersForm,
 )
+from .question_forms import posted_answers
+from .questions import event_questions
 from .schemas import form_input
 from .services import Filters
 
@@ -75,7 +78,9 @@ def registrants(event: Event) -> ResponseReturnValue:
                            page=found.page, pages=found.pages,
                            report=capacity_report(event, counts), counts=_by_value(counts),
                            status_choices=RegistrationStatus.choices(),
-                           category_choices=Category.choices())
+                           category_choices=Category.choices(),
+                           answer_filters=filter_options(event, current_language()),
+                           answer_chosen={f"{q}:{v}" for q, v in filters.answers})
 
 
 @bp.route("/events/<slug>/registrations/export.csv")
@@ -83,7 +88,18 @@ def registrants(event: Event) -> ResponseReturnValue:
 def export_csv(event: Event) -> ResponseReturnValue:
     filters = Filters.from_args(request.args)
     rows = db.session.execute(services.registrant_query(event, filters)).all()
-    return csv_response(registrants_csv(event, rows), f"{event.slug}-registrations.csv")
+    questions = event_questions(event.id)
+    answers = answers_by_registration([r.id for r, _checked in rows]) if questions else {}
+    return csv_response(registrants_csv(event, rows, questions, answers),
+                        f"{event.slug}-registrations.csv")
+
+
+def _add_page(event: Event, form: ManualRegistrationForm, status: int = 200,
+              errors: dict | None = None) -> ResponseReturnValue:
+    from .routes import question_context
+
+    return render_template("registration/add.html", event=event, form=form,
+                           **question_context(event, form, errors)), status
 
 
 @bp.route("/events/<slug>/registrations/new", methods=["GET", "POST"])
@@ -94,13 +110,15 @@ def add(event: Event) -> ResponseReturnValue:
     if request.method == "GET" and not form.modality.data:
         form.modality.data = form.modality.choices[0][0] if form.modality.choices else None
     if form.validate_on_submit():
+        raw = form_input(REGISTRATION_SCHEMA, request.form)
+        raw["answers"] = posted_answers(request)
         try:
-            reg = services.add_by_hand(event, form_input(REGISTRATION_SCHEMA, request.form),
-                                       require_user(), over_capacity=bool(form.over_capacity.data))
+            reg = services.add_by_hand(event, raw, require_user(),
+                                       over_capacity=bool(form.over_capacity.data))
         except DomainError as exc:
             apply_errors(form, exc)
-            return render_template("registration/add.html", event=event, form=form), \
-                (exc.status if exc.status in (409, 422) else 422)
+            return _add_page(event, form, exc.status if exc.status in (409, 422) else 422,
+                             exc.fields)
         if reg.over_capacity:
             done = _("%(name)s is registered (%(status)s, %(modality)s, over capacity). They have "
                      "been sent their confirmation and manage link.", name=reg.name,
@@ -111,17 +129,22 @@ def add(event: Event) -> ResponseReturnValue:
                      status=reg.status.label.lower(), modality=reg.modality.label.lower())
         flash(done, "success")
         return redirect(url_for("registration.detail", slug=event.slug, reg_id=reg.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("registration/add.html", event=event, form=form), status
+    return _add_page(event, form, 422 if request.method == "POST" else 200)
 
 
 @bp.route("/events/<slug>/registrations/<int:reg_id>")
 @event_required(Need.MANAGE)
 def detail(event: Event, reg_id: int) -> ResponseReturnValue:
     reg = _reg_or_404(event, reg_id)
+    return _detail_page(event, reg, ConfirmForm())
+
+
+def _detail_page(event: Event, reg: Registration, erase_form: ConfirmForm,
+                 status: int = 200) -> ResponseReturnValue:
     return render_template("registration/detail.html", event=event, reg=reg,
                            category_form=CategoryForm(category=reg.category.value),
-                           erase_form=ConfirmForm())
+                           erase_form=erase_form,
+                           answers=shown_answers(event, reg, current_language())), status
 
 
 def _organizer_action(event: Event, reg_id: int, action: Callable[[], object],
@@ -180,9 +203,7 @@ def erase(event: Event, reg_id: int) -> ResponseReturnValue:
     reg = _reg_or_404(event, reg_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return render_template("registration/detail.html", event=event, reg=reg,
-                               category_form=CategoryForm(category=reg.category.value),
-                               erase_form=form), 422
+        return _detail_page(event, reg, form, 422)
     try:
         services.erase(event, reg_id, require_user())
     except DomainError as exc:

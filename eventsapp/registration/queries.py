@@ -20,7 +20,8 @@ from ..models import (
     Registration,
     RegistrationStatus,
 )
-from .schemas import FilterSchema
+from .answers import answer_condition
+from .schemas import ANSWER_FILTER, FilterSchema
 
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING)
 
@@ -34,27 +35,36 @@ class Filters:
     status: RegistrationStatus | None = None
     category: Category | None = None
     checked_in: bool | None = None
+    # (question id, choice key or yes/no): registrants who gave that answer.
+    answers: tuple[tuple[int, str], ...] = ()
 
     @classmethod
     def from_loaded(cls, loaded: Mapping[str, Any]) -> Filters:
         """From values loaded by ``FilterSchema``."""
         return cls(q=loaded.get("q") or "", modality=loaded.get("modality"),
                    status=loaded.get("status"), category=loaded.get("category"),
-                   checked_in={"yes": True, "no": False}.get(loaded.get("checked_in") or ""))
+                   checked_in={"yes": True, "no": False}.get(loaded.get("checked_in") or ""),
+                   answers=tuple(loaded.get("answer") or ()))
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> Filters:
         """From the list page's query arguments: a value ``FilterSchema`` refuses is
         ignored (a stale bookmark still shows the list); the API refuses it instead."""
-        data = {k: args.get(k) for k in _FILTERS.fields if args.get(k) is not None}
+        data: dict[str, Any] = {k: args.get(k) for k in _FILTERS.fields
+                                if k != "answer" and args.get(k) is not None}
+        getlist = getattr(args, "getlist", None)
+        answers = getlist("answer") if getlist else args.get("answer")
+        if answers:
+            data["answer"] = [a for a in (answers if isinstance(answers, list) else [answers])
+                              if a and ANSWER_FILTER.match(str(a))]
         try:
             return cls.from_loaded(_FILTERS.load(data))
         except ValidationError as exc:
             bad = exc.messages if isinstance(exc.messages, dict) else {}
             return cls.from_loaded(_FILTERS.load({k: v for k, v in data.items() if k not in bad}))
 
-    def as_args(self) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def as_args(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         if self.q:
             out["q"] = self.q
         for key in ("modality", "status", "category"):
@@ -63,6 +73,8 @@ class Filters:
                 out[key] = value.value
         if self.checked_in is not None:
             out["checked_in"] = "yes" if self.checked_in else "no"
+        if self.answers:
+            out["answer"] = [f"{qid}:{value}" for qid, value in self.answers]
         return out
 
 
@@ -98,6 +110,8 @@ def registrant_query(event: Event, filters: Filters) -> sa.Select:
         q = q.where(Registration.category == filters.category)
     if filters.checked_in is not None:
         q = q.where(checked if filters.checked_in else ~checked)
+    for condition in answer_condition(event.id, list(filters.answers)):
+        q = q.where(condition)
     return q.order_by(Registration.created_at, Registration.id)
 
 

@@ -20,8 +20,9 @@ from ..extensions import db
 from ..i18n import DEFAULT_LANGUAGE, N_, valid_language
 from ..models import Category, Event, Registration, RegistrationStatus, User, utcnow
 from . import links, mails
+from .answers import Answers, clean_registration, save_answers
 from .placing import Full, apply_status, mail_promoted, new_secrets, place, send_fresh_link, status_mail
-from .schemas import IfFull, LostLinkSchema, RegistrationData, clean
+from .schemas import IfFull, LostLinkSchema, RegistrationData
 from .window import require_offered, require_open
 
 
@@ -78,7 +79,8 @@ def register(event_id: int, raw: dict[str, Any], *, user: User | None = None,
     """
     if in_use_case():
         raise RuntimeError("register() runs its own transactions: not inside a use case")
-    data, choice = clean(raw, if_full)
+    data, choice, answers = clean_registration(event_id, raw, if_full,
+                                               category=Category.PARTICIPANT)
     data.category = Category.PARTICIPANT  # only organizers choose another category
     now = now or utcnow()
     # Read before any transaction: ending the request's one expires the user.
@@ -89,8 +91,9 @@ def register(event_id: int, raw: dict[str, Any], *, user: User | None = None,
     # the event lock, which queues every registration of the event. Only a known
     # address costs a second pass, which looks it up first.
     language = valid_language(language) or DEFAULT_LANGUAGE
-    args = _PassArgs(user_id, source, choice, form_nonce, now, language)
-    if fast_path_enabled():
+    args = _PassArgs(user_id, source, choice, form_nonce, now, language, answers)
+    # Answers (and their documents) are written by the general path only.
+    if fast_path_enabled() and not answers:
         from .rush_pg import SLOW, register_pg
 
         reg, token = new_registration(event_id, data, user_id=user_id, source=source,
@@ -115,6 +118,7 @@ class _PassArgs:
     form_nonce: str | None
     now: datetime
     language: str = DEFAULT_LANGUAGE
+    answers: Answers = field(default_factory=dict)
 
 
 def _look_up_pass(event_id: int, data: RegistrationData, args: _PassArgs) -> RegisterResult:
@@ -198,6 +202,7 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
         reg.modality = modality
         apply_status(reg, status, args.now)
     db.session.add(reg)
+    save_answers(reg, args.answers)
     # The mails go in the same flush as the registration (one unit of work under the
     # lock); if the INSERT fails they are rolled back with it.
     mail_promoted(event, promoted)

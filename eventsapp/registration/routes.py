@@ -3,6 +3,7 @@ pages are in ``organizer_routes``, on the same blueprint)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import (
     abort,
@@ -29,7 +30,8 @@ from ..models import (
 from ..permissions import Need, acting_user, event_required
 from ..registration_counts import capacity_report
 from ..security import new_token
-from . import organizer_routes, services  # noqa: F401 - organizer_routes adds its pages to bp
+from . import documents, organizer_routes, question_routes, services  # noqa: F401 - they add their pages to bp
+from .answers import shown_answers
 from .blueprint import (
     REGISTRATION_SCHEMA,
     bp,
@@ -48,6 +50,7 @@ from .forms import (
     RegistrationForm,
     SwitchModalityForm,
 )
+from .question_forms import form_categories, form_questions, has_files, posted_answers
 from .schemas import form_input
 from .services import Outcome
 
@@ -72,8 +75,17 @@ def _prefill(form: RegistrationForm, event: Event) -> None:
                               else Modality.ONLINE.value)
 
 
+def question_context(event: Event, form: Any, errors: dict | None = None) -> dict[str, Any]:
+    """What a registration form's template needs to show the event's questions."""
+    posted = posted_answers(request) if request.method == "POST" else None
+    questions = form_questions(event, current_language(), form_categories(form), posted,
+                               errors)
+    return {"questions": questions, "has_files": has_files(questions),
+            "upload_megabytes": documents.max_megabytes(), "retried": request.method == "POST"}
+
+
 def _render_form(event: Event, form: RegistrationForm, status: int = 200,
-                 full: bool = False) -> ResponseReturnValue:
+                 full: bool = False, errors: dict | None = None) -> ResponseReturnValue:
     state = registration_state(event)
     form.modality.choices = modality_choices(event)
     if_full_choices = [c for c in form.if_full.choices
@@ -81,7 +93,8 @@ def _render_form(event: Event, form: RegistrationForm, status: int = 200,
     form.if_full.choices = if_full_choices
     show_if_full = full or (state["in_person_full"] and event.offers_in_person)
     return render_template("registration/register.html", event=event, form=form, state=state,
-                           show_if_full=show_if_full, lost_form=LostLinkForm()), status
+                           show_if_full=show_if_full, lost_form=LostLinkForm(),
+                           **question_context(event, form, errors)), status
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -97,9 +110,10 @@ def register(event: Event) -> ResponseReturnValue:
         form.nonce.data = new_token(12)
     if not form.validate_on_submit():  # the CSRF token only: the schema has the rules
         return _render_form(event, form, 422)
+    raw = form_input(REGISTRATION_SCHEMA, request.form)
+    raw["answers"] = posted_answers(request)
     try:
-        result = services.register(event.id, form_input(REGISTRATION_SCHEMA, request.form),
-                                   user=acting_user(), form_nonce=form.nonce.data,
+        result = services.register(event.id, raw, user=acting_user(), form_nonce=form.nonce.data,
                                    language=current_language())
     except services.Full as exc:
         apply_errors(form, exc)
@@ -107,7 +121,8 @@ def register(event: Event) -> ResponseReturnValue:
     except DomainError as exc:
         apply_errors(form, exc)
         return _render_form(event, form, exc.status if exc.status in (409, 422) else 422,
-                            full="if_full" in exc.fields)  # show the field with its error
+                            full="if_full" in exc.fields,  # show the field with its error
+                            errors=exc.fields)
     if result.outcome is Outcome.CREATED and result.registration is not None:
         flash(_created_message(result.registration), "success")
         return redirect(url_for("registration.manage", token=result.manage_token, new=1))
@@ -190,6 +205,7 @@ def _render_manage(reg: Registration, token: str, status: int = 200,
         cancel_form=cancel_form or CancelForm(), again_form=again_form or RegisterAgainForm(),
         leak_form=leak_form or LeakForm(), language_form=language_form,
         calendar_url=f"/events/{event.slug}/programme.ics",
+        answers=shown_answers(event, reg, current_language()) if reg.erased_at is None else [],
         just_registered=request.args.get("new") == "1"), status)
     return no_store(resp)
 

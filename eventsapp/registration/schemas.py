@@ -4,6 +4,7 @@ hand" form, the API and the speakers' one-step registration load through these s
 here and nowhere else."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -22,6 +23,26 @@ NAME_MAX = 200
 NEEDS_MAX = 2000
 SUBJECT_MAX = 200
 BODY_MAX = 20000
+
+
+# The API's answer values, declared for the OpenAPI document.
+DOCUMENT_IN = {"type": "object", "properties": {
+    "name": {"type": "string", "description": "The file's name"},
+    "content_base64": {"type": "string", "description": "The file, base64-encoded"}},
+    "required": ["content_base64"]}
+ANSWER_IN = {"oneOf": [{"type": "string"}, {"type": "boolean"},
+                       {"type": "array", "items": {"type": "string"}}, DOCUMENT_IN],
+             "description": "Text, choice key or label, yes/no (boolean), country code, "
+                            "date (YYYY-MM-DD), choice keys (multiple choice), or a "
+                            "document {name, content_base64} (PDF, PNG or JPEG)."}
+DOCUMENT_OUT = {"type": "object", "properties": {
+    "name": {"type": "string"}, "content_type": {"type": "string"},
+    "size": {"type": "integer"}}, "required": ["name", "content_type", "size"]}
+ANSWER_OUT = {"oneOf": [{"type": "string"}, {"type": "boolean"},
+                        {"type": "array", "items": {"type": "string"}}, DOCUMENT_OUT],
+              "description": "By question id: text, choice key, yes/no, country code, "
+                             "date, choice keys, or the document's name, type and size."}
+
 
 
 class IfFull(str, Enum):
@@ -88,6 +109,11 @@ class RegistrationSchema(_BlankIsMissing):
         load_default=None, allow_none=True,
         metadata={"description": "When the modality is full: join its waiting list, switch "
                                  "to the other modality, or reject (409)."})
+    # Checked against the event's questions by ``answers.clean_registration``.
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER_IN),
+                          load_default=dict,
+                          metadata={"description": "Answers to the event's questions, by "
+                                                   "question id (GET .../questions)."})
 
 
 class RegistrationApiSchema(RegistrationSchema):
@@ -142,6 +168,24 @@ class MessageSchema(Schema):
                        validate=[validate.Length(min=1, error=_l("Enter a message."))])
 
 
+ANSWER_FILTER = re.compile(r"^[0-9]{1,9}:[a-z0-9]{1,16}$")
+
+
+class _AnswerFilter(fields.Field):
+    """``<question id>:<choice key, or yes/no>``, loaded as (id, value)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update({"type": "string",
+                                                  "pattern": ANSWER_FILTER.pattern})
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[int, str]:
+        if not isinstance(value, str) or not ANSWER_FILTER.match(value):
+            raise ValidationError(_("Give an answer filter as question id:answer, e.g. 12:yes."))
+        qid, _sep, answer = value.partition(":")
+        return int(qid), answer
+
+
 class FilterSchema(_BlankIsMissing):
     """The registrant list's filters (query arguments of the page and of the API)."""
 
@@ -152,6 +196,9 @@ class FilterSchema(_BlankIsMissing):
     status = inputs.Choice(RegistrationStatus, what="status", load_default=None)
     category = inputs.Choice(Category, what="category", load_default=None)
     checked_in = fields.String(load_default=None, validate=validate.OneOf(["yes", "no"]))
+    answer = fields.List(_AnswerFilter(), load_default=list, metadata={
+        "description": "Registrants who gave this answer to a choice or yes/no question: "
+                       "question id:choice key (or yes, no); repeat for several."})
 
 
 class RegistrantQuerySchema(FilterSchema):
