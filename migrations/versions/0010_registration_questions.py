@@ -1,7 +1,7 @@
 """registration_questions and registration_answers: an event's own questions
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-05 10:00:00
 
 Organizers add questions to an event's registration form (text, choices, yes/no,
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
