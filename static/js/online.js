@@ -51,8 +51,9 @@
   var zone;
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { zone = null; }
   if (!zone) { return; }
-  var fmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: zone });
-  var day = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", timeZone: zone });
+  var lang = document.documentElement.lang || undefined;  // the page's language, not the browser's
+  var fmt = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: zone });
+  var day = new Intl.DateTimeFormat(lang, { weekday: "short", day: "numeric", month: "short", timeZone: zone });
   Array.prototype.forEach.call(document.querySelectorAll("[data-local-time]"), function (el) {
     if (el.getAttribute("data-shown-zone") === zone) { return; }
     var start = new Date(el.getAttribute("data-start")), end = new Date(el.getAttribute("data-end"));

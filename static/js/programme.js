@@ -18,10 +18,14 @@
     }
   }
 
+  // Day names in the page's language (English pages keep the en-GB forms they had).
+  var lang = document.documentElement.lang || "en";
+  var locale = lang === "en" ? "en-GB" : lang;
+
   function fmt(zone, withDay) {
     var opts = { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
     if (withDay) { opts.weekday = "short"; }
-    return new Intl.DateTimeFormat("en-GB", opts);
+    return new Intl.DateTimeFormat(locale, opts);
   }
 
   function render(zone) {
@@ -41,7 +45,9 @@
       el.hidden = false;
     });
     document.querySelectorAll("[data-js-zone-note]").forEach(function (note) {
-      note.textContent = zone ? " Also shown in " + zone + "." : "";
+      var form = note.closest("[data-zone-switch]");
+      var words = (form && form.getAttribute("data-t-also")) || "";
+      note.textContent = zone && words ? " " + words.replace("{zone}", zone) : "";
     });
   }
 
