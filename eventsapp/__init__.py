@@ -71,7 +71,13 @@ def register_extensions(app: Flask) -> None:
     init_limiter(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Sign in to continue."
+    from flask_babel import gettext
+
+    from .i18n import N_
+
+    # Flask-Login flashes it through localize_callback: in the visitor's language.
+    login_manager.login_message = N_("Sign in to continue.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
 
     from .auth.services import load_user_from_session_id
@@ -136,6 +142,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date_range"] = timefmt.format_date_range
     app.jinja_env.filters["event_span"] = timefmt.format_span
     app.jinja_env.filters["usd"] = timefmt.format_usd
+    app.jinja_env.filters["number"] = timefmt.format_count
     app.jinja_env.filters["country_name"] = countries.local_country_name
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["Need"] = Need

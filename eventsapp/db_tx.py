@@ -158,9 +158,11 @@ def lock_event(event_id: int) -> Event:
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if event is None:
+        from flask_babel import gettext
+
         from .errors import NotFound
 
-        raise NotFound("No such event.")
+        raise NotFound(gettext("No such event."))
     return event
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import LazyString, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -22,6 +23,17 @@ log = logging.getLogger(__name__)
 def _l(message: str, **variables: Any) -> str:
     """lazy_gettext typed as the str it becomes where it is shown (texts made at import)."""
     return cast(str, lazy_gettext(message, **variables))
+
+
+def lazy(make: Callable[[], str]) -> str:
+    """A text made where it is shown, in the reader's language: for plurals needed at
+    import, ``lazy(lambda: ngettext("%(num)d item", "%(num)d items", n))`` (the extractor
+    finds the ngettext call inside the lambda)."""
+    return cast(str, LazyString(make))
+
+
+# The 401 of an API call that needs a token and came without one (one text, everywhere).
+API_TOKEN_NEEDED = _l("Send an API token as 'Authorization: Bearer <token>'.")
 
 
 class DomainError(Exception):

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 
@@ -104,10 +105,12 @@ def check_json_body() -> None:
         raise BadRequest(_("The request body is not valid JSON: it is not UTF-8."),
                          fields={"json": [_("The body must be UTF-8 JSON.")]}) from exc
     if json_depth(text) > MAX_JSON_DEPTH:
-        raise BadRequest(_("The JSON body is nested too deeply (at most %(num)d levels).",
-                           num=MAX_JSON_DEPTH),
-                         fields={"json": [_("At most %(num)d levels of nesting.",
-                                            num=MAX_JSON_DEPTH)]})
+        raise BadRequest(ngettext("The JSON body is nested too deeply (at most %(num)d level).",
+                                  "The JSON body is nested too deeply (at most %(num)d levels).",
+                                  MAX_JSON_DEPTH),
+                         fields={"json": [ngettext("At most %(num)d level of nesting.",
+                                                   "At most %(num)d levels of nesting.",
+                                                   MAX_JSON_DEPTH)]})
     try:
         data = json.loads(text)
     except ValueError as exc:

@@ -18,9 +18,15 @@ these types, so a value is refused with the same message wherever it comes in:
 
 ``load(schema, data)`` turns a marshmallow ``ValidationError`` into the app's
 ``ValidationFailed`` with field messages, for services and views alike.
+
+Every field message leaves through ``flatten`` (``load`` for forms, services and CSV
+imports; ``errors`` for the API's webargs errors), which is also where marshmallow's and
+webargs' own English messages ("Missing data for required field.", "Length must be
+between 1 and 5.") are put in the reader's language: see ``library_message``.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -29,10 +35,12 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .errors import ValidationFailed, _l
+from .errors import ValidationFailed, _l, lazy
 from .guards import DB_INT_MAX, bad_text
+from .i18n import N_
 from .instants import InvalidInstant, check_instant, naive_local_to_utc
 
 EMAIL_MAX = 254
@@ -47,15 +55,20 @@ def _plain_text(value: Any) -> str:
     return value
 
 
+def at_most_characters(num: int) -> str:
+    """The message "At most 200 characters." in the reader's language and plural form
+    (lazy: made at import, translated where it is shown)."""
+    return lazy(lambda: ngettext("At most %(num)d character.", "At most %(num)d characters.",
+                                 num))
+
+
 class Line(fields.String):
     """One line of text: control characters and runs of whitespace become one space."""
 
     def __init__(self, *, max_length: int, required_message: str | None = None,
                  **kwargs: Any) -> None:
         validators = list(kwargs.pop("validate", []) or [])
-        validators.append(validate.Length(max=max_length,
-                                          error=_l("At most %(num)d characters.",
-                                                   num=max_length)))
+        validators.append(validate.Length(max=max_length, error=at_most_characters(max_length)))
         kwargs.setdefault("metadata", {}).setdefault("maxLength", max_length)
         super().__init__(validate=validators, **kwargs)
         self.max_length = max_length
@@ -73,9 +86,7 @@ class Text(fields.String):
 
     def __init__(self, *, max_length: int, **kwargs: Any) -> None:
         validators = list(kwargs.pop("validate", []) or [])
-        validators.append(validate.Length(max=max_length,
-                                          error=_l("At most %(num)d characters.",
-                                                   num=max_length)))
+        validators.append(validate.Length(max=max_length, error=at_most_characters(max_length)))
         super().__init__(validate=validators, **kwargs)
         self.max_length = max_length
 
@@ -111,11 +122,19 @@ class Count(fields.Integer):
 
 class Choice(fields.Field):
     """A member of ``enum``, given by its value or its label (any case); documented as
-    a string enum of the values."""
+    a string enum of the values.
 
-    def __init__(self, enum: type[Enum], *, what: str = "value", **kwargs: Any) -> None:
+    ``unknown`` is the whole sentence that refuses another value, marked with ``N_`` and
+    translated when it is raised, with ``%(allowed)s`` for the values: a sentence per
+    field ("Unknown category. ..."), not an English noun glued into a shared sentence,
+    which no other language could agree in gender or case.
+    """
+
+    def __init__(self, enum: type[Enum], *,
+                 unknown: str = N_("Unknown value. Use one of: %(allowed)s."),
+                 **kwargs: Any) -> None:
         self.enum = enum
-        self.what = what
+        self.unknown = unknown
         values = [m.value for m in enum]
         kwargs.setdefault("metadata", {}).update({"type": "string", "enum": values})
         super().__init__(**kwargs)
@@ -127,8 +146,7 @@ class Choice(fields.Field):
         member = parse_choice(self.enum, value)
         if member is None:
             allowed = ", ".join(m.value for m in self.enum)
-            raise ValidationError(_("Unknown %(what)s. Use one of: %(allowed)s.",
-                                    what=self.what, allowed=allowed))
+            raise ValidationError(_(self.unknown, allowed=allowed))
         return member
 
 
@@ -209,7 +227,7 @@ def normalize_email(value: Any) -> str:
     if not text:
         raise ValidationError(_("Enter an email address."))
     if len(text) > EMAIL_MAX:
-        raise ValidationError(_("At most %(num)d characters.", num=EMAIL_MAX))
+        raise ValidationError(at_most_characters(EMAIL_MAX))
     try:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
@@ -331,7 +349,8 @@ def load(schema: Schema, data: Mapping[str, Any], *, partial: bool = False) -> d
 
 
 def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages as ``{"field" or "field.sub": [messages]}``."""
+    """marshmallow's nested messages as ``{"field" or "field.sub": [messages]}``, each in
+    the reader's language (``library_message``)."""
     out: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
@@ -339,10 +358,102 @@ def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             if isinstance(value, dict):
                 out.update(flatten(value, name))
             else:
-                out[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
+                out[name] = [library_message(str(v))
+                             for v in (value if isinstance(value, list) else [value])]
     else:
-        out[prefix or "_schema"] = [str(messages)]
+        out[prefix or "_schema"] = [library_message(str(messages))]
     return out
+
+
+# marshmallow's and webargs' own messages (fields' default_error_messages, validators'
+# defaults, Schema's, webargs' "Invalid JSON body."), as whole sentences, with the values
+# they are formatted with as %(name)s. Words marshmallow puts in ("datetime", "greater
+# than or equal to") are written out in each sentence, so every language translates a
+# whole sentence. tests/test_english_left.py checks that the list covers every default
+# message of the installed marshmallow (an upgrade that adds one fails there).
+LIBRARY_MESSAGES: tuple[str, ...] = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid value."),
+    N_("Invalid type."),
+    N_("Invalid input type."),
+    N_("Unknown field."),
+    N_("Invalid input."),
+    N_("Invalid JSON body."),
+    N_("Not a valid list."),
+    N_("Not a valid tuple."),
+    N_("Not a valid string."),
+    N_("Not a valid utf-8 string."),
+    N_("Not a valid UUID."),
+    N_("Not a valid number."),
+    N_("Number too large."),
+    N_("Not a valid integer."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+    N_("Not a valid boolean."),
+    N_("Not a valid datetime."),
+    N_("Not a valid naive datetime."),
+    N_("Not a valid aware datetime."),
+    N_("Not a valid date."),
+    N_("Not a valid time."),
+    N_('"%(input)s" cannot be formatted as a datetime.'),
+    N_('"%(input)s" cannot be formatted as a date.'),
+    N_('"%(input)s" cannot be formatted as a time.'),
+    N_("Not a valid period of time."),
+    N_("%(input)s cannot be formatted as a timedelta."),
+    N_("Not a valid mapping type."),
+    N_("Not a valid URL."),
+    N_("Not a valid email address."),
+    N_("Not a valid IP address."),
+    N_("Not a valid IPv4 address."),
+    N_("Not a valid IPv6 address."),
+    N_("Not a valid IP interface."),
+    N_("Not a valid IPv4 interface."),
+    N_("Not a valid IPv6 interface."),
+    N_("Must be one of: %(choices)s."),
+    N_("One or more of the choices you made was in: %(values)s."),
+    N_("One or more of the choices you made was not in: %(choices)s."),
+    N_("Must be equal to %(other)s."),
+    N_("Shorter than minimum length %(min)s."),
+    N_("Longer than maximum length %(max)s."),
+    N_("Length must be between %(min)s and %(max)s."),
+    N_("Length must be %(equal)s."),
+    N_("Must be greater than or equal to %(min)s."),
+    N_("Must be greater than %(min)s."),
+    N_("Must be less than or equal to %(max)s."),
+    N_("Must be less than %(max)s."),
+    N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
+    N_("Must be greater than or equal to %(min)s and less than %(max)s."),
+    N_("Must be greater than %(min)s and less than or equal to %(max)s."),
+    N_("Must be greater than %(min)s and less than %(max)s."),
+    N_("String does not match expected pattern."),
+)
+_PLACEHOLDER = re.compile(r"%\\\((\w+)\\\)s")
+
+
+def _pattern(msgid: str) -> re.Pattern[str]:
+    """The English message as formatted by the library, its values captured by name."""
+    return re.compile(_PLACEHOLDER.sub(lambda m: f"(?P<{m.group(1)}>.+?)", re.escape(msgid)),
+                      re.DOTALL)
+
+
+_LIBRARY_EXACT = frozenset(m for m in LIBRARY_MESSAGES if "%(" not in m)
+# Most literal text first: "Must be greater than or equal to 1." is not "greater than"
+# with the value "or equal to 1".
+_LIBRARY_PATTERNS = tuple((m, _pattern(m)) for m in sorted(
+    (m for m in LIBRARY_MESSAGES if "%(" in m),
+    key=lambda m: -len(re.sub(r"%\(\w+\)s", "", m))))
+
+
+def library_message(text: str) -> str:
+    """``text`` in the reader's language when it is one of marshmallow's or webargs' own
+    English messages (``LIBRARY_MESSAGES``); any other message is returned as it is."""
+    if text in _LIBRARY_EXACT:
+        return _(text)
+    for msgid, pattern in _LIBRARY_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            return _(msgid, **match.groupdict())
+    return text
 
 
 URL_MAX = 1000
@@ -367,7 +478,7 @@ class Url(fields.Field):
         if not text:
             return None
         if len(text) > URL_MAX:
-            raise ValidationError(_("At most %(num)d characters.", num=URL_MAX))
+            raise ValidationError(at_most_characters(URL_MAX))
         try:
             parts = urlsplit(text)
         except ValueError:

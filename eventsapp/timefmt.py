@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton, format_time
-from babel.numbers import format_currency
+from babel.numbers import format_compact_currency, format_currency, format_decimal
 from flask import has_request_context, request
 
 _ZONES: set[str] | None = None
@@ -68,11 +68,16 @@ _SKELETONS: dict[str, tuple[str | None, str | None]] = {
     "%A %-d %B %Y, %H:%M": ("full", "short"),
 }
 _NAMED = ("full", "long", "medium", "short")
-_DAY_FORMATS = {"%A %-d %B %Y": "full", "%-d %B %Y": "long"}
+# Calendar days (a ``date``, no time): the strftime forms the templates pass, as a named
+# Babel format or a skeleton; a form not listed gets the locale's full date.
+_DAY_FORMATS = {"%A %-d %B %Y": "full", "%-d %B %Y": "long", "%-d %b %Y": "yMMMd",
+                "%a %-d %b %Y": "yMMMEd", "%a %-d %b": "MMMEd", "%A %-d %B": "MMMMEEEEd"}
 
 
 def _lang() -> str:
-    """The viewer's language; English outside a request (CLI, mails from the worker)."""
+    """The language of the text being made: the viewer's, or the one a caller forced with
+    flask_babel.force_locale (a mail or calendar in its owner's language); English outside
+    a request (CLI, the mail worker: callers that need another pass ``lang``)."""
     if not has_request_context():
         return "en"
     from .i18n import current_language
@@ -120,7 +125,10 @@ def format_day(day: date, fmt: str = "%A %-d %B %Y") -> str:
     """A calendar day (a programme's day heading): 'Friday 7 June 2030'."""
     lang = _lang()
     if lang != "en":
-        return format_date(day, format=_DAY_FORMATS.get(fmt, "full"), locale=lang)
+        form = _DAY_FORMATS.get(fmt, "full")
+        if form in _NAMED:
+            return format_date(day, format=form, locale=lang)
+        return format_skeleton(form, day, locale=lang)
     return day.strftime(fmt)
 
 
@@ -168,6 +176,31 @@ def _babel_span(s: datetime, e: datetime, lang: str) -> str:
     ends = [_join(_date_part(w, "full", lang), _time_part(w, "short", lang), lang) for w in (s, e)]
     fallback = str(Locale.parse(lang).interval_formats.get(None) or "{0} \u2013 {1}")
     return fallback.replace("{0}", ends[0]).replace("{1}", ends[1])
+
+
+def format_count(value: int | None) -> str:
+    """A whole number with the locale's grouping: "1,234" in English, "1 234" in French."""
+    if value is None:
+        return ""
+    lang = _lang()
+    if lang != "en":
+        return format_decimal(value, locale=lang)
+    return f"{value:,}"
+
+
+def format_usd_short(amount: Decimal | int) -> str:
+    """A compact amount for charts and counters: "USD 18.6 bn" in English, the locale's
+    compact form elsewhere ("18,6 Md $US"); below a million, the full amount."""
+    a = Decimal(amount)
+    lang = _lang()
+    if lang != "en":
+        if a >= 10 ** 6:
+            return format_compact_currency(a, "USD", locale=lang, fraction_digits=1)
+        return format_usd(a)
+    for size, suffix in ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "m")):
+        if a >= size:
+            return f"USD {(a / size).quantize(Decimal('0.1'))} {suffix}"
+    return format_usd(a)
 
 
 def format_usd(amount: Decimal | int | None, places: int = 0) -> str:

@@ -162,5 +162,5 @@ def test_day_headings_and_badge_dates(app):
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
         assert format_day(date(2030, 6, 7)) == "vendredi 7 juin 2030"
         assert format_day(date(2030, 6, 7), "%-d %B %Y") == "7 juin 2030"
-        # Badges stay English (Latin-only fonts), whoever prints them.
+        # A language passed in wins over the viewer's (badges pass their registrant's).
         assert format_date_range(START, IN_MONTH_END, ZONE, lang="en") == "7\u20139 June 2022"

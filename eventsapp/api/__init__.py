@@ -7,6 +7,7 @@ the API needs no CSRF token and cannot be driven by another site.
 from __future__ import annotations
 
 from flask import Flask, g, request
+from flask_babel import gettext
 from flask_smorest import Api
 
 from ..errors import Unauthorized
@@ -42,10 +43,10 @@ def _authenticate():
         return
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+        raise Unauthorized(gettext("Use 'Authorization: Bearer <token>'."))
     user = user_for_token(token.strip())
     if user is None:
-        raise Unauthorized("The API token is invalid or revoked.")
+        raise Unauthorized(gettext("The API token is invalid or revoked."))
     g.api_user = user
     return
 

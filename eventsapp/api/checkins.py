@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from ..badges.limits import failed_scan_limit, limited_check_in, rate_limited, retry_after
 from ..badges.schemas import CheckinIn, CheckinResult
 from ..badges.services import ScanResult
-from ..errors import Unauthorized, respond
+from ..errors import API_TOKEN_NEEDED, Unauthorized, respond
 from ..permissions import Need, load_event
 from .common import BEARER, ApiErrorSchema, user
 
@@ -43,7 +43,7 @@ class Checkins(MethodView):
         already_checked_in with when and by whom. Failed scans are rate limited."""
         caller = user()
         if caller is None:
-            raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+            raise Unauthorized(API_TOKEN_NEEDED)
         event = load_event(slug, Need.CHECKIN, caller)
         result = limited_check_in(event, data["code"], caller)
         return result  # dumped by CheckinResult (blp.response)

@@ -27,7 +27,7 @@ from typing import Any
 from apispec import BasePlugin
 from flask import Flask, request
 
-from ..errors import Unauthorized
+from ..errors import API_TOKEN_NEEDED, Unauthorized
 from .common import BEARER
 
 OPTIONAL_TOKEN: list[dict[str, list[str]]] = [{}, *BEARER]
@@ -123,6 +123,6 @@ def refuse_anonymous(required: set[tuple[str, str]]):
         if request.routing_exception is not None and request.path.startswith("/api/"):
             raise request.routing_exception
         if (request.endpoint, request.method) in required and acting_user() is None:
-            raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+            raise Unauthorized(API_TOKEN_NEEDED)
 
     return rule

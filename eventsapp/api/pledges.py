@@ -9,10 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, jsonify, request, url_for
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from ..errors import NotFound, Unauthorized, ValidationFailed
+from ..errors import API_TOKEN_NEEDED, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..inputs import Choice, Count, Line, PatchSchema
 from ..models import FocusArea, Pledge, PledgeState, PledgeType, ProgressStatus, Sector, User
@@ -174,14 +175,14 @@ def pledge_json(p: Pledge, detail: bool = False) -> dict:
 def _signed_in() -> User:
     u = user()
     if u is None:
-        raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+        raise Unauthorized(API_TOKEN_NEEDED)
     return u
 
 
 def _fresh(pledge_id: int) -> Pledge:
     pledge = db.session.get(Pledge, pledge_id, populate_existing=True)
     if pledge is None:
-        raise NotFound("No such pledge.")
+        raise NotFound(_("No such pledge."))
     return pledge
 
 
@@ -308,8 +309,8 @@ class Announce(MethodView):
         elif data.get("event"):
             event = load_event(data["event"], Need.MANAGE, actor)
         else:
-            raise ValidationFailed("Some fields are not valid.",
-                                   fields={"event": ["Name the event where it was announced."]})
+            raise ValidationFailed(_("Some fields are not valid."),
+                                   fields={"event": [_("Name the event where it was announced.")]})
         services.announce_pledge(actor, pledge_id, event, data["session_id"],
                                  data["announced_by_id"], data["announced_at"])
         return pledge_json(_fresh(pledge_id), detail=True)

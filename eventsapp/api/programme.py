@@ -13,6 +13,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import Response, jsonify
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import fields
 
@@ -183,9 +184,9 @@ def session_manage(view):
         s = db.session.get(ProgrammeSession, session_id)
         if s is None or not can(u, Need.VIEW, s.event) or (
                 not s.published and not can(u, Need.MANAGE, s.event)):
-            raise NotFound("No such session.")
+            raise NotFound(_("No such session."))
         if not can(u, Need.MANAGE, s.event):
-            raise Forbidden("Only the event's organizers change its sessions.")
+            raise Forbidden(_("Only the event's organizers change its sessions."))
         return view(*args, session=s, event=s.event, **kwargs)
 
     return wrapper
@@ -212,7 +213,7 @@ def creators_only(view):
         if u is None:
             return login_required(lambda: None)()
         if not can_create_events(u):
-            raise Forbidden("Only administrators and event organizers do this.")
+            raise Forbidden(_("Only administrators and event organizers do this."))
         return view(*args, **kwargs)
 
     return wrapper
@@ -252,7 +253,7 @@ class EventSessions(MethodView):
         private = manage or not event.published
         resp.headers["Cache-Control"] = "private, no-cache" if private else "no-cache"
         resp.vary.add("Authorization")
-        resp.vary.add("Cookie")
+        exports.vary_on_language(resp)  # type and role labels are in the reader's language
         return resp
 
     @event_required(Need.MANAGE)
@@ -276,7 +277,7 @@ class SessionDetail(MethodView):
         u = user()
         if s is None or not can(u, Need.VIEW, s.event) or (
                 not s.published and not can(u, Need.MANAGE, s.event)):
-            raise NotFound("No such session.")
+            raise NotFound(_("No such session."))
         return s
 
     @session_manage

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 
+from ..errors import lazy
 from .schemas import MIN_PASSWORD
 
 
@@ -13,7 +15,9 @@ class SignUpForm(FlaskForm):
     name = StringField(_l("Full name"))
     email = EmailField(_l("Email"))
     organization = StringField(_l("Organization (optional)"))
-    password = PasswordField(_l("Password (at least %(num)d characters)", num=MIN_PASSWORD))
+    password = PasswordField(lazy(lambda: ngettext("Password (at least %(num)d character)",
+                                                   "Password (at least %(num)d characters)",
+                                                   MIN_PASSWORD)))
     confirm = PasswordField(_l("Repeat the password"))
 
 
@@ -26,7 +30,9 @@ class SignInForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"))
-    password = PasswordField(_l("New password (at least %(num)d characters)", num=MIN_PASSWORD))
+    password = PasswordField(lazy(lambda: ngettext("New password (at least %(num)d character)",
+                                                   "New password (at least %(num)d characters)",
+                                                   MIN_PASSWORD)))
     confirm = PasswordField(_l("Repeat the new password"))
 
 

@@ -7,9 +7,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..inputs import Email, Line
+from ..errors import lazy
+from ..inputs import Email, Line, at_most_characters
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
@@ -24,9 +26,10 @@ class Password(fields.String):
         shortest = MIN_PASSWORD if new else 0
         super().__init__(validate=validate.Length(
             min=shortest, max=MAX_PASSWORD,
-            error=_l("Use at least %(min)d characters (at most %(max)d).", min=shortest,
-                     max=MAX_PASSWORD) if new
-            else _l("At most %(max)d characters.", max=MAX_PASSWORD)),
+            error=lazy(lambda: ngettext("Use at least %(num)d character (at most %(max)d).",
+                                        "Use at least %(num)d characters (at most %(max)d).",
+                                        shortest, max=MAX_PASSWORD)) if new
+            else at_most_characters(MAX_PASSWORD)),
             metadata={"minLength": shortest, "maxLength": MAX_PASSWORD}, **kwargs)
         self.max_length = MAX_PASSWORD
         self.error_messages["required"] = _l("Enter a password.")

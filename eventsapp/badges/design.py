@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from flask_babel import force_locale
+
 from ..models import Category, Event, Registration
+from ..registration.mails import registrant_language
 from ..timefmt import format_date_range
 from .qr import qr_matrix
 
@@ -271,26 +274,41 @@ class BadgeData:
     event_dates: str
     venue: str
     code: str
+    # The category's name as printed, and the language of the badge's words (category,
+    # dates, the PDF's title); badge_data sets both, in the registrant's language.
+    category_label: str = ""
+    language: str = "en"
 
     @property
     def colour(self) -> str:
         return category_colour(self.category)
 
+    @property
+    def band_label(self) -> str:
+        return (self.category_label or self.category.label).upper()
+
 
 def badge_data(registration: Registration, event: Event) -> BadgeData:
-    """The badge of a registration that has a valid badge code."""
+    """The badge of a registration that has a valid badge code. Its words are in the
+    language the registrant registered in, whoever prints it (the attendee, the desk, an
+    organizer's batch): the fonts cover every script of the six languages."""
     if not registration.badge_code:
         raise ValueError("registration has no badge code")
     place = ", ".join(p for p in (event.venue_name, event.city) if p)
+    language = registrant_language(registration)
+    with force_locale(language):
+        category_label = registration.category.label
     return BadgeData(
         name=registration.name or "",
         organization=registration.organization or "",
         category=registration.category,
         event_title=event.title,
-        # English: the badge fonts are Latin only, whoever prints them.
-        event_dates=format_date_range(event.starts_at, event.ends_at, event.timezone, lang="en"),
+        event_dates=format_date_range(event.starts_at, event.ends_at, event.timezone,
+                                      lang=language),
         venue=place,
         code=registration.badge_code,
+        category_label=category_label,
+        language=language,
     )
 
 
@@ -400,7 +418,7 @@ def _portrait(p: Painter, x: float, y: float, w: float, h: float, d: BadgeData) 
         _lines(p, org_lines, False, org_size, MUTED, cx, "center", top + 0.02 * h, 1.2)
 
     p.rect(x, band_top, w, band, d.colour)
-    label = d.category.label.upper()
+    label = d.band_label
     size, lines = fit_text(p, label, True, inner, (0.1 * w, 0.05 * w), 1)
     p.text(cx, band_top + band / 2 + size * 0.36, lines[0], True, size, "#ffffff", "center")
 
@@ -436,7 +454,7 @@ def _landscape(p: Painter, x: float, y: float, w: float, h: float, d: BadgeData)
         _lines(p, org_lines, False, org_size, MUTED, *start(d.organization), top, 1.2)
 
     p.rect(x, band_top, w, band, d.colour)
-    label = d.category.label.upper()
+    label = d.band_label
     size, lines = fit_text(p, label, True, w - 2 * m, (0.11 * h, 0.06 * h), 1)
     p.text(x + w / 2, band_top + band / 2 + size * 0.36, lines[0], True, size, "#ffffff",
            "center")

@@ -14,6 +14,8 @@ import logging
 from collections.abc import Iterable
 from functools import lru_cache
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
@@ -112,7 +114,8 @@ def badge_pdf(data: BadgeData) -> bytes:
     buf = io.BytesIO()
     w, h = A6
     c = Canvas(buf, pagesize=A6, pageCompression=1)
-    c.setTitle(f"Badge: {data.name}")
+    with force_locale(data.language):  # the badge's language, like its printed words
+        c.setTitle(_("Badge: %(name)s", name=data.name))
     c.setAuthor("eventsapp")
     draw_badge(PdfPainter(c, h), 0, 0, w, h, data)
     c.showPage()
@@ -121,7 +124,7 @@ def badge_pdf(data: BadgeData) -> bytes:
 
 
 def badge_sheets_pdf(badges: Iterable[BadgeData], per_page: int = 4,
-                     title: str = "Badges") -> bytes:
+                     title: str | None = None) -> bytes:
     """A4 sheets with ``per_page`` badges each (1, 4 or 8), in the order given.
 
     4 per page: A6 badges (105 x 148 mm), 8 per page: 105 x 74 mm; both tile the page
@@ -140,7 +143,7 @@ def badge_sheets_pdf(badges: Iterable[BadgeData], per_page: int = 4,
         origin_x = origin_y = 0
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, pageCompression=1)
-    c.setTitle(title)
+    c.setTitle(title or _("Badges"))
     c.setAuthor("eventsapp")
     painter = PdfPainter(c, ph)
     i = -1

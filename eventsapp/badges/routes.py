@@ -274,9 +274,11 @@ def print_badges(event: Event):
     if not regs:
         flash(_("No badges match: nothing to print."), "warning")
         return redirect(url_for("badges.organizer", slug=event.slug))
-    data = [badge_data(r, event) for r in regs]
+    data = [badge_data(r, event) for r in regs]  # each badge in its registrant's language
     label = category.value if category else "all"
-    pdf = badge_sheets_pdf(data, per_page, title=f"Badges · {event.title} · {label}")
+    title = _("Badges · %(event)s · %(category)s", event=event.title,
+              category=category.label if category else _("all categories"))
+    pdf = badge_sheets_pdf(data, per_page, title=title)
     name = f"badges-{event.slug}-{label}{'-new' if wanted['not_printed'] else ''}-{per_page}up.pdf"
     if wanted["mark_printed"]:
         services.mark_printed(event, regs)

@@ -7,11 +7,16 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 
 from ..api.common import Out
+from ..i18n import N_
 from ..inputs import Choice, Line
 from ..models import Category, Modality, RegistrationStatus
 from ..models.types import LabelledEnum
 from .qr import MAX_INPUT as SCAN_MAX
 from .services import ALREADY, CHECKED_IN, INVALID, REASONS
+
+# What a Choice field answers to a value it does not know: one whole sentence each.
+UNKNOWN_CATEGORY = N_("Unknown category. Use one of: %(allowed)s.")
+UNKNOWN_PER_PAGE = N_("Unknown number of badges per page. Use one of: %(allowed)s.")
 
 # What a scanner types: a bare badge code (qr.CODE_RE: at most 64 characters) or the URL
 # form that carries it as ?code=... (what a phone's camera app opens), so the bound is
@@ -21,9 +26,9 @@ from .services import ALREADY, CHECKED_IN, INVALID, REASONS
 class PerPage(LabelledEnum):
     """Badges per A4 sheet."""
 
-    ONE = "1", "1 (large)"
-    FOUR = "4", "4 (A6, 105 × 148 mm)"
-    EIGHT = "8", "8 (105 × 74 mm)"
+    ONE = "1", N_("1 (large)")
+    FOUR = "4", N_("4 (A6, 105 × 148 mm)")
+    EIGHT = "8", N_("8 (105 × 74 mm)")
 
 
 class CategoryOrAll(fields.Field):
@@ -32,7 +37,7 @@ class CategoryOrAll(fields.Field):
     unknown one."""
 
     def __init__(self, **kwargs: Any) -> None:
-        self.choice = Choice(Category, what="category")
+        self.choice = Choice(Category, unknown=UNKNOWN_CATEGORY)
         kwargs.setdefault("metadata", {}).update(
             {"type": "string", "enum": ["", *(c.value for c in Category)]})
         super().__init__(allow_none=True, **kwargs)
@@ -45,7 +50,7 @@ class CategoryOrAll(fields.Field):
 
 class PrintSchema(Schema):
     category = CategoryOrAll(load_default=None)  # absent: all categories
-    per_page = Choice(PerPage, what="number of badges per page", required=True,
+    per_page = Choice(PerPage, unknown=UNKNOWN_PER_PAGE, required=True,
                       error_messages={"required": _l("Choose how many badges per page.")})
     not_printed = fields.Boolean(load_default=False)
     mark_printed = fields.Boolean(load_default=False)

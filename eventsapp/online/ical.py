@@ -1,6 +1,7 @@
 """The personal calendar feed: the event's sessions, each with the registrant's own join
 link. A pure helper: plain objects in, bytes out. Never the raw stream link or passcode
-(calendar feeds are synced to third parties and shared more than people think)."""
+(calendar feeds are synced to third parties and shared more than people think).
+Its texts are in the current language: the caller forces the registrant's."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -22,7 +23,7 @@ def personal_calendar(*, event_title: str, event_slug: str, event_zone: str, ven
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", one_line(f"{event_title} (my session links)"))
+    cal.add("x-wr-calname", one_line(_("%(event)s (my session links)", event=event_title)))
     cal.add("x-wr-timezone", event_zone)
     for s in sessions:
         link = join_url(s.id)

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
@@ -36,6 +37,7 @@ from ..permissions import (
     registration_entitled,
 )
 from ..ratelimits import configured
+from ..registration.mails import registrant_language
 from ..timefmt import viewer_zone
 from . import services
 from .forms import OnlineSettingsForm, SessionLinksForm
@@ -89,12 +91,14 @@ def calendar(secret: str):
     registration = services.check_entitled(services.registration_for_join_secret(secret))
     event = registration.event
     base = current_app.config.get("BASE_URL", "").rstrip("/") or request.url_root.rstrip("/")
-    body = personal_calendar(
-        event_title=event_title(event), event_slug=event.slug, event_zone=event.timezone,
-        venue=event.venue_name, sessions=services.published_sessions(event.id),
-        join_url=lambda sid: f"{base}/join/{secret}/{sid}",
-        watch_url=f"{base}/join/{secret}/watch",
-        host=(request.host or "eventsapp").split(":")[0], now=utcnow())
+    # In the registrant's language: calendar apps fetch the feed without their cookie.
+    with force_locale(registrant_language(registration)):
+        body = personal_calendar(
+            event_title=event_title(event), event_slug=event.slug, event_zone=event.timezone,
+            venue=event.venue_name, sessions=services.published_sessions(event.id),
+            join_url=lambda sid: f"{base}/join/{secret}/{sid}",
+            watch_url=f"{base}/join/{secret}/watch",
+            host=(request.host or "eventsapp").split(":")[0], now=utcnow())
     resp = make_response(body)
     resp.headers["Content-Type"] = "text/calendar; charset=utf-8"
     resp.headers["Content-Disposition"] = f'inline; filename="{event.slug}-my-sessions.ics"'

@@ -15,7 +15,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -43,6 +43,7 @@ from ..permissions import (
     is_session_speaker,
 )
 from ..registration.mails import registrant_language
+from ..timefmt import format_event_time
 from .schemas import MAX_JOIN_OPENS_MINUTES
 
 BEFORE, OPEN, ENDED = "before", "open", "ended"
@@ -360,18 +361,21 @@ def _join_links_mail(registration: Registration, base_url: str) -> None:
     secret = registration.join_token
     zone = event.timezone
     lines = [_("Hello %(name)s,", name=registration.name), "",
-             _("Your personal links for %(event)s. They are yours alone: do not forward "
-               "them. Each opens the session's stream from "
-               "%(minutes)s minutes before it starts.", event=event_title(event),
-               minutes=event.join_opens_minutes_before), "",
+             ngettext("Your personal links for %(event)s. They are yours alone: do not "
+                      "forward them. Each opens the session's stream from %(num)d minute "
+                      "before it starts.",
+                      "Your personal links for %(event)s. They are yours alone: do not "
+                      "forward them. Each opens the session's stream from %(num)d minutes "
+                      "before it starts.", event.join_opens_minutes_before,
+                      event=event_title(event)), "",
              _("Watch page (live now, next, join buttons): %(url)s",
                url=f"{base}/join/{secret}/watch"),
              _("Calendar feed with these links: %(url)s",
                url=f"{base}/join/{secret}/calendar.ics"), ""]
     sessions = published_sessions(event.id)
     for s in sessions:
-        when = s.starts_at.astimezone(ZoneInfo(zone))
-        lines.append(f"{when:%a %-d %b %H:%M} ({zone}) · {s.label}: {s.title}")
+        when = format_event_time(s.starts_at, zone, "%a %-d %b %H:%M")  # mail's language
+        lines.append(f"{when} ({zone}) · {s.label}: {s.title}")
         lines.append(f"  {base}/join/{secret}/{s.id}")
     if not sessions:
         lines.append(_("The programme has no sessions yet; your watch page will list them."))

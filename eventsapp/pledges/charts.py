@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 
-from ..timefmt import format_usd
+from ..timefmt import format_count, format_usd_short
 
 BAR_H = 26
 GAP = 8
@@ -17,12 +17,9 @@ VALUE_W = 130
 
 
 def _short_usd(amount: Decimal) -> str:
-    """USD 18.6 bn, USD 250 m, USD 12,500: compact values for chart labels."""
-    a = Decimal(amount)
-    for size, suffix in ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "m")):
-        if a >= size:
-            return f"USD {(a / size).quantize(Decimal('0.1'))} {suffix}"
-    return format_usd(a)
+    """USD 18.6 bn, USD 250 m, USD 12,500: compact values for chart labels (the
+    reader's language's compact forms elsewhere, see timefmt.format_usd_short)."""
+    return format_usd_short(amount)
 
 
 def _truncate(text: str, n: int = 30) -> str:
@@ -46,9 +43,12 @@ def bar_chart(chart_id: str, title: str, rows, measure: str = "pledges") -> Mark
     unit = gettext("pledges") if measure == "pledges" else "USD"
     if rows:
         best = max(range(len(rows)), key=lambda i: values[i])
-        desc = (gettext("%(num)d bars. Largest: %(label)s,", num=len(rows), label=rows[best].label)
-                + " " + (gettext("%(num)s pledges.", num=values[best]) if measure == "pledges"
-                         else f"{_short_usd(values[best])}.")
+        largest = (ngettext("%(count)s pledge", "%(count)s pledges", int(values[best]),
+                            count=format_count(int(values[best])))
+                   if measure == "pledges" else _short_usd(values[best]))
+        desc = (ngettext("%(num)d bar. Largest: %(label)s, %(value)s.",
+                         "%(num)d bars. Largest: %(label)s, %(value)s.", len(rows),
+                         label=rows[best].label, value=largest)
                 + " " + gettext("The table below gives every number."))
     else:
         desc = gettext("No published pledges match.")
@@ -63,7 +63,7 @@ def bar_chart(chart_id: str, title: str, rows, measure: str = "pledges") -> Mark
     for i, (row, value) in enumerate(zip(rows, values, strict=True)):
         y = GAP + i * (BAR_H + GAP)
         w = float(Decimal(value) / Decimal(top)) * bar_w if value else 0
-        shown = f"{value:,}" if measure == "pledges" else _short_usd(value)
+        shown = format_count(int(value)) if measure == "pledges" else _short_usd(value)
         parts.append(
             f'<g><text x="{LABEL_W - 8}" y="{y + BAR_H - 8}" text-anchor="end" '
             f'class="chart-label">{escape(_truncate(row.label))}</text>'
@@ -83,10 +83,12 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
     top = max((r.extra["cumulative_pledges"] for r in rows), default=0) or 1
     if rows:
         last = rows[-1]
-        desc = (gettext("From %(first)s to %(last)s: %(pledges)s pledges, %(amount)s in total.",
-                        first=rows[0].label, last=last.label,
-                        pledges=f"{last.extra['cumulative_pledges']:,}",
-                        amount=_short_usd(last.extra["cumulative_usd"]))
+        total = last.extra["cumulative_pledges"]
+        desc = (ngettext("From %(first)s to %(last)s: %(count)s pledge, %(amount)s in total.",
+                         "From %(first)s to %(last)s: %(count)s pledges, %(amount)s in total.",
+                         total, first=rows[0].label, last=last.label,
+                         count=format_count(total),
+                         amount=_short_usd(last.extra["cumulative_usd"]))
                 + " " + gettext("The table below gives every month."))
     else:
         desc = gettext("No published pledges match.")
@@ -96,7 +98,8 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
         f'<desc id="{escape(chart_id)}-d">{escape(desc)}</desc>',
         (f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{WIDTH - 10}" y2="{pad_t + plot_h}" '
          f'class="chart-axis" stroke="#57606a"/>'),
-        f'<text x="{pad_l - 6}" y="{pad_t + 10}" text-anchor="end" class="chart-value">{top:,}</text>',
+        f'<text x="{pad_l - 6}" y="{pad_t + 10}" text-anchor="end" class="chart-value">'
+        f'{format_count(top)}</text>',
         f'<text x="{pad_l - 6}" y="{pad_t + plot_h}" text-anchor="end" class="chart-value">0</text>',
     ]
     if rows:
@@ -106,7 +109,8 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
         for i, r in enumerate(rows):
             h = r.extra["cumulative_pledges"] / top * plot_h
             x = pad_l + i * step + (step - col_w) / 2
-            tip = gettext("%(num)s pledges", num=f"{r.extra['cumulative_pledges']:,}")
+            n = r.extra["cumulative_pledges"]
+            tip = ngettext("%(count)s pledge", "%(count)s pledges", n, count=format_count(n))
             parts.append(f'<rect x="{x:.1f}" y="{pad_t + plot_h - h:.1f}" width="{col_w:.1f}" '
                          f'height="{h:.1f}" class="chart-bar" fill="#0a5aa8">'
                          f'<title>{escape(r.label)}: {escape(tip)}</title>'

@@ -19,6 +19,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
@@ -394,7 +395,9 @@ def parse_import(data: bytes | str, event: Event | None) -> ImportResult:
         for raw in reader:
             line = reader.line_num
             if len(result.rows) + len(result.errors) >= MAX_ROWS:
-                result.errors.append((line, _("At most %(num)d pledges per file.", num=MAX_ROWS)))
+                result.errors.append((line, ngettext("At most %(num)d pledge per file.",
+                                                     "At most %(num)d pledges per file.",
+                                                     MAX_ROWS)))
                 break
             if None in raw:
                 result.errors.append((line, _("This line has more cells than the header.")))

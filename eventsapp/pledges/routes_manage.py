@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from ..console.panels import register_panel
@@ -22,6 +23,7 @@ from ..csvout import csv_response, read_text
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms_util import apply_errors
+from ..i18n import N_
 from ..models import (
     Event,
     Pledge,
@@ -72,7 +74,7 @@ def _panel_context(event: Event) -> dict:
             "pledge_overdue": n_overdue, "pledge_sessions": sessions}
 
 
-register_panel("pledges", "Pledges", "pledges/_console_panel.html", 50, _panel_context)
+register_panel("pledges", N_("Pledges"), "pledges/_console_panel.html", 50, _panel_context)
 
 
 # ---------------------------------------------------------------- moderation lists
@@ -352,7 +354,8 @@ def _import(event: Event | None):
                     status = 422
                 else:
                     if result.imported:
-                        flash(_("%(num)d pledges imported.", num=result.imported), "success")
+                        flash(ngettext("%(num)d pledge imported.", "%(num)d pledges imported.",
+                                       result.imported), "success")
                         return redirect(url_for("pledges_manage.manage", slug=event.slug)
                                         if event else url_for("pledges_manage.manage_unattached"))
                     status = 200 if result.ok else 422

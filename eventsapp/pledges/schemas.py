@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from marshmallow import (
     Schema,
     ValidationError,
@@ -28,9 +29,20 @@ from marshmallow import (
 
 from .. import inputs
 from ..countries import country_name
-from ..errors import ValidationFailed
+from ..errors import ValidationFailed, lazy
+from ..i18n import N_
 from ..models import FocusArea, PledgeType, ProgressStatus, Sector
 from . import vocab
+
+# What a Choice field answers to a value it does not know: one whole sentence each.
+UNKNOWN_SECTOR = N_("Unknown sector. Use one of: %(allowed)s.")
+UNKNOWN_TYPE = N_("Unknown pledge type. Use one of: %(allowed)s.")
+UNKNOWN_FOCUS_AREA = N_("Unknown focus area. Use one of: %(allowed)s.")
+UNKNOWN_PILLAR = N_("Unknown pillar. Use one of: %(allowed)s.")
+UNKNOWN_REGION = N_("Unknown region. Use one of: %(allowed)s.")
+UNKNOWN_BENEFICIARY = N_("Unknown beneficiary group. Use one of: %(allowed)s.")
+UNKNOWN_PROGRESS_STATUS = N_("Unknown progress status. Use one of: %(allowed)s.")
+UNKNOWN_ACTIVITY = N_("Unknown activity. Use one of: %(allowed)s.")
 
 MAX_ENTITIES = 30
 TITLE_MAX = 300
@@ -99,7 +111,7 @@ class EntitySchema(Schema):
 
     name = inputs.Line(max_length=300, required=True, required_message=_l("Name the entity."),
                        validate=[validate.Length(min=1, error=_l("Every entity needs a name."))])
-    sector = inputs.Choice(Sector, what="sector", load_default=None, allow_none=True)
+    sector = inputs.Choice(Sector, unknown=UNKNOWN_SECTOR, load_default=None, allow_none=True)
     country = inputs.Country(load_default="", allow_none=True)
     is_lead = fields.Boolean(load_default=False)
 
@@ -118,20 +130,22 @@ class PledgeSchema(Schema):
                         required_message=_l("Give the pledge a title."),
                         validate=[validate.Length(min=1, error=_l("Give the pledge a title."))])
     description = inputs.Text(max_length=LONG_TEXT_MAX, load_default="")
-    type = inputs.Choice(PledgeType, what="type", required=True)
-    focus_area = inputs.Choice(FocusArea, what="focus area", required=True)
-    pillar = inputs.Choice(vocab.Pillar, what="pillar", load_default=None, allow_none=True,
+    type = inputs.Choice(PledgeType, unknown=UNKNOWN_TYPE, required=True)
+    focus_area = inputs.Choice(FocusArea, unknown=UNKNOWN_FOCUS_AREA, required=True)
+    pillar = inputs.Choice(vocab.Pillar, unknown=UNKNOWN_PILLAR, load_default=None, allow_none=True,
                            metadata={"description": "a pillar of the focus area"})
     amount_usd = inputs.Usd(load_default=None, allow_none=True)
     entities = fields.List(
         fields.Nested(EntitySchema), required=True,
         validate=validate.Length(min=1, max=MAX_ENTITIES,
-                                 error=_l("Name from 1 to %(num)d entities.", num=MAX_ENTITIES)),
+                                 error=lazy(lambda: ngettext("Name from 1 to %(num)d entity.",
+                                                             "Name from 1 to %(num)d entities.",
+                                                             MAX_ENTITIES))),
         metadata={"description": "one lead (is_lead); none marked: the first leads"})
     countries = fields.List(inputs.Country(), load_default=list)
-    regions = fields.List(inputs.Choice(vocab.Region, what="region"), load_default=list)
+    regions = fields.List(inputs.Choice(vocab.Region, unknown=UNKNOWN_REGION), load_default=list)
     targets_ldc = fields.Boolean(load_default=False)
-    beneficiaries = fields.List(inputs.Choice(vocab.BeneficiaryGroup, what="beneficiary group"),
+    beneficiaries = fields.List(inputs.Choice(vocab.BeneficiaryGroup, unknown=UNKNOWN_BENEFICIARY),
                                 load_default=list)
     sdgs = fields.List(inputs.Count(min=1, max=17), load_default=list)
     target_year = inputs.Count(min=FIRST_YEAR, max=LAST_YEAR, load_default=None,
@@ -244,7 +258,7 @@ class ReportSchema(Schema):
 
     reported_on = fields.Date(load_default=None, allow_none=True,
                               error_messages={"invalid": _l("Give the date as YYYY-MM-DD.")})
-    status = inputs.Choice(ProgressStatus, what="status", required=True,
+    status = inputs.Choice(ProgressStatus, unknown=UNKNOWN_PROGRESS_STATUS, required=True,
                            error_messages={"required": _l("Choose a status.")})
     percent_complete = inputs.Count(min=0, max=100, load_default=None, allow_none=True)
     amount_disbursed_usd = inputs.Usd(load_default=None, allow_none=True)
@@ -290,14 +304,14 @@ class FilterSchema(Schema):
     """What a pledge list or dashboard is narrowed to (query arguments)."""
 
     session = inputs.Id(strict=False, metadata={"description": "session id"})
-    focus_area = inputs.Choice(FocusArea, what="focus area")
-    type = inputs.Choice(PledgeType, what="type")
-    sector = inputs.Choice(Sector, what="sector",
+    focus_area = inputs.Choice(FocusArea, unknown=UNKNOWN_FOCUS_AREA)
+    type = inputs.Choice(PledgeType, unknown=UNKNOWN_TYPE)
+    sector = inputs.Choice(Sector, unknown=UNKNOWN_SECTOR,
                            metadata={"description": "sector of the lead entity"})
-    region = inputs.Choice(vocab.Region, what="region")
+    region = inputs.Choice(vocab.Region, unknown=UNKNOWN_REGION)
     sdg = inputs.Count(min=1, max=17)
-    beneficiary = inputs.Choice(vocab.BeneficiaryGroup, what="beneficiary group")
-    activity = inputs.Choice(vocab.Activity, what="activity")
+    beneficiary = inputs.Choice(vocab.BeneficiaryGroup, unknown=UNKNOWN_BENEFICIARY)
+    activity = inputs.Choice(vocab.Activity, unknown=UNKNOWN_ACTIVITY)
 
 
 # ---------------------------------------------------------------- the flat shape

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from ..timefmt import format_event_time
+
 ROOM, PERSON, OUTSIDE = "room_overlap", "person_double_booked", "outside_event"
 
 
@@ -27,9 +29,8 @@ def _name(s) -> str:
 
 
 def _fmt(when, zone: str) -> str:
-    from zoneinfo import ZoneInfo
-
-    return when.astimezone(ZoneInfo(zone)).strftime("%a %-d %b %H:%M")
+    """A short day and time in the event's zone, in the reader's language."""
+    return format_event_time(when, zone, "%a %-d %b %H:%M")
 
 
 def _overlaps(items: list) -> Iterable[tuple]:

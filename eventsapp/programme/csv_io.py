@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..csvout import csv_text, read_text, unguard
 from .importing import ImportPlan, format_people, parse_people, planned_session
@@ -93,8 +94,10 @@ def parse_csv(data: bytes | str, zone: str) -> ImportPlan:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            plan.problem(line, _("%(values)d values where the header has %(columns)d columns.",
-                                  values=len(row), columns=len(header)))
+            plan.problem(line, _("%(values)s where the header has %(columns)s.",
+                                  values=ngettext("%(num)d value", "%(num)d values", len(row)),
+                                  columns=ngettext("%(num)d column", "%(num)d columns",
+                                                   len(header))))
             continue
         _row(dict(zip(header, (unguard(c.strip()) for c in row), strict=True)), line, zone, plan)
     if not plan.sessions and not plan.problems:

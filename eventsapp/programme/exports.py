@@ -1,12 +1,13 @@
 """Serving exports (ICS, frab XML/JSON, CSV): absolute URLs from BASE_URL, ETags and a
-small per-process cache, both keyed on ``Event.programme_version``.
+small per-process cache, both keyed on ``Event.programme_version`` and the language.
 
 Exports show published sessions only, so one event's export depends on nothing but
 the event and its programme version: a stale copy is never served, whichever process
 rendered it. The same cache holds the sessions API's JSON and the programme page's
 session list; what differs by viewer (drafts for organizers, filters, viewer zone) is
 part of the key (``variant``), and what is personal (stars, CSRF tokens, the signed-in
-navigation) is never cached.
+navigation) is never cached. Session types and roles are written in the reader's
+language, so the language is part of every key and ETag, and the answers vary on it.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from urllib.parse import urlsplit
 import cachetools
 from flask import Response, current_app, request, url_for
 from werkzeug.http import is_resource_modified
+
+from ..i18n import current_language
 
 CACHE_SIZE = 128
 CACHE_BYTES = 48 * 1024 * 1024  # page variants of a 1,000-session programme are ~1.4 MB
@@ -55,7 +58,8 @@ def _stamp(event) -> str:
 
 
 def etag_for(kind: str, event) -> str:
-    return f"{kind}-{_stamp(event)}"
+    """The tag of ``kind`` for this version of the programme in the reader's language."""
+    return f"{kind}-{current_language()}-{_stamp(event)}"
 
 
 def not_modified(kind: str, event) -> Response | None:
@@ -67,7 +71,7 @@ def not_modified(kind: str, event) -> Response | None:
         return None
     resp = Response(status=304)
     resp.set_etag(tag)
-    return resp
+    return vary_on_language(resp)
 
 
 def _size(value) -> int:
@@ -100,9 +104,9 @@ def _build(key: tuple, build: Callable[[], object]) -> object:
 
 
 def cached(kind: str, event, build: Callable[[], object], variant: object = None):
-    """``build()`` once per (kind, event, programme version, base URL, variant) in this
-    process."""
-    return _build((kind, _stamp(event), base_url(), variant), build)
+    """``build()`` once per (kind, event, programme version, base URL, language, variant)
+    in this process."""
+    return _build((kind, _stamp(event), base_url(), current_language(), variant), build)
 
 
 def clear_cache() -> None:
@@ -117,4 +121,13 @@ def file_response(data: bytes, mimetype: str, filename: str, *, kind: str | None
     if kind and event is not None:
         resp.set_etag(etag_for(kind, event))
     resp.headers["Cache-Control"] = "private, no-store" if private else "public, max-age=60"
+    vary_on_language(resp)
+    return resp
+
+
+def vary_on_language(resp: Response) -> Response:
+    """Shared caches keep one copy per language: the language comes from the account
+    (the session cookie), the ``lang`` cookie or Accept-Language (i18n.select_locale)."""
+    resp.vary.add("Accept-Language")
+    resp.vary.add("Cookie")
     return resp

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import groupby
 
+from flask_babel import gettext as _
 from lxml import etree
 
 from .frab_import import MAX_JSON_BYTES, MAX_XML_BYTES, parse_json, parse_xml
@@ -82,7 +83,7 @@ def export_xml(event, sessions, *, host: str, session_url: Callable[[object], st
                     etree.SubElement(persons, "person", id=str(role.person_id)).text = \
                         _person_text(role)
                 links = etree.SubElement(ev, "links")
-                etree.SubElement(links, "link", href=session_url(s)).text = "Session page"
+                etree.SubElement(links, "link", href=session_url(s)).text = _("Session page")
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
@@ -131,7 +132,7 @@ def _json_event(event, s, *, host: str, session_url: Callable[[object], str]) ->
                      "organization": r.person.organization,
                      "position": r.person.position, "role": r.role.value}
                     for r in sorted(s.roles, key=lambda x: (x.position, x.id))],
-        "links": [{"url": session_url(s), "title": "Session page"}],
+        "links": [{"url": session_url(s), "title": _("Session page")}],
     }
 
 

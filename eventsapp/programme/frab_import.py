@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from lxml import etree
 
 from ..guards import MAX_JSON_DEPTH, bad_text, json_depth
@@ -229,8 +230,9 @@ def _json_text(data: bytes | str, plan: ImportPlan) -> str | None:
         plan.problem(data.count("\n", 0, bad) + 1, why)
         return None
     if json_depth(data) > MAX_JSON_DEPTH:
-        plan.problem(1, _("The JSON is nested too deeply (at most %(num)d levels).",
-                          num=MAX_JSON_DEPTH))
+        plan.problem(1, ngettext("The JSON is nested too deeply (at most %(num)d level).",
+                                 "The JSON is nested too deeply (at most %(num)d levels).",
+                                 MAX_JSON_DEPTH))
         return None
     return data
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from ..auth.forms import EmptyForm
@@ -13,7 +14,7 @@ from ..console.panels import register_panel
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..forms_util import apply_errors
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from ..models import Event, Room
 from ..permissions import Need, acting_user, can_create_events, event_required, login_required, require_user
 from ..timefmt import all_zones
@@ -30,7 +31,7 @@ def _panel_context(event: Event) -> dict:
             "warnings": len(conflicts.find_conflicts(event, sessions))}
 
 
-register_panel("programme", "Programme", "programme/_console_panel.html", 10, _panel_context)
+register_panel("programme", N_("Programme"), "programme/_console_panel.html", 10, _panel_context)
 
 
 # ------------------------------------------------------------------ events
@@ -226,7 +227,8 @@ def import_programme(event):
                 except DomainError as exc:
                     form.form_errors.append(exc.message)
                 else:
-                    flash(_("Imported %(num)d sessions.", num=n), "success")
+                    flash(ngettext("Imported %(num)d session.", "Imported %(num)d sessions.", n),
+                          "success")
                     return redirect(url_for("programme_admin.manage", slug=event.slug))
     status = 422 if (plan is not None and not plan.ok) or form.form_errors else 200
     return render_template("programme/import.html", event=event, form=form, plan=plan,

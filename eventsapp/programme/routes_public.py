@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -16,13 +17,14 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..auth.forms import EmptyForm
 from ..errors import NotFound
 from ..extensions import db
-from ..i18n import N_, current_language, event_title
+from ..i18n import N_, current_language, event_title, valid_language
 from ..models import Person, SessionType
 from ..nav import register_nav
 from ..permissions import (
@@ -306,7 +308,12 @@ def personal_feed(token: str):
     user = services.user_for_feed(token)
     if user is None:
         abort(404)
-    data = _ics(f"My schedule ({user.name})", queries.feed_sessions(user), None)
+    # A calendar app fetches the feed without the owner's cookie: the texts are in the
+    # language the account chose, else the request's.
+    language = valid_language(user.language)
+    with force_locale(language) if language else nullcontext():
+        data = _ics(_("My schedule (%(name)s)", name=user.name), queries.feed_sessions(user),
+                    None)
     resp = exports.file_response(data, "text/calendar", "my-schedule.ics", private=True,
                                  attachment=False)
     resp.headers["X-Robots-Tag"] = "noindex"

@@ -29,7 +29,7 @@ from marshmallow import (
 )
 
 from ..errors import ValidationFailed
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from ..inputs import (
     Choice,
     Count,
@@ -48,7 +48,13 @@ from ..inputs import (
 from ..models import EventFormat, EventKind, RoleKind, SessionType
 from ..timefmt import valid_zone
 
-REQUIRED = "This field is required."
+# What a Choice field answers to a value it does not know: one whole sentence each.
+UNKNOWN_KIND = N_("Unknown kind of event. Use one of: %(allowed)s.")
+UNKNOWN_FORMAT = N_("Unknown event format. Use one of: %(allowed)s.")
+UNKNOWN_ROLE = N_("Unknown role. Use one of: %(allowed)s.")
+UNKNOWN_SESSION_TYPE = N_("Unknown session type. Use one of: %(allowed)s.")
+
+REQUIRED = _l("This field is required.")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
@@ -208,9 +214,9 @@ class EventSchema(_Input):
         SLUG_RE, error=_l("Lower-case letters, digits and dashes."))],
         metadata={"description": "short name in the address; made from the title if left out"}))
     title = required_line(EVENT_TITLE_MAX)
-    kind = Choice(EventKind, what="event kind", load_default=EventKind.OTHER,
+    kind = Choice(EventKind, unknown=UNKNOWN_KIND, load_default=EventKind.OTHER,
                   error_messages={"null": REQUIRED})
-    format = Choice(EventFormat, what="format", load_default=EventFormat.IN_PERSON,
+    format = Choice(EventFormat, unknown=UNKNOWN_FORMAT, load_default=EventFormat.IN_PERSON,
                     error_messages={"null": REQUIRED})
     description = _optional(Text(max_length=EVENT_DESCRIPTION_MAX))
     venue_name = _optional(Line(max_length=200))
@@ -260,14 +266,14 @@ class RoomSchema(_Input):
 
 class PersonRoleSchema(_Input):
     person_id = Id(required=True)
-    role = Choice(RoleKind, what="role", load_default=RoleKind.SPEAKER,
+    role = Choice(RoleKind, unknown=UNKNOWN_ROLE, load_default=RoleKind.SPEAKER,
                   error_messages={"null": REQUIRED})
 
 
 class SessionSchema(_Input):
     NULLABLE = ("stream_passcode",)
 
-    type = Choice(SessionType, what="session type", required=True,
+    type = Choice(SessionType, unknown=UNKNOWN_SESSION_TYPE, required=True,
                   error_messages={"required": REQUIRED, "null": REQUIRED})
     number = Count(min=1, max=999, allow_none=True)
     title = required_line(300)

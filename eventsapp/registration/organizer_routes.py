@@ -16,6 +16,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from ..console.panels import register_panel
@@ -229,9 +230,13 @@ def speakers(event: Event) -> ResponseReturnValue:
         except DomainError as exc:
             errors = exc.fields or {"_": [exc.message]}
         else:
-            flash(_("Registered %(registered)s speaker(s); %(already)s already registered; "
-                    "%(skipped)s without an address.", registered=len(report.registered),
-                    already=len(report.already), skipped=len(report.skipped)), "success")
+            flash(" ".join((
+                ngettext("Registered %(num)d speaker.", "Registered %(num)d speakers.",
+                         len(report.registered)),
+                ngettext("%(num)d was already registered.", "%(num)d were already registered.",
+                         len(report.already)),
+                ngettext("%(num)d had no email address.", "%(num)d had no email address.",
+                         len(report.skipped)))), "success")
             return redirect(url_for("registration.speakers", slug=event.slug))
     status = 422 if request.method == "POST" else 200
     return render_template("registration/speakers.html", event=event, form=form,

@@ -19,6 +19,12 @@ from ..errors import ValidationFailed
 from ..i18n import N_
 from ..models import Category, Modality, RegistrationStatus, StakeholderType
 
+# What a Choice field answers to a value it does not know: one whole sentence each.
+UNKNOWN_STAKEHOLDER_TYPE = N_("Unknown stakeholder type. Use one of: %(allowed)s.")
+UNKNOWN_MODALITY = N_("Unknown way to take part. Use one of: %(allowed)s.")
+UNKNOWN_CATEGORY = N_("Unknown category. Use one of: %(allowed)s.")
+UNKNOWN_STATUS = N_("Unknown registration status. Use one of: %(allowed)s.")
+
 NAME_MAX = 200
 NEEDS_MAX = 2000
 SUBJECT_MAX = 200
@@ -60,7 +66,8 @@ class _IfFullField(inputs.Choice):
     """``inputs.Choice`` of IfFull, with the message the forms show next to the choice."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(IfFull, what="choice for when places are full", **kwargs)
+        super().__init__(IfFull, unknown=N_("Unknown choice for when places are full. "
+                                             "Use one of: %(allowed)s."), **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Enum:
         try:
@@ -95,11 +102,11 @@ class RegistrationSchema(_BlankIsMissing):
     organization = inputs.Line(max_length=NAME_MAX, load_default="")
     position = inputs.Line(max_length=NAME_MAX, load_default="")
     country = inputs.Country(load_default="")
-    stakeholder_type = inputs.Choice(StakeholderType, what="stakeholder type",
+    stakeholder_type = inputs.Choice(StakeholderType, unknown=UNKNOWN_STAKEHOLDER_TYPE,
                                      load_default=None, allow_none=True)
-    modality = inputs.Choice(Modality, what="way to take part", required=True,
+    modality = inputs.Choice(Modality, unknown=UNKNOWN_MODALITY, required=True,
                              error_messages={"required": _l("Choose how you will take part.")})
-    category = inputs.Choice(Category, what="category", load_default=Category.PARTICIPANT,
+    category = inputs.Choice(Category, unknown=UNKNOWN_CATEGORY, load_default=Category.PARTICIPANT,
                              metadata={"description": "Organizers only; others are participants."})
     needs = inputs.Text(max_length=NEEDS_MAX, load_default="",
                         metadata={"description": "Accessibility or dietary needs."})
@@ -138,7 +145,7 @@ class LostLinkSchema(Schema):
 class ModalitySchema(Schema):
     """Switching modality from the manage page."""
 
-    modality = inputs.Choice(Modality, what="way to take part", required=True,
+    modality = inputs.Choice(Modality, unknown=UNKNOWN_MODALITY, required=True,
                              error_messages={"required": _l("Choose in person or online.")})
 
 
@@ -153,7 +160,7 @@ class MailLanguageSchema(Schema):
 class CategorySchema(Schema):
     """An organizer changing a registration's category."""
 
-    category = inputs.Choice(Category, what="category", required=True,
+    category = inputs.Choice(Category, unknown=UNKNOWN_CATEGORY, required=True,
                              error_messages={"required": _l("Choose a category.")})
 
 
@@ -192,9 +199,9 @@ class FilterSchema(_BlankIsMissing):
     blank_is_missing = ("q", "modality", "status", "category", "checked_in")
 
     q = inputs.Line(max_length=NAME_MAX, load_default="")
-    modality = inputs.Choice(Modality, what="modality", load_default=None)
-    status = inputs.Choice(RegistrationStatus, what="status", load_default=None)
-    category = inputs.Choice(Category, what="category", load_default=None)
+    modality = inputs.Choice(Modality, unknown=UNKNOWN_MODALITY, load_default=None)
+    status = inputs.Choice(RegistrationStatus, unknown=UNKNOWN_STATUS, load_default=None)
+    category = inputs.Choice(Category, unknown=UNKNOWN_CATEGORY, load_default=None)
     checked_in = fields.String(load_default=None, validate=validate.OneOf(["yes", "no"]))
     answer = fields.List(_AnswerFilter(), load_default=list, metadata={
         "description": "Registrants who gave this answer to a choice or yes/no question: "

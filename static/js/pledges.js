@@ -10,6 +10,12 @@
   var shown = {};
   Array.prototype.forEach.call(wall.querySelectorAll("[data-wall-latest] li"), function (li, i) { shown[i] = true; });
 
+  // Counts grouped as the page's language groups them (the server's Babel forms), in
+  // Latin digits as Babel writes them for all six languages.
+  var lang = document.documentElement.lang || "en";
+  var numbers = window.Intl ? new Intl.NumberFormat(lang, { numberingSystem: "latn" }) : null;
+  function count(n) { return numbers ? numbers.format(n) : String(n); }
+
   function setStat(name, text) {
     var el = wall.querySelector('[data-wall-stat="' + name + '"]');
     if (el && el.textContent !== text) { el.textContent = text; }
@@ -34,8 +40,8 @@
 
   var known = {};
   function render(data) {
-    setStat("pledges", data.pledges.toLocaleString("en-US"));
-    setStat("entities", data.entities.toLocaleString("en-US"));
+    setStat("pledges", count(data.pledges));
+    setStat("entities", count(data.entities));
     setStat("amount", data.amount_display);
     var list = wall.querySelector("[data-wall-latest]");
     var first = Object.keys(known).length === 0;
@@ -48,7 +54,7 @@
     if (!(data.latest || []).length) {
       var empty = document.createElement("li");
       empty.className = "wall-empty";
-      empty.textContent = "The first pledge is about to be announced.";
+      empty.textContent = wall.getAttribute("data-t-empty") || "";
       frag.appendChild(empty);
     }
     list.textContent = "";
@@ -71,7 +77,7 @@
         if (status) { status.textContent = ""; }
       })
       .catch(function () {
-        if (status) { status.textContent = "Reconnecting\u2026"; }
+        if (status) { status.textContent = wall.getAttribute("data-t-reconnecting") || ""; }
       })
       .then(function () { window.setTimeout(poll, every); });
   }

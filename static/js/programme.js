@@ -20,10 +20,14 @@
     }
   }
 
+  // Day names in the page's language (English pages keep the en-GB forms they had).
+  var lang = document.documentElement.lang || "en";
+  var locale = lang === "en" ? "en-GB" : lang;
+
   function fmt(zone, withDay) {
     var opts = { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
     if (withDay) { opts.weekday = "short"; }
-    return new Intl.DateTimeFormat("en-GB", opts);
+    return new Intl.DateTimeFormat(locale, opts);
   }
 
   /* The wall-clock reading of an instant in a zone: equal readings, same clock. */
