@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .events import Event, EventFormat, EventKind, Room
 from .mail import OutboxMessage, OutboxStatus
+from .organizations import FocalPoint, Organization
 from .pledges import (
     FocusArea,
     Pledge,
@@ -40,7 +41,8 @@ from .users import ApiToken, EventRole, EventRoleKind, LoginSession, User
 
 __all__ = [
     "ApiToken", "Category", "CheckIn", "Event", "EventFormat", "EventKind", "EventRole",
-    "EventRoleKind", "FocusArea", "LoginSession", "Modality", "OutboxMessage", "OutboxStatus", "Person",
+    "EventRoleKind", "FocalPoint", "FocusArea", "LoginSession", "Modality", "Organization",
+    "OutboxMessage", "OutboxStatus", "Person",
     "Pledge", "PledgeBeneficiary", "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
     "PledgeState", "PledgeType", "PledgingEntity", "ProgrammeSession", "ProgressStatus",
     "Registration", "RegistrationLink", "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",
