@@ -52,9 +52,10 @@ def _authenticate():
 
 def api_blueprints():
     """Every API blueprint, in documentation order."""
-    from . import checkins, events, pledges, programme, registration
+    from . import checkins, events, organizations, pledges, programme, registration
 
-    return [events.blp, programme.blp, registration.blp, checkins.blp, pledges.blp]
+    return [events.blp, programme.blp, registration.blp, organizations.blp, checkins.blp,
+            pledges.blp]
 
 
 def register_api(app: Flask) -> None:
