@@ -336,7 +336,16 @@ def test_organizer_approval_of_a_delegate_respects_the_quota(app, db, delegation
     statuses = [fresh(db, r).status for r in regs]
     assert statuses == [RegistrationStatus.CONFIRMED] * 2 + [RegistrationStatus.PENDING]
     page = client.get(f"/events/{d.event.slug}/registrations/{regs[2].id}")
-    assert page.status_code == 200
+    assert page.status_code == 200 and f"/delegations#org-{d.ngo.id}" in page.text
+
+
+def test_registrant_api_names_the_organization(app, db, delegation, api_token):
+    d = delegation
+    reg = delegate(db, d.ngo, "Listed Delegate")
+    resp = app.test_client().get(f"/api/v1/events/{d.event.slug}/registrations",
+                                 headers=api_token(d.organizer))
+    [row] = [r for r in resp.get_json()["registrations"] if r["id"] == reg.id]
+    assert (row["organization_id"], row["organization"]) == (d.ngo.id, "Engines NGO")
 
 
 def test_focal_point_registers_a_delegate(app, db, delegation, login_as, make_user):
