@@ -209,6 +209,60 @@ def can_see_recording(user: User | None, session, registration=None) -> bool:
     return bool(session.event.recordings_public) or can_see_stream(user, session, registration)
 
 
+# ---------------------------------------------------------------- focal points
+# A focal point is an account that an event's organizers designate for one organization
+# of the event (a member state, a company, an NGO ...). It sees and decides that
+# organization's registrations (its delegation) and registers delegates for it, on no
+# other organization: an organization it is not a focal point of is answered 404, so ids
+# of other organizations are not revealed. Organizers of the event (and administrators)
+# act on every organization of the event; a focal point has no other right on the event.
+
+
+def focal_organization_ids(user: User | None) -> set[int]:
+    """The organizations ``user`` is a focal point of, across events (memoised per request)."""
+    from .models import FocalPoint
+
+    if not _authenticated(user):
+        return set()
+    cache = g.setdefault("_focal_organizations", {})
+    if user.id not in cache:
+        cache[user.id] = set(db.session.scalars(
+            sa.select(FocalPoint.organization_id).where(FocalPoint.user_id == user.id)))
+    return cache[user.id]
+
+
+def is_focal_point(user: User | None, organization) -> bool:
+    """Whether ``user`` is a focal point of ``organization``."""
+    return organization is not None and organization.id in focal_organization_ids(user)
+
+
+def is_focal_point_for(user: User | None, registration) -> bool:
+    """Whether ``user`` is a focal point of the organization ``registration`` is made on
+    behalf of (who may read its documents and decide it, beside organizers)."""
+    org_id = getattr(registration, "organization_id", None)
+    return org_id is not None and org_id in focal_organization_ids(user)
+
+
+def can_act_for(user: User | None, organization) -> bool:
+    """Decide and add registrations of ``organization``: its focal points, the organizers
+    of its event, administrators."""
+    if not _authenticated(user):
+        return False
+    return is_focal_point(user, organization) or can(user, Need.MANAGE, organization.event)
+
+
+def load_organization_for(user: User | None, organization_id: int, event: Event | None = None):
+    """The organization by id if ``user`` may act for it (and, when given, it belongs to
+    ``event``); else NotFound, whether it exists or not."""
+    from .models import Organization
+
+    org = db.session.get(Organization, organization_id)
+    if org is None or (event is not None and org.event_id != event.id) \
+            or not can_act_for(user, org):
+        raise NotFound(_("No such organization."))
+    return org
+
+
 # ---------------------------------------------------------------- pledges
 
 def _authenticated(user: User | None) -> TypeGuard[User]:

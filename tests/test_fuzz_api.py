@@ -77,13 +77,16 @@ def _world_ids(world) -> dict:
     return {"slug": world.event.slug, "session_id": o["session"].id, "room_id": o["room"].id,
             "person_id": o["person"].id, "pledge_id": o["pledge"].id,
             "announce_pledge_id": o["to_announce"].id, "moderate_pledge_id": o["submitted"].id,
-            "question_id": o["question_id"]}
+            "question_id": o["question_id"],
+            "org_id": o["organization"].id, "registration_id": o["delegate_id"],
+            "focal_point_id": o["organization"].focal_points[0].id}
 
 
 def _fresh(world, name: str):
     o = world.objects
     make = {"slug": o["new_event"], "session_id": o["new_session"], "room_id": o["new_room"],
-            "person_id": o["new_person"], "question_id": o["new_question"]}.get(name)
+            "person_id": o["new_person"], "question_id": o["new_question"],
+            "org_id": o["new_organization"], "focal_point_id": o["new_focal_point"]}.get(name)
     return make() if make else None
 
 

@@ -161,3 +161,42 @@ def test_concurrent_switches_to_in_person_respect_capacity(app, db, make_event):
     c = counts(db, event)
     assert c[(Modality.IN_PERSON, RegistrationStatus.CONFIRMED)] == 3
     assert c[(Modality.ONLINE, RegistrationStatus.CONFIRMED)] == 17
+
+
+def test_concurrent_focal_point_approvals_never_exceed_the_quota(app, db, make_event, make_user):
+    """N threads approve N different pending delegates of one organization whose quota
+    is 3: exactly 3 are confirmed, the others are told the quota is reached."""
+    from eventsapp.auth.services import create_api_token
+    from eventsapp.models import FocalPoint, Organization, StakeholderType
+
+    event = make_event(capacity_in_person=100)
+    org = Organization(event_id=event.id, name="Racing NGO", kind=StakeholderType.CIVIL_SOCIETY,
+                       max_registrations=3)
+    db.session.add(org)
+    db.session.flush()
+    focal = make_user(name="Racing Focal")
+    db.session.add(FocalPoint(organization_id=org.id, user_id=focal.id))
+    db.session.commit()
+    n = 12
+    bulk(db, event, n, status=RegistrationStatus.PENDING, prefix="delegate")
+    db.session.execute(sa.update(Registration).where(Registration.event_id == event.id)
+                       .values(organization_id=org.id))
+    db.session.commit()
+    ids = list(db.session.scalars(sa.select(Registration.id).where(
+        Registration.event_id == event.id).order_by(Registration.id)))
+    headers = {"Authorization": f"Bearer {create_api_token(focal, 'race')[1]}"}
+    base = f"/api/v1/events/{event.slug}/organizations/{org.id}/registrations"
+
+    def approve(i, client):
+        resp = client.post(f"{base}/{ids[i]}/approve", headers=headers, json={})
+        return resp.status_code, resp.get_json()
+
+    results = run_threads(app, n, approve)
+    codes = Counter(code for code, _ in results)
+    assert codes == {200: 3, 409: n - 3}, codes
+    assert all(body["error"]["code"] == "quota_reached" for code, body in results if code == 409)
+    c = counts(db, event)
+    assert c[(Modality.IN_PERSON, RegistrationStatus.CONFIRMED)] == 3
+    assert c[(Modality.IN_PERSON, RegistrationStatus.PENDING)] == n - 3
+    mails = Counter(db.session.scalars(sa.select(OutboxMessage.kind)))
+    assert mails == {"registration_approved": 3}

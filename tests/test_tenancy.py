@@ -30,7 +30,9 @@ from eventsapp.models import (
     CheckIn,
     EventRole,
     EventRoleKind,
+    FocalPoint,
     Modality,
+    Organization,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -41,6 +43,7 @@ from eventsapp.models import (
     RegistrationAnswer,
     RegistrationStatus,
     SessionRole,
+    StakeholderType,
 )
 from eventsapp.registration import documents
 from eventsapp.security import hash_token, new_token
@@ -152,7 +155,29 @@ def t(app, make_user, make_event, make_room, make_session, make_person) -> Tenan
     o["document"] = answer
     reg_b.manage_token_hash = hash_token(TOKEN_B)
     _db.session.commit()
+    _organizations(w, make_user)
     return w
+
+
+def _organizations(w: Tenants, make_user) -> None:
+    """An organization of A with its focal point and a pending delegate; one of B with
+    its own focal point ("focal_b") and delegate."""
+    w.users["focal_a"] = make_user(name="Focal A")
+    w.users["focal_b"] = make_user(name="Focal B")
+    for name in ("focal_a", "focal_b"):
+        w.tokens[name] = create_api_token(w.users[name], "tenancy")[1]
+    for key, event, focal in (("org", w.a, "focal_a"), ("org_b", w.b, "focal_b")):
+        org = Organization(event_id=event.id, name=f"Delegation of {event.title}",
+                           kind=StakeholderType.CIVIL_SOCIETY, max_registrations=5)
+        _db.session.add(org)
+        _db.session.flush()
+        fp = FocalPoint(organization_id=org.id, user_id=w.users[focal].id)
+        delegate = _registration(event, f"Delegate {key}")
+        delegate.status = RegistrationStatus.PENDING
+        delegate.organization_id = org.id
+        _db.session.add_all([fp, delegate])
+        _db.session.commit()
+        w.o[key], w.o[f"focal_point_{key}"], w.o[f"delegate_{key}"] = org, fp, delegate
 
 
 def snapshot() -> dict:
@@ -335,6 +360,42 @@ def cases(t: Tenants) -> list[Case]:
         out.append(Case("api_questions.EventQuestion", "DELETE", path, want, api=True))
     out.append(Case("api_questions.EventQuestion", "GET", f"/api/v1/events/{b}/questions/{qid}",
                     HIDDEN, api=True))
+    # ---- organizations, focal points, delegations (organizers' pages and API)
+    org, fp, delegate = o["org"].id, o["focal_point_org"].id, o["delegate_org"].id
+    both("registration.edit_organization", "GET", "organizations/{}/edit", [(org,)])
+    both("registration.edit_organization", "POST", "organizations/{}/edit", [(org,)],
+         {"name": "Taken", "kind": "academia"})
+    both("registration.delete_organization", "POST", "organizations/{}/delete", [(org,)],
+         {"confirm": "y"})
+    both("registration.add_focal_point", "POST", "organizations/{}/focal-points", [(org,)],
+         {"email": t.users["org_b"].email})
+    both("registration.remove_focal_point", "POST", "organizations/{}/focal-points/{}/remove",
+         [(org, fp)], {})
+    # B's own organization with A's focal point id.
+    out.append(Case("registration.remove_focal_point", "POST",
+                    f"/events/{b}/organizations/{o['org_b'].id}/focal-points/{fp}/remove",
+                    HIDDEN, body={}))
+    api_org = "/api/v1/events/{}/organizations/" + str(org)
+    for slug, want in ((b, HIDDEN), (a, DENY)):
+        base = api_org.format(slug)
+        out += [Case("api_organizations.OrganizationDetail", "GET", base, want, api=True),
+                Case("api_organizations.OrganizationDetail", "PATCH", base, want, api=True,
+                     body={"name": "Taken"}),
+                Case("api_organizations.OrganizationDetail", "DELETE", base, want, api=True),
+                Case("api_organizations.FocalPoints", "GET", f"{base}/focal-points", want,
+                     api=True),
+                Case("api_organizations.FocalPoints", "POST", f"{base}/focal-points", want,
+                     api=True, body={"email": t.users["org_b"].email}),
+                Case("api_organizations.FocalPointDetail", "DELETE", f"{base}/focal-points/{fp}",
+                     want, api=True)]
+        # Deciding A's delegates: org_b is neither A's organizer nor the focal point.
+        out += [Case("api_organizations.Delegates", "GET", f"{base}/registrations", HIDDEN,
+                     api=True),
+                Case("api_organizations.ApproveDelegate", "POST",
+                     f"{base}/registrations/{delegate}/approve", HIDDEN, api=True, body={}),
+                Case("api_organizations.DeclineDelegate", "POST",
+                     f"{base}/registrations/{delegate}/decline", HIDDEN, api=True)]
+    out += focal_cases(t, "org")
     # A's badge code at B's door: not admitted, nothing written.
     out.append(Case("api_checkins.Checkins", "POST", f"/api/v1/events/{b}/checkins", (200, 404),
                     api=True, body={"code": o["registration"].badge_code}))
@@ -375,6 +436,24 @@ def cases(t: Tenants) -> list[Case]:
     for body in ({"session_id": s}, {"session_id": s_b, "announced_by_id": person}):
         out.append(Case("api_pledges.Announce", "POST", f"/api/v1/pledges/{o['pledge_b'].id}/announce",
                         (404, 422), api=True, body=body))
+    return out
+
+
+def focal_cases(t: Tenants, key: str) -> list[Case]:
+    """The focal points' pages on the organization ``t.o[key]``, with its delegate and
+    with the delegate of the other organization (all 404 for anyone not acting for it)."""
+    org = t.o[key].id
+    out = []
+    for delegate in (t.o["delegate_org"].id, t.o["delegate_org_b"].id):
+        path = f"/my/delegations/{org}/registrations/{delegate}"
+        out += [Case("registration.delegate_approve", "POST", f"{path}/approve", HIDDEN, body={}),
+                Case("registration.delegate_decline", "GET", f"{path}/decline", HIDDEN),
+                Case("registration.delegate_decline", "POST", f"{path}/decline", HIDDEN,
+                     body={"confirm": "y"})]
+    out += [Case("registration.delegate_add", "GET", f"/my/delegations/{org}/add", HIDDEN),
+            Case("registration.delegate_add", "POST", f"/my/delegations/{org}/add", HIDDEN,
+                 body={"name": "Intruder", "email": "intruder@example.org",
+                       "modality": "in_person"})]
     return out
 
 
@@ -435,6 +514,44 @@ def test_org_b_reaches_nothing_of_event_a(app, t):
             failures.append(f"{c.method} {c.url} ({c.endpoint}) changed: {changed}")
             before = after
     assert not failures, "\n".join(failures)
+
+
+def test_focal_point_of_b_reaches_nothing_of_a_delegation(app, t):
+    """B's focal point acts on A's organization (its id in the URL), on A's delegate
+    through B's own organization, and through the API: 404 everywhere, nothing changes."""
+    html = app.test_client()
+    login(html, t.users["focal_b"])
+    bearer = {"Authorization": f"Bearer {t.tokens['focal_b']}"}
+    o = t.o
+    attacks = focal_cases(t, "org") + [
+        c for c in focal_cases(t, "org_b") if f"/registrations/{o['delegate_org'].id}/" in c.url]
+    a_delegate = o["delegate_org"].id
+    for base in (f"/api/v1/events/{t.a.slug}/organizations/{o['org'].id}/registrations",
+                 # its own organization, with A's delegate
+                 f"/api/v1/events/{t.b.slug}/organizations/{o['org_b'].id}/registrations"):
+        attacks += [Case("api_organizations.ApproveDelegate", "POST",
+                         f"{base}/{a_delegate}/approve", HIDDEN, api=True, body={}),
+                    Case("api_organizations.DeclineDelegate", "POST",
+                         f"{base}/{a_delegate}/decline", HIDDEN, api=True)]
+    attacks.append(Case("api_organizations.Delegates", "GET",
+                        f"/api/v1/events/{t.a.slug}/organizations/{o['org'].id}/registrations",
+                        HIDDEN, api=True))
+    before = snapshot()
+    failures = []
+    for c in attacks:
+        kwargs = {"headers": bearer} if c.api else {}
+        if c.body is not None:
+            kwargs["json" if c.api else "data"] = c.body
+        resp = (app.test_client() if c.api else html).open(c.url, method=c.method, **kwargs)
+        if resp.status_code != c.expect:
+            failures.append(f"{c.method} {c.url}: {resp.status_code}, expected {c.expect}")
+    assert not failures, "\n".join(failures)
+    assert diff(before, snapshot()) == []
+    # What B's focal point may do still works: approving B's own delegate.
+    resp = app.test_client().post(
+        f"/api/v1/events/{t.b.slug}/organizations/{o['org_b'].id}/registrations/"
+        f"{o['delegate_org_b'].id}/approve", headers=bearer, json={})
+    assert resp.status_code == 200, resp.get_json()
 
 
 # ------------------------------------------------------------------ the person takeover

@@ -44,6 +44,8 @@ class RegistrantSchema(Out):
     name = fields.String()
     email = fields.String()
     organization = fields.String()
+    organization_id = fields.Integer(allow_none=True, metadata={
+        "description": "The event's organization registered for (its delegation), if any."})
     position = fields.String()
     country = fields.String()
     stakeholder_type = Choice(StakeholderType, allow_none=True, dump_only=True)
@@ -67,6 +69,7 @@ def _registrant(reg: Registration, checked_in: bool,
     """A registrant as the API shows it to organizers: no secrets (badge, links)."""
     return {
         "id": reg.id, "name": reg.name, "email": reg.email, "organization": reg.organization,
+        "organization_id": reg.organization_id,
         "position": reg.position, "country": reg.country,
         "stakeholder_type": reg.stakeholder_type.value if reg.stakeholder_type else None,
         "modality": reg.modality.value, "category": reg.category.value,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .events import Event, EventFormat, EventKind, EventTranslation, Room
 from .mail import OutboxMessage, OutboxStatus
+from .organizations import FocalPoint, Organization
 from .pledges import (
     FocusArea,
     Pledge,
@@ -41,9 +42,9 @@ from .users import ApiToken, EventRole, EventRoleKind, LoginSession, User
 
 __all__ = [
     "ApiToken", "Category", "CheckIn", "DocumentKind", "Event", "EventFormat", "EventKind",
-    "EventRole", "EventRoleKind", "EventTranslation", "FocusArea", "LoginSession", "Modality",
-    "OutboxMessage", "OutboxStatus", "Person", "Pledge", "PledgeBeneficiary", "QuestionKind",
-    "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
+    "EventRole", "EventRoleKind", "EventTranslation", "FocalPoint", "FocusArea", "LoginSession",
+    "Modality", "Organization", "OutboxMessage", "OutboxStatus", "Person", "Pledge",
+    "PledgeBeneficiary", "QuestionKind", "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
     "PledgeState", "PledgeType", "PledgingEntity", "ProgrammeSession", "ProgressStatus",
     "Registration", "RegistrationAnswer", "RegistrationLink", "RegistrationQuestion",
     "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",

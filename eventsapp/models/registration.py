@@ -82,6 +82,10 @@ class Registration(Base):
     consent_listed: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(sa.String(20), default="form")  # form, api, organizer
     over_capacity: Mapped[bool] = mapped_column(default=False)  # organizer's override
+    # The organization (of this event) registered for: its delegation (see organizations).
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
     # The language the registrant registered in: every mail about it is written in it.
     language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
 

@@ -43,6 +43,8 @@ class RegistrationForm(FlaskForm):
     email = EmailField(_l("Email"), render_kw={"autocomplete": "email"})
     organization = StringField(_l("Organization"), render_kw={
         "autocomplete": "organization", "maxlength": _max(_REG, "organization")})
+    # The event's organizations (set by the view); shown only when the event lists some.
+    organization_id = SelectField(_l("On behalf of"), choices=[], validate_choice=False)
     position = StringField(_l("Position"), render_kw={
         "autocomplete": "organization-title", "maxlength": _max(_REG, "position")})
     country = SelectField(_l("Country"), choices=country_choices, validate_choice=False,

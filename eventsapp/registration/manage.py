@@ -12,7 +12,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Event, Modality, Registration, RegistrationStatus, utcnow
-from . import links, mails
+from . import links, mails, quota
 from .capacity import has_room, promote_waitlisted
 from .placing import (
     Full,
@@ -79,6 +79,7 @@ def _switch_modality(registration_id: int, new: Modality,
     if reg.status is RegistrationStatus.PENDING:
         reg.modality = new
     else:
+        quota.require_seat(reg, new)  # a delegate's seat in the room, within its quota
         # The new modality's waiting list keeps its turn before anyone switching in.
         promoted = promote_waitlisted(event, new, now)
         if not has_room(event, new):
@@ -131,7 +132,7 @@ def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
     require_open(event, now)
     require_offered(event, reg.modality)
     promoted: list[Registration] = []
-    if event.registration_requires_approval:
+    if event.registration_requires_approval or quota.reg_waits_for_approval(reg):
         apply_status(reg, RegistrationStatus.PENDING, now)
     else:
         status, modality, _over, promoted = place(event, reg.modality, choice, now=now)

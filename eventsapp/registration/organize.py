@@ -13,7 +13,7 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import Category, Event, OutboxMessage, Registration, RegistrationStatus, User, utcnow
 from ..security import new_token
-from . import links, mails
+from . import links, mails, quota
 from .answers import clean_registration, erase_answers, save_answers
 from .manage import locked
 from .placing import apply_status, end_active, kill_secrets, mail_promoted, new_secrets, place, status_mail
@@ -47,6 +47,7 @@ def approve(event: Event, registration_id: int, actor: User, *,
     event, reg = locked(registration_id)
     if reg.status is not RegistrationStatus.PENDING:
         raise Conflict(_("Only a pending registration can be approved."), code="not_pending")
+    quota.require_quota_for(reg, reg.modality)  # a delegate: within its organization's quotas
     status, modality, _over, promoted = place(event, reg.modality, IfFull.WAITLIST, now=now)
     reg.modality = modality
     apply_status(reg, status, now)

@@ -14,11 +14,10 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .. import inputs
-from ..i18n import N_
 from ..db_tx import lock_event, use_case
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from ..models import Category, DocumentKind, Event, QuestionKind, RegistrationQuestion
 from .schemas import load
 
@@ -80,13 +79,18 @@ class ChoiceSchema(Schema):
                     metadata={"description": "Label per language code (en, fr, ...)."})
 
 
+UNKNOWN_KIND = N_("Unknown kind of question. Use one of: %(allowed)s.")
+UNKNOWN_CATEGORY = N_("Unknown category. Use one of: %(allowed)s.")
+UNKNOWN_DOCUMENT = N_("Unknown kind of document. Use one of: %(allowed)s.")
+
+
 class QuestionSchema(Schema):
     """A new question."""
 
-    kind = inputs.Choice(QuestionKind, unknown=N_("Unknown kind of question. Use one of: %(allowed)s."), required=True,
+    kind = inputs.Choice(QuestionKind, unknown=UNKNOWN_KIND, required=True,
                          error_messages={"required": _l("Choose the kind of question.")})
     required = fields.Boolean(load_default=False)
-    categories = fields.List(inputs.Choice(Category, unknown=N_("Unknown category. Use one of: %(allowed)s.")), load_default=list,
+    categories = fields.List(inputs.Choice(Category, unknown=UNKNOWN_CATEGORY), load_default=list,
                              metadata={"description": "Categories that see the question; "
                                                       "empty: every category."})
     labels = _texts(LABEL_MAX, load_default=dict,
@@ -96,7 +100,7 @@ class QuestionSchema(Schema):
     choices = fields.List(fields.Nested(ChoiceSchema), load_default=list,
                           validate=validate.Length(max=CHOICES_MAX, error=_l(
                               "At most %(num)d choices.", num=CHOICES_MAX)))
-    document_kind = inputs.Choice(DocumentKind, unknown=N_("Unknown kind of document. Use one of: %(allowed)s."), load_default=None,
+    document_kind = inputs.Choice(DocumentKind, unknown=UNKNOWN_DOCUMENT, load_default=None,
                                   allow_none=True,
                                   metadata={"description": "File questions: what is asked "
                                                            "for (its label when none is given)."})
@@ -106,12 +110,12 @@ class QuestionPatch(inputs.PatchSchema):
     """Any subset of a question's fields (not its kind), and its position (1 = first)."""
 
     required = fields.Boolean()
-    categories = fields.List(inputs.Choice(Category, unknown=N_("Unknown category. Use one of: %(allowed)s.")))
+    categories = fields.List(inputs.Choice(Category, unknown=UNKNOWN_CATEGORY))
     labels = _texts(LABEL_MAX)
     help_texts = _texts(HELP_MAX, multi_line=True)
     choices = fields.List(fields.Nested(ChoiceSchema), validate=validate.Length(
         max=CHOICES_MAX, error=_l("At most %(num)d choices.", num=CHOICES_MAX)))
-    document_kind = inputs.Choice(DocumentKind, unknown=N_("Unknown kind of document. Use one of: %(allowed)s."), allow_none=True)
+    document_kind = inputs.Choice(DocumentKind, unknown=UNKNOWN_DOCUMENT, allow_none=True)
     position = inputs.Count(min=1, max=QUESTIONS_MAX)
 
 

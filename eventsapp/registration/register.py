@@ -19,7 +19,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..i18n import DEFAULT_LANGUAGE, N_, valid_language
 from ..models import Category, Event, Registration, RegistrationStatus, User, utcnow
-from . import links, mails
+from . import links, mails, quota
 from .answers import Answers, clean_registration, save_answers
 from .placing import Full, apply_status, mail_promoted, new_secrets, place, send_fresh_link, status_mail
 from .schemas import IfFull, LostLinkSchema, RegistrationData
@@ -92,8 +92,9 @@ def register(event_id: int, raw: dict[str, Any], *, user: User | None = None,
     # address costs a second pass, which looks it up first.
     language = valid_language(language) or DEFAULT_LANGUAGE
     args = _PassArgs(user_id, source, choice, form_nonce, now, language, answers)
-    # Answers (and their documents) are written by the general path only.
-    if fast_path_enabled() and not answers:
+    # Answers (and their documents) and registrations on behalf of an organization are
+    # written by the general path only (see rush_pg's module doc).
+    if fast_path_enabled() and not answers and data.organization_id is None:
         from .rush_pg import SLOW, register_pg
 
         reg, token = new_registration(event_id, data, user_id=user_id, source=source,
@@ -188,7 +189,10 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
             return RegisterResult(Outcome.DUPLICATE), {}
 
     promoted: list[Registration] = []
-    if event.registration_requires_approval:
+    org = quota.organization_of(event.id, data.organization_id) if data.organization_id else None
+    if org is not None:
+        quota.represent(reg, org)
+    if event.registration_requires_approval or (org is not None and quota.waits_for_approval(org)):
         reg.modality = data.modality
         apply_status(reg, RegistrationStatus.PENDING, args.now)
     else:

@@ -30,7 +30,14 @@ from ..models import (
 from ..permissions import Need, acting_user, event_required
 from ..registration_counts import capacity_report
 from ..security import new_token
-from . import documents, organizer_routes, question_routes, services  # noqa: F401 - they add their pages to bp
+from . import (  # noqa: F401 - these modules add their pages to bp
+    delegation_routes,
+    documents,
+    organization_routes,
+    organizer_routes,
+    question_routes,
+    services,
+)
 from .answers import shown_answers
 from .blueprint import (
     REGISTRATION_SCHEMA,
@@ -50,6 +57,7 @@ from .forms import (
     RegistrationForm,
     SwitchModalityForm,
 )
+from .organizations import organization_choices
 from .question_forms import form_categories, form_questions, has_files, posted_answers
 from .schemas import form_input
 from .services import Outcome
@@ -88,6 +96,7 @@ def _render_form(event: Event, form: RegistrationForm, status: int = 200,
                  full: bool = False, errors: dict | None = None) -> ResponseReturnValue:
     state = registration_state(event)
     form.modality.choices = modality_choices(event)
+    form.organization_id.choices = [("", _("None of these"))] + organization_choices(event)
     if_full_choices = [c for c in form.if_full.choices
                        if c[0] != "switch" or event.offers_online]
     form.if_full.choices = if_full_choices
@@ -136,6 +145,9 @@ def _created_message(reg: Registration) -> str:
                  modality=reg.modality.label.lower())
     if reg.status is RegistrationStatus.WAITLISTED:
         return _("You are on the waiting list. We will email you as soon as a place is yours.")
+    if reg.organization_id is not None:
+        return _("Thank you. Your registration on behalf of %(org)s is waiting for approval by "
+                 "its focal point or the organizers; we will email you.", org=reg.organization)
     return _("Thank you. Your registration is waiting for the organizers' approval; we will email you.")
 
 

@@ -16,6 +16,11 @@ nothing) and its mail. Anything else (waiting list to promote, full without a wa
 choice, switch of modality, event changed in between) inserts nothing and takes the
 general path.
 
+A registration on behalf of an organization never comes here (``register`` sends it to
+the general path): whether it waits for a focal point depends on the organization's
+focal points and quotas, read under the event lock, which this one statement does not
+read; and delegates are few (an organization's handful), not the rush this path is for.
+
 The statements are built from the table objects (every column of ``registrations``
 and ``outbox`` but the id, from the unsaved ORM objects), compiled once per dialect to
 SQL and parameters, and sent to psycopg as they are.

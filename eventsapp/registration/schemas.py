@@ -76,6 +76,18 @@ class _IfFullField(inputs.Choice):
             raise ValidationError(_(IF_FULL_ERROR)) from None
 
 
+class _ChosenId(inputs.Id):
+    """``inputs.Id`` from a form's select too (digits as text), never a fraction."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=False, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float | bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 class _BlankIsMissing(Schema):
     """A form sends "" for an untouched select or radio: that is "not given"."""
 
@@ -92,7 +104,7 @@ class _BlankIsMissing(Schema):
 class RegistrationSchema(_BlankIsMissing):
     """One registration, from the public form, an organizer, the API or the speakers page."""
 
-    blank_is_missing = ("stakeholder_type", "category", "if_full", "modality")
+    blank_is_missing = ("stakeholder_type", "category", "if_full", "modality", "organization_id")
 
     name = inputs.Line(max_length=NAME_MAX, required=True, required_message=_l("Enter your name."),
                        validate=[validate.Length(min=1, error=_l("Enter your name."))],
@@ -100,6 +112,11 @@ class RegistrationSchema(_BlankIsMissing):
     email = inputs.Email(required=True, error_messages={"required": _l("Enter your email address.")},
                          metadata={"description": "One registration per address and event."})
     organization = inputs.Line(max_length=NAME_MAX, load_default="")
+    # On behalf of one of the event's organizations (its delegation); checked against the
+    # event by the service. The free-text ``organization`` is for those not listed.
+    organization_id = _ChosenId(load_default=None, allow_none=True, metadata={
+        "description": "On behalf of one of the event's organizations (its id); its focal "
+                       "point then approves the registration."})
     position = inputs.Line(max_length=NAME_MAX, load_default="")
     country = inputs.Country(load_default="")
     stakeholder_type = inputs.Choice(StakeholderType, unknown=UNKNOWN_STAKEHOLDER_TYPE,
@@ -229,10 +246,11 @@ class RegistrationData:
     needs: str = ""
     consent_listed: bool = False
     category: Category = Category.PARTICIPANT
+    organization_id: int | None = None
 
 
 _FIELDS = ("name", "email", "modality", "organization", "position", "country",
-           "stakeholder_type", "needs", "consent_listed", "category")
+           "stakeholder_type", "needs", "consent_listed", "category", "organization_id")
 _SCHEMA = RegistrationSchema(unknown=EXCLUDE)
 
 

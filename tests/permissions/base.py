@@ -13,11 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 OK, LOGIN, DENY, HIDDEN = "ok", "login", "deny", "hidden"
-ACTORS = ("anon", "attendee", "staff", "other_org", "organizer", "admin")
+# "focal": a focal point of an organization of the event under test ("Perm Delegation");
+# "other_focal": a focal point of another organization of the same event. Besides their
+# organizations they are plain signed-in users: unless a rule says otherwise, they get
+# what the attendee gets. (The table runs actors in this order, and some requests change
+# the world: the focal points come right after the attendee, before anyone who may.)
+ACTORS = ("anon", "attendee", "focal", "other_focal", "staff", "other_org", "organizer", "admin")
 
 
-def expect(anon, attendee, staff, other_org, organizer, admin) -> dict:
-    return dict(zip(ACTORS, (anon, attendee, staff, other_org, organizer, admin), strict=True))
+def expect(anon, attendee, staff, other_org, organizer, admin, *, focal=None,
+           other_focal=None) -> dict:
+    values = {"anon": anon, "attendee": attendee, "staff": staff, "other_org": other_org,
+              "organizer": organizer, "admin": admin,
+              "focal": attendee if focal is None else focal,
+              "other_focal": attendee if other_focal is None else other_focal}
+    return {actor: values[actor] for actor in ACTORS}
 
 
 PUBLIC = expect(OK, OK, OK, OK, OK, OK)

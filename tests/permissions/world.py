@@ -27,6 +27,9 @@ def build_world(make_user, make_event, make_room, make_session, make_person) -> 
     w.users["other_org"] = make_user(name="Other Organizer", organizer_of=w.other_event)
     w.users["organizer"] = make_user(name="Organizer", organizer_of=[w.event, w.draft_event])
     w.users["admin"] = make_user(name="Admin", is_admin=True)
+    w.users["focal"] = make_user(name="Focal Point")
+    w.users["other_focal"] = make_user(name="Other Focal Point")
+    w.objects["organization"], w.objects["other_organization"] = _organizations(w)
     for actor, user in w.users.items():
         w.tokens[actor] = create_api_token(user, "perm")[1]
     room = make_room(w.event)
@@ -37,3 +40,21 @@ def build_world(make_user, make_event, make_room, make_session, make_person) -> 
                                         starts_at=w.event.starts_at + timedelta(hours=1))
     w.objects["draft_session"] = make_session(w.draft_event)
     return w
+
+
+def _organizations(w: World):
+    """Two organizations of the event under test, each with its focal point."""
+    from eventsapp.extensions import db
+    from eventsapp.models import FocalPoint, Organization, StakeholderType
+
+    org = Organization(event_id=w.event.id, name="Perm Delegation",
+                       kind=StakeholderType.CIVIL_SOCIETY, max_registrations=3)
+    other = Organization(event_id=w.event.id, name="Other Delegation",
+                         kind=StakeholderType.GOVERNMENT, country="RW", max_in_room=2)
+    db.session.add_all([org, other])
+    db.session.flush()
+    db.session.add_all([FocalPoint(organization_id=org.id, user_id=w.users["focal"].id),
+                        FocalPoint(organization_id=other.id,
+                                   user_id=w.users["other_focal"].id)])
+    db.session.commit()
+    return org, other
