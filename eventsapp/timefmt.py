@@ -170,11 +170,13 @@ def _babel_span(s: datetime, e: datetime, lang: str) -> str:
     return fallback.replace("{0}", ends[0]).replace("{1}", ends[1])
 
 
-def format_usd(amount: Decimal | int | None, places: int = 0) -> str:
+def format_usd(amount: Decimal | int | None, places: int = 0, lang: str | None = None) -> str:
+    """'USD 1,000' in English, else the locale's form ('1 000 $US'); `lang` forces a
+    language (else the viewer's)."""
     if amount is None:
         return ""
     q = Decimal(amount).quantize(Decimal(1) if places == 0 else Decimal(10) ** -places)
-    lang = _lang()
+    lang = lang or _lang()
     if lang != "en":
         # The locale's currency pattern, with exactly `places` decimals ("1 000 $US").
         pattern = Locale.parse(lang).currency_formats["standard"].pattern

@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from ..timefmt import format_usd
+from ..localefmt import format_number, format_usd_short
 
 BAR_H = 26
 GAP = 8
@@ -17,12 +17,8 @@ VALUE_W = 130
 
 
 def _short_usd(amount: Decimal) -> str:
-    """USD 18.6 bn, USD 250 m, USD 12,500: compact values for chart labels."""
-    a = Decimal(amount)
-    for size, suffix in ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "m")):
-        if a >= size:
-            return f"USD {(a / size).quantize(Decimal('0.1'))} {suffix}"
-    return format_usd(a)
+    """USD 18.6 bn, USD 250 m, USD 12,500 (in the reader's language): chart labels."""
+    return format_usd_short(amount)
 
 
 def _truncate(text: str, n: int = 30) -> str:
@@ -47,7 +43,7 @@ def bar_chart(chart_id: str, title: str, rows, measure: str = "pledges") -> Mark
     if rows:
         best = max(range(len(rows)), key=lambda i: values[i])
         desc = (gettext("%(num)d bars. Largest: %(label)s,", num=len(rows), label=rows[best].label)
-                + " " + (gettext("%(num)s pledges.", num=values[best]) if measure == "pledges"
+                + " " + (gettext("%(num)s pledges.", num=format_number(values[best])) if measure == "pledges"
                          else f"{_short_usd(values[best])}.")
                 + " " + gettext("The table below gives every number."))
     else:
@@ -63,7 +59,7 @@ def bar_chart(chart_id: str, title: str, rows, measure: str = "pledges") -> Mark
     for i, (row, value) in enumerate(zip(rows, values, strict=True)):
         y = GAP + i * (BAR_H + GAP)
         w = float(Decimal(value) / Decimal(top)) * bar_w if value else 0
-        shown = f"{value:,}" if measure == "pledges" else _short_usd(value)
+        shown = format_number(value) if measure == "pledges" else _short_usd(value)
         parts.append(
             f'<g><text x="{LABEL_W - 8}" y="{y + BAR_H - 8}" text-anchor="end" '
             f'class="chart-label">{escape(_truncate(row.label))}</text>'
@@ -85,7 +81,7 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
         last = rows[-1]
         desc = (gettext("From %(first)s to %(last)s: %(pledges)s pledges, %(amount)s in total.",
                         first=rows[0].label, last=last.label,
-                        pledges=f"{last.extra['cumulative_pledges']:,}",
+                        pledges=format_number(last.extra["cumulative_pledges"]),
                         amount=_short_usd(last.extra["cumulative_usd"]))
                 + " " + gettext("The table below gives every month."))
     else:
@@ -96,7 +92,8 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
         f'<desc id="{escape(chart_id)}-d">{escape(desc)}</desc>',
         (f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{WIDTH - 10}" y2="{pad_t + plot_h}" '
          f'class="chart-axis" stroke="#57606a"/>'),
-        f'<text x="{pad_l - 6}" y="{pad_t + 10}" text-anchor="end" class="chart-value">{top:,}</text>',
+        (f'<text x="{pad_l - 6}" y="{pad_t + 10}" text-anchor="end" class="chart-value">'
+         f'{format_number(top)}</text>'),
         f'<text x="{pad_l - 6}" y="{pad_t + plot_h}" text-anchor="end" class="chart-value">0</text>',
     ]
     if rows:
@@ -106,7 +103,7 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
         for i, r in enumerate(rows):
             h = r.extra["cumulative_pledges"] / top * plot_h
             x = pad_l + i * step + (step - col_w) / 2
-            tip = gettext("%(num)s pledges", num=f"{r.extra['cumulative_pledges']:,}")
+            tip = gettext("%(num)s pledges", num=format_number(r.extra["cumulative_pledges"]))
             parts.append(f'<rect x="{x:.1f}" y="{pad_t + plot_h - h:.1f}" width="{col_w:.1f}" '
                          f'height="{h:.1f}" class="chart-bar" fill="#0a5aa8">'
                          f'<title>{escape(r.label)}: {escape(tip)}</title>'
