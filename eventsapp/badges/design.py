@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from ..localefmt import format_parts
 from ..models import Category, Event, Registration
 from ..timefmt import format_date_range
 from .qr import qr_matrix
@@ -281,7 +282,6 @@ def badge_data(registration: Registration, event: Event) -> BadgeData:
     """The badge of a registration that has a valid badge code."""
     if not registration.badge_code:
         raise ValueError("registration has no badge code")
-    place = ", ".join(p for p in (event.venue_name, event.city) if p)
     return BadgeData(
         name=registration.name or "",
         organization=registration.organization or "",
@@ -289,9 +289,24 @@ def badge_data(registration: Registration, event: Event) -> BadgeData:
         event_title=event.title,
         # English: the badge fonts are Latin only, whoever prints them.
         event_dates=format_date_range(event.starts_at, event.ends_at, event.timezone, lang="en"),
-        venue=place,
+        venue=place_line(event.venue_name, event.city),
         code=registration.badge_code,
     )
+
+
+# The separator of a place's parts follows the script the place is written in: the
+# badge's own words are English whoever prints it, but a venue typed in Arabic reads
+# "مركز المؤتمرات، الرياض" and one in Chinese "国家会议中心，北京".
+_SCRIPT_LANGUAGE = {"arabic": "ar", "cjk": "zh"}
+
+
+def place_line(*parts: str | None) -> str:
+    """Venue and city as one line, with the separator of their script."""
+    text = "".join(p for p in parts if p)
+    first = next((ch for ch in text if unicodedata.category(ch)[0] == "L"), None)
+    lang = _SCRIPT_LANGUAGE.get(_script(first)[0], "en") if first else "en"
+    # No bidi isolates: the badge lays out directions itself (visual_runs).
+    return format_parts(parts, lang, isolate=False)
 
 
 class Painter(Protocol):
