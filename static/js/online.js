@@ -51,8 +51,12 @@
   var zone;
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { zone = null; }
   if (!zone) { return; }
-  var fmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: zone });
-  var day = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", timeZone: zone });
+  // In the page's language (base.html's lang), as the server writes it: British English
+  // (24-hour clock) and Latin digits in every language, Arabic included (localefmt.py).
+  var lang = document.documentElement.lang || "en";
+  var locale = (lang === "en" ? "en-GB" : lang) + "-u-nu-latn";
+  var fmt = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone: zone });
+  var day = new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short", timeZone: zone });
   Array.prototype.forEach.call(document.querySelectorAll("[data-local-time]"), function (el) {
     if (el.getAttribute("data-shown-zone") === zone) { return; }
     var start = new Date(el.getAttribute("data-start")), end = new Date(el.getAttribute("data-end"));
