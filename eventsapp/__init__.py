@@ -132,7 +132,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import countries, timefmt
+    from . import countries, localefmt, timefmt
     from .assets import asset_url
     from .permissions import Need, can
 
@@ -141,8 +141,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["event_day"] = timefmt.format_day
     app.jinja_env.filters["date_range"] = timefmt.format_date_range
     app.jinja_env.filters["event_span"] = timefmt.format_span
-    app.jinja_env.filters["usd"] = timefmt.format_usd
-    app.jinja_env.filters["number"] = timefmt.format_count
+    localefmt.init_app(app)  # usd, usd_short, number, list_items, list_parts
     app.jinja_env.filters["country_name"] = countries.local_country_name
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["Need"] = Need

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton, format_time
-from babel.numbers import format_compact_currency, format_currency, format_decimal
+from babel.numbers import format_currency
 from flask import has_request_context, request
 
 _ZONES: set[str] | None = None
@@ -178,36 +178,13 @@ def _babel_span(s: datetime, e: datetime, lang: str) -> str:
     return fallback.replace("{0}", ends[0]).replace("{1}", ends[1])
 
 
-def format_count(value: int | None) -> str:
-    """A whole number with the locale's grouping: "1,234" in English, "1 234" in French."""
-    if value is None:
-        return ""
-    lang = _lang()
-    if lang != "en":
-        return format_decimal(value, locale=lang)
-    return f"{value:,}"
-
-
-def format_usd_short(amount: Decimal | int) -> str:
-    """A compact amount for charts and counters: "USD 18.6 bn" in English, the locale's
-    compact form elsewhere ("18,6 Md $US"); below a million, the full amount."""
-    a = Decimal(amount)
-    lang = _lang()
-    if lang != "en":
-        if a >= 10 ** 6:
-            return format_compact_currency(a, "USD", locale=lang, fraction_digits=1)
-        return format_usd(a)
-    for size, suffix in ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "m")):
-        if a >= size:
-            return f"USD {(a / size).quantize(Decimal('0.1'))} {suffix}"
-    return format_usd(a)
-
-
-def format_usd(amount: Decimal | int | None, places: int = 0) -> str:
+def format_usd(amount: Decimal | int | None, places: int = 0, lang: str | None = None) -> str:
+    """'USD 1,000' in English, else the locale's form ('1 000 $US'); `lang` forces a
+    language (else the viewer's)."""
     if amount is None:
         return ""
     q = Decimal(amount).quantize(Decimal(1) if places == 0 else Decimal(10) ** -places)
-    lang = _lang()
+    lang = lang or _lang()
     if lang != "en":
         # The locale's currency pattern, with exactly `places` decimals ("1 000 $US").
         pattern = Locale.parse(lang).currency_formats["standard"].pattern

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from flask_babel import force_locale
 
+from ..localefmt import format_parts
 from ..models import Category, Event, Registration
 from ..registration.mails import registrant_language
 from ..timefmt import format_date_range
@@ -294,7 +295,7 @@ def badge_data(registration: Registration, event: Event) -> BadgeData:
     organizer's batch): the fonts cover every script of the six languages."""
     if not registration.badge_code:
         raise ValueError("registration has no badge code")
-    place = ", ".join(p for p in (event.venue_name, event.city) if p)
+    place = place_line(event.venue_name, event.city)
     language = registrant_language(registration)
     with force_locale(language):
         category_label = registration.category.label
@@ -310,6 +311,21 @@ def badge_data(registration: Registration, event: Event) -> BadgeData:
         category_label=category_label,
         language=language,
     )
+
+
+# The separator of a place's parts follows the script the place is written in: the
+# badge's own words are English whoever prints it, but a venue typed in Arabic reads
+# "مركز المؤتمرات، الرياض" and one in Chinese "国家会议中心，北京".
+_SCRIPT_LANGUAGE = {"arabic": "ar", "cjk": "zh"}
+
+
+def place_line(*parts: str | None) -> str:
+    """Venue and city as one line, with the separator of their script."""
+    text = "".join(p for p in parts if p)
+    first = next((ch for ch in text if unicodedata.category(ch)[0] == "L"), None)
+    lang = _SCRIPT_LANGUAGE.get(_script(first)[0], "en") if first else "en"
+    # No bidi isolates: the badge lays out directions itself (visual_runs).
+    return format_parts(parts, lang, isolate=False)
 
 
 class Painter(Protocol):

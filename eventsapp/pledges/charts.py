@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 
-from ..timefmt import format_count, format_usd_short
+from ..localefmt import format_number, format_usd_short
 
 BAR_H = 26
 GAP = 8
@@ -17,8 +17,7 @@ VALUE_W = 130
 
 
 def _short_usd(amount: Decimal) -> str:
-    """USD 18.6 bn, USD 250 m, USD 12,500: compact values for chart labels (the
-    reader's language's compact forms elsewhere, see timefmt.format_usd_short)."""
+    """USD 18.6 bn, USD 250 m, USD 12,500 (in the reader's language): chart labels."""
     return format_usd_short(amount)
 
 
@@ -44,7 +43,7 @@ def bar_chart(chart_id: str, title: str, rows, measure: str = "pledges") -> Mark
     if rows:
         best = max(range(len(rows)), key=lambda i: values[i])
         largest = (ngettext("%(count)s pledge", "%(count)s pledges", int(values[best]),
-                            count=format_count(int(values[best])))
+                            count=format_number(int(values[best])))
                    if measure == "pledges" else _short_usd(values[best]))
         desc = (ngettext("%(num)d bar. Largest: %(label)s, %(value)s.",
                          "%(num)d bars. Largest: %(label)s, %(value)s.", len(rows),
@@ -63,7 +62,7 @@ def bar_chart(chart_id: str, title: str, rows, measure: str = "pledges") -> Mark
     for i, (row, value) in enumerate(zip(rows, values, strict=True)):
         y = GAP + i * (BAR_H + GAP)
         w = float(Decimal(value) / Decimal(top)) * bar_w if value else 0
-        shown = format_count(int(value)) if measure == "pledges" else _short_usd(value)
+        shown = format_number(int(value)) if measure == "pledges" else _short_usd(value)
         parts.append(
             f'<g><text x="{LABEL_W - 8}" y="{y + BAR_H - 8}" text-anchor="end" '
             f'class="chart-label">{escape(_truncate(row.label))}</text>'
@@ -87,7 +86,7 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
         desc = (ngettext("From %(first)s to %(last)s: %(count)s pledge, %(amount)s in total.",
                          "From %(first)s to %(last)s: %(count)s pledges, %(amount)s in total.",
                          total, first=rows[0].label, last=last.label,
-                         count=format_count(total),
+                         count=format_number(total),
                          amount=_short_usd(last.extra["cumulative_usd"]))
                 + " " + gettext("The table below gives every month."))
     else:
@@ -99,7 +98,7 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
         (f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{WIDTH - 10}" y2="{pad_t + plot_h}" '
          f'class="chart-axis" stroke="#57606a"/>'),
         f'<text x="{pad_l - 6}" y="{pad_t + 10}" text-anchor="end" class="chart-value">'
-        f'{format_count(top)}</text>',
+        f'{format_number(top)}</text>',
         f'<text x="{pad_l - 6}" y="{pad_t + plot_h}" text-anchor="end" class="chart-value">0</text>',
     ]
     if rows:
@@ -110,7 +109,7 @@ def growth_chart(chart_id: str, title: str, rows) -> Markup:
             h = r.extra["cumulative_pledges"] / top * plot_h
             x = pad_l + i * step + (step - col_w) / 2
             n = r.extra["cumulative_pledges"]
-            tip = ngettext("%(count)s pledge", "%(count)s pledges", n, count=format_count(n))
+            tip = ngettext("%(count)s pledge", "%(count)s pledges", n, count=format_number(n))
             parts.append(f'<rect x="{x:.1f}" y="{pad_t + plot_h - h:.1f}" width="{col_w:.1f}" '
                          f'height="{h:.1f}" class="chart-bar" fill="#0a5aa8">'
                          f'<title>{escape(r.label)}: {escape(tip)}</title>'

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import (
@@ -26,6 +25,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms_util import apply_errors
 from ..i18n import N_, current_language
+from ..localefmt import format_items, format_number
 from ..models import Event, Pledge, PledgeState, ProgrammeSession
 from ..nav import register_nav
 from ..permissions import (
@@ -80,11 +80,6 @@ def pledge_session_url(event_slug: str, session_id: int) -> str:
 @bp.app_template_global("pledge_vocab")
 def pledge_vocab():
     return vocab
-
-
-@bp.app_template_filter("usd_short")
-def usd_short(amount) -> str:
-    return charts._short_usd(Decimal(amount or 0))
 
 
 # ---------------------------------------------------------------- dashboards
@@ -295,6 +290,7 @@ def _wall_payload(event: Event) -> dict:
         latest.append({
             "id": p.id, "title": p.title,
             "entities": [pe.entity.name for pe in p.entities],
+            "entities_display": format_items(pe.entity.name for pe in p.entities),
             "lead": lead.entity.name if lead else "",
             "amount_usd": str(p.amount_usd) if p.amount_usd is not None else None,
             "amount_display": format_usd(p.amount_usd) if p.amount_usd is not None else "",
@@ -302,7 +298,10 @@ def _wall_payload(event: Event) -> dict:
             "announced_at": when.isoformat() if when else None,
             "time_display": format_event_time(when, event.timezone) if when else "",
         })
-    return {**c.as_json(), "amount_display": format_usd(c.amount_usd), "latest": latest}
+    # The *_display texts are those the page shows, so the script's updates match them.
+    return {**c.as_json(), "pledges_display": format_number(c.pledges),
+            "entities_display": format_number(c.entities),
+            "amount_display": format_usd(c.amount_usd), "latest": latest}
 
 
 def _wall_etag(event: Event) -> str:

@@ -31,6 +31,7 @@ from .. import inputs
 from ..countries import country_name
 from ..errors import ValidationFailed, lazy
 from ..i18n import N_
+from ..localefmt import format_items
 from ..models import FocusArea, PledgeType, ProgressStatus, Sector
 from . import vocab
 
@@ -166,7 +167,7 @@ class PledgeSchema(Schema):
             raise ValidationError(
                 _("%(pillar)s is not a pillar of %(area)s. Choose from: %(pillars)s.",
                   pillar=pillar.label, area=focus.label,
-                  pillars=", ".join(_(p) for p in vocab.PILLARS[focus.value].values())),
+                  pillars=format_items(_(p) for p in vocab.PILLARS[focus.value].values())),
                 "pillar")
 
     @validates_schema

@@ -130,3 +130,19 @@ def sdg_label(n: int) -> str:
     if n not in SDGS:
         return f"SDG {n}"
     return gettext("SDG %(num)d: %(goal)s", num=n, goal=gettext(SDGS[n]))
+
+
+# A pledge's lists, as the labels its page joins (localefmt's list_items filter).
+
+def place_labels(places) -> list[str]:
+    """Target places: a region by its label, a country by its name in the reader's language."""
+    return [gettext(pl.name) if pl.name == REGIONS.get(pl.region)
+            else countries.local_country_name(pl.name) for pl in places]
+
+
+def beneficiary_labels(beneficiaries) -> list[str]:
+    return [label(BENEFICIARY_GROUPS, b.group) for b in beneficiaries]
+
+
+def sdg_labels(sdgs) -> list[str]:
+    return [sdg_label(n) for n in sorted(s.sdg for s in sdgs)]

@@ -14,6 +14,7 @@ from marshmallow import Schema
 from ..db_tx import lock_event, use_case
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..localefmt import format_items
 from ..models import (
     Event,
     Person,
@@ -157,7 +158,7 @@ def check_against_event(event: Event, plan: ImportPlan, *, create_rooms: bool) -
             plan.problem(s.line, "room: " + _(
                 "unknown room “%(room)s” (this event has: %(rooms)s). Add it first, or tick "
                 "“create missing rooms”.", room=s.room,
-                rooms=", ".join(sorted(rooms.values())) or _("no rooms yet")))
+                rooms=format_items(sorted(rooms.values())) or _("no rooms yet")))
     plan.new_rooms = sorted(new.values())
     plan.problems.sort(key=lambda p: p[0])
     return plan

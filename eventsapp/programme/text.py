@@ -1,13 +1,15 @@
 """Plain-text renderings shared by the exports: session labels, people lines."""
 from __future__ import annotations
 
+from ..localefmt import format_parts
 from ..models import ProgrammeSession, SessionRole
 
 
 def person_line(r: SessionRole) -> str:
     p = r.person
     bits = [p.name]
-    detail = ", ".join(x for x in (p.position, p.organization) if x)
+    # The reader's separator ("Director، ITU" in Arabic); no isolates: calendar files.
+    detail = format_parts((p.position, p.organization), isolate=False)
     if detail:
         bits.append(f"({detail})")
     return " ".join(bits)
@@ -21,7 +23,7 @@ def people_text(s: ProgrammeSession) -> str:
 
 def location_text(s: ProgrammeSession, event) -> str:
     parts = [s.room.name if s.room else "", event.venue_name, event.venue_address or event.city]
-    return ", ".join(p for p in parts if p)
+    return format_parts(parts, isolate=False)
 
 
 def summary(s: ProgrammeSession) -> str:

@@ -51,9 +51,12 @@
   var zone;
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { zone = null; }
   if (!zone) { return; }
-  var lang = document.documentElement.lang || undefined;  // the page's language, not the browser's
-  var fmt = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: zone });
-  var day = new Intl.DateTimeFormat(lang, { weekday: "short", day: "numeric", month: "short", timeZone: zone });
+  // In the page's language (base.html's lang), as the server writes it: British English
+  // (24-hour clock) and Latin digits in every language, Arabic included (localefmt.py).
+  var lang = document.documentElement.lang || "en";
+  var locale = (lang === "en" ? "en-GB" : lang) + "-u-nu-latn";
+  var fmt = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone: zone });
+  var day = new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short", timeZone: zone });
   // A zone whose clock reads as the shown one (Africa/Maputo beside Africa/Kigali) adds nothing.
   function reading(z, date) {
     return new Intl.DateTimeFormat("en-GB", { timeZone: z, year: "numeric", month: "2-digit", day: "2-digit",

@@ -8,6 +8,9 @@
   var every = parseInt(wall.getAttribute("data-poll-ms"), 10) || 3000;
   var status = wall.querySelector("[data-wall-status]");
   var shown = {};
+  // The page's language, Latin digits as the server writes them (a fallback: the feed
+  // sends each figure as the page shows it).
+  var locale = (document.documentElement.lang || "en") + "-u-nu-latn";
   Array.prototype.forEach.call(wall.querySelectorAll("[data-wall-latest] li"), function (li, i) { shown[i] = true; });
 
   // Counts grouped as the page's language groups them (the server's Babel forms), in
@@ -31,7 +34,7 @@
       s.textContent = text;
       li.appendChild(s);
     }
-    span("wall-entity", (p.entities || []).join(", "));
+    span("wall-entity", p.entities_display || (p.entities || []).join(", "));
     span("wall-title", p.title);
     span("wall-value", p.amount_display);
     span("wall-session", p.session ? p.session + (p.time_display ? " \u00b7 " + p.time_display : "") : "");
@@ -40,8 +43,8 @@
 
   var known = {};
   function render(data) {
-    setStat("pledges", count(data.pledges));
-    setStat("entities", count(data.entities));
+    setStat("pledges", data.pledges_display || data.pledges.toLocaleString(locale));
+    setStat("entities", data.entities_display || data.entities.toLocaleString(locale));
     setStat("amount", data.amount_display);
     var list = wall.querySelector("[data-wall-latest]");
     var first = Object.keys(known).length === 0;

@@ -27,7 +27,8 @@
   function fmt(zone, withDay) {
     var opts = { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
     if (withDay) { opts.weekday = "short"; }
-    return new Intl.DateTimeFormat(locale, opts);
+    /* The page's language, with the Latin digits the server writes (localefmt.py). */
+    return new Intl.DateTimeFormat((document.documentElement.lang || "en") + "-u-nu-latn", opts);
   }
 
   /* The wall-clock reading of an instant in a zone: equal readings, same clock. */
