@@ -150,3 +150,6 @@ def register_template_helpers(app: Flask) -> None:
 
     from . import nav
     nav.init_app(app)
+    from . import forms_util
+
+    forms_util.init_app(app)  # the error summary of re-rendered forms (base.html)

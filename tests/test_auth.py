@@ -346,7 +346,7 @@ def test_revoking_a_token_from_the_account_page(login_as, make_user, api_token, 
     headers = api_token(user)
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == user.id))
     client = login_as(user)
-    resp = client.post(f"/account/tokens/{token.id}/revoke", data={})
+    resp = client.post(f"/account/tokens/{token.id}/revoke", data={"confirm": "1"})
     assert resp.status_code == 302
     resp = client.get("/api/v1/events", headers=headers)
     assert resp.status_code == 401

@@ -83,7 +83,7 @@ def test_sign_out_everywhere_ends_every_session_of_the_account(app, make_user):
     remember = phone.get_cookie("remember_token").value
     page = here.get("/account")
     assert b"Sign out everywhere" in page.data and b"this browser" in page.data
-    resp = here.post("/account/sign-out-everywhere", data={})
+    resp = here.post("/account/sign-out-everywhere", data={"confirm": "1"})
     assert resp.status_code == 302
     for client in (here, phone, laptop):
         assert not _signed_in(client)
@@ -106,7 +106,7 @@ def test_sign_out_everywhere_needs_the_csrf_token(app, client, make_user):
     token = re.search(rb'action="/account/sign-out-everywhere".*?name="csrf_token" value="([^"]+)"',
                       page.data, re.DOTALL).group(1).decode()
     assert client.post("/account/sign-out-everywhere",
-                       data={"csrf_token": token}).status_code == 302
+                       data={"csrf_token": token, "confirm": "1"}).status_code == 302
     assert not _signed_in(client)
 
 

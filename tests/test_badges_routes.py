@@ -171,11 +171,12 @@ def test_print_one_per_page(client, make_event, make_user, make_registration, lo
 
 def _field_errors(page: str, field: str) -> list[str]:
     """The messages the badge page shows under one field of the print form."""
-    if field == "per_page":  # the radio group: its fieldset's own list
-        block = re.search(r'<fieldset class="per-page has-error">(.*?)</fieldset>', page, re.S)
-        found = re.search(r'<ul class="errors">(.*?)</ul>', block.group(1), re.S) if block else None
-    else:  # macros/forms.html: the list is tied to the input by its id
-        found = re.search(rf'<ul class="errors" id="{field}-error">(.*?)</ul>', page, re.S)
+    # macros/forms.html: the list is tied to the input (the radio group's fieldset) by its id
+    found = re.search(rf'<ul class="errors" id="{field}-error">(.*?)</ul>', page, re.S)
+    if found and field == "per_page":
+        block = re.search(r'<fieldset class="per-page has-error"([^>]*)>(.*?)</fieldset>', page, re.S)
+        assert block and f'aria-describedby="{field}-error"' in block.group(1)
+        assert found.group(0) in block.group(2)
     return re.findall(r"<li>(.*?)</li>", found.group(1)) if found else []
 
 
@@ -241,7 +242,7 @@ def test_reissue_new_code_old_stops_mail_queued(client, db, make_event, make_use
     db.session.commit()
     old = reg.badge_code
     login_as(make_user(organizer_of=event))
-    resp = client.post(f"/events/{event.slug}/badges/{reg.id}/reissue")
+    resp = client.post(f"/events/{event.slug}/badges/{reg.id}/reissue", data={"confirm": "1"})
     assert resp.status_code == 302
     db.session.expire_all()
     reg = db.session.get(Registration, reg.id)
@@ -269,7 +270,7 @@ def test_reissue_refused_without_a_badge_and_404_for_other_events(
     elsewhere, _ = make_registration(other)
     login_as(make_user(organizer_of=event))
     code = online.badge_code
-    resp = client.post(f"/events/{event.slug}/badges/{online.id}/reissue")
+    resp = client.post(f"/events/{event.slug}/badges/{online.id}/reissue", data={"confirm": "1"})
     assert resp.status_code == 302
     db.session.expire_all()
     assert db.session.get(Registration, online.id).badge_code == code

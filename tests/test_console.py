@@ -183,7 +183,7 @@ def test_organizer_grants_and_revokes_roles(login_as, make_user, make_event, db)
     from eventsapp.permissions import Need, can
     assert can(helper.user, Need.CHECKIN, event) and not can(helper.user, Need.MANAGE, event)
 
-    resp = client.post(f"/events/{event.slug}/console/team/{helper.id}/remove", data={})
+    resp = client.post(f"/events/{event.slug}/console/team/{helper.id}/remove", data={"confirm": "1"})
     assert resp.status_code == 302
     assert _roles(db, event) == {("boss@example.org", EventRoleKind.ORGANIZER)}
 

@@ -112,7 +112,8 @@ def test_moderation_page_and_decline_with_reason(login_as, db, make_user, panel)
                        follow_redirects=True)
     assert "Say why" in resp.data.decode()
     assert db.session.get(Pledge, pledge.id).state == PledgeState.SUBMITTED
-    client.post(f"/pledges/{pledge.id}/moderate", data={"action": "decline", "reason": "Too vague"})
+    client.post(f"/pledges/{pledge.id}/moderate", data={"action": "decline", "reason": "Too vague",
+                                                       "confirm": "1"})
     assert db.session.get(Pledge, pledge.id).state == PledgeState.DECLINED
     assert db.session.scalars(sa.select(OutboxMessage.to_address)).all() == ["sub@example.org"]
 
@@ -180,7 +181,7 @@ def test_reporting_by_account_and_by_private_link(login_as, client, db, make_use
     assert db.session.get(Pledge, pledge.id).progress_status.value == "completed"
     forged = anon.get("/pledges/update/" + "A" * 32)
     assert forged.status_code == 404 and "not valid" in forged.data.decode()
-    organizer.post(f"/pledges/{pledge.id}/update-link/revoke", data={})
+    organizer.post(f"/pledges/{pledge.id}/update-link/revoke", data={"confirm": "1"})
     assert anon.get(path).status_code == 404
     assert anon.post(path, data={"status": "stalled"}).status_code == 404
     assert _count(db, PledgeReport) == 2

@@ -105,7 +105,7 @@ def test_personal_feed_at_secret_url_resettable(app, db, client, make_user, zuri
     assert feed.status_code == 200 and "no-store" in feed.headers["Cache-Control"]
     events, _ = _events(feed.data)
     assert list(events) == [f"session-{zurich['across'].id}@localhost"]
-    # Reset: the old address stops working.
-    client.post("/my/schedule/feed")
+    # Reset (confirmed): the old address stops working.
+    client.post("/my/schedule/feed", data={"confirm": "1"})
     assert anon.get(f"/calendar/{token}.ics").status_code == 404
     assert anon.get("/calendar/not-a-token.ics").status_code == 404

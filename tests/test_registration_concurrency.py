@@ -155,7 +155,7 @@ def test_concurrent_switches_to_in_person_respect_capacity(app, db, make_event):
     bulk(db, event, 20, modality=Modality.ONLINE, prefix="online")
 
     def switch(i, client):
-        client.post(f"/r/online-{i}/modality", data={"modality": "in_person"})
+        client.post(f"/r/online-{i}/modality", data={"modality": "in_person", "confirm": "1"})
 
     run_threads(app, 20, switch)
     c = counts(db, event)

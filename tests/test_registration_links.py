@@ -86,7 +86,9 @@ def test_leak_needs_the_confirmation(client, db, make_event):
     token = register(client, event)
     before = reg_of(db).manage_token_hash
     resp = client.post(f"/r/{token}/leaked", data={})
-    assert resp.status_code == 422 and "Tick the box" in resp.get_data(as_text=True)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "Replace all your private links?" in body
+    assert "badge is re-issued" in body and 'name="confirm" value="1"' in body
     assert reg_of(db).manage_token_hash == before
     assert client.get(f"/r/{token}").status_code == 200
 

@@ -76,7 +76,7 @@ def test_unknown_manage_token_is_404(client, token):
 def test_switch_online_to_in_person_when_a_place_is_free(client, db, make_event, add_reg):
     event = make_event(capacity_in_person=1)
     reg, token = add_reg(event, modality=Modality.ONLINE)
-    resp = client.post(f"/r/{token}/modality", data={"modality": "in_person"})
+    resp = client.post(f"/r/{token}/modality", data={"modality": "in_person", "confirm": "1"})
     assert resp.status_code == 302
     reg = reload(db, reg)
     assert reg.modality is Modality.IN_PERSON and reg.status is RegistrationStatus.CONFIRMED
@@ -89,7 +89,8 @@ def test_switch_to_full_in_person_is_refused(client, db, make_event, add_reg):
     reg, token = add_reg(event, modality=Modality.ONLINE)
     page = client.get(f"/r/{token}").get_data(as_text=True)
     assert "full at the moment" in page
-    resp = client.post(f"/r/{token}/modality", data={"modality": "in_person"}, follow_redirects=True)
+    resp = client.post(f"/r/{token}/modality", data={"modality": "in_person", "confirm": "1"},
+                       follow_redirects=True)
     assert "In-person places are full" in resp.get_data(as_text=True)
     assert reload(db, reg).modality is Modality.ONLINE
 
@@ -99,7 +100,8 @@ def test_switch_in_person_to_online_gives_the_place_to_the_waiting_list(client, 
     event = make_event(capacity_in_person=1)
     reg, token = add_reg(event)
     waiting, _ = add_reg(event, status=RegistrationStatus.WAITLISTED)
-    client.post(f"/r/{token}/modality", data={"modality": "online"})
+    # Asked first (test_confirm.py): the confirmation page's button sends confirm=1.
+    client.post(f"/r/{token}/modality", data={"modality": "online", "confirm": "1"})
     assert reload(db, reg).modality is Modality.ONLINE
     waiting = reload(db, waiting)
     assert waiting.status is RegistrationStatus.CONFIRMED
@@ -128,8 +130,10 @@ def test_cancel_needs_confirmation(client, db, make_event, add_reg):
     event = make_event()
     reg, token = add_reg(event)
     resp = client.post(f"/r/{token}/cancel", data={})
-    assert resp.status_code == 422 and "Tick the box" in resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "What will happen" in resp.get_data(as_text=True)
+    assert 'name="confirm" value="1"' in resp.get_data(as_text=True)
     assert reload(db, reg).status is RegistrationStatus.CONFIRMED
+    assert kinds(db, reg.email) == []
 
 
 def test_cancel_kills_badge_and_join_and_promotes_the_first_waiting(client, db, make_event, add_reg):

@@ -164,7 +164,9 @@ def test_decline_kills_secrets_mails_and_frees_the_place(organizer_client, db, a
     event, client, _ = organizer_client(capacity_in_person=1)
     confirmed = add_reg(event)
     waiting = add_reg(event, status=RegistrationStatus.WAITLISTED)
-    client.post(f"/events/{event.slug}/registrations/{confirmed.id}/decline")
+    asked = client.post(f"/events/{event.slug}/registrations/{confirmed.id}/decline")
+    assert asked.status_code == 200 and reload(db, confirmed).status is RegistrationStatus.CONFIRMED
+    client.post(f"/events/{event.slug}/registrations/{confirmed.id}/decline", data={"confirm": "1"})
     confirmed = reload(db, confirmed)
     assert confirmed.status is RegistrationStatus.DECLINED
     assert confirmed.badge_code is None and confirmed.join_token is None
@@ -389,8 +391,10 @@ def test_erase_anonymizes_but_keeps_counting(organizer_client, db, add_reg):
                                  to_address="forget@example.org", subject="x", body_text="Forget Me"))
     db.session.commit()
     url = f"/events/{event.slug}/registrations/{reg.id}/erase"
-    assert client.post(url, data={}).status_code == 422  # must be confirmed
-    assert client.post(url, data={"confirm": "y"}).status_code == 302
+    asked = client.post(url, data={})  # must be confirmed: the page says what will happen
+    assert asked.status_code == 200 and "cannot be undone" in asked.get_data(as_text=True)
+    assert reload(db, reg).name == "Forget Me"
+    assert client.post(url, data={"confirm": "1"}).status_code == 302
     reg = reload(db, reg)
     assert reg.name == "Erased" and reg.email.endswith("@erased.invalid")
     assert reg.organization == reg.position == reg.country == reg.needs == ""

@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from ..confirm import ask_first
 from ..errors import DomainError
 from ..extensions import limiter
 from ..forms_util import apply_errors, form_input
@@ -113,6 +114,14 @@ def sign_out_everywhere():
     a shared computer, nothing signed in before this click stays signed in."""
     form = EmptyForm()
     if form.validate_on_submit():
+        page = ask_first(
+            _("Sign out everywhere?"),
+            [_("Every browser and device signed in to your account is signed out, this one "
+               "included."),
+             _("You sign in again with your password; API tokens keep working.")],
+            _("Sign out everywhere"), url_for("auth.account"))
+        if page is not None:
+            return page
         services.end_all_login_sessions(require_user())
         logout_user()
         flash(_("You are signed out on every device, this one included."), "info")
@@ -181,6 +190,13 @@ def create_token():
 def revoke_token(token_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
+        token = services.api_token_of(require_user(), token_id)
+        page = ask_first(
+            _("Revoke the API token “%(name)s”?", name=token.name),
+            [_("Scripts that use it are refused from now on."), _("This cannot be undone.")],
+            _("Revoke"), url_for("auth.account")) if token.revoked_at is None else None
+        if page is not None:
+            return page
         services.revoke_api_token(require_user(), token_id)
         flash(_("The token is revoked."), "info")
     return redirect(url_for("auth.account"))

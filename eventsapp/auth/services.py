@@ -349,12 +349,17 @@ def grant_event_role(event: Event, email: str, role: EventRoleKind) -> EventRole
     return grant
 
 
-@use_case
-def revoke_event_role(event: Event, role_id: int) -> None:
+def event_role_of(event: Event, role_id: int) -> EventRole:
+    """One of ``event``'s team roles; else NotFound."""
     grant = db.session.get(EventRole, role_id)
     if grant is None or grant.event_id != event.id:
         raise NotFound(_("No such role."))
-    db.session.delete(grant)
+    return grant
+
+
+@use_case
+def revoke_event_role(event: Event, role_id: int) -> None:
+    db.session.delete(event_role_of(event, role_id))
 
 
 @use_case
@@ -367,11 +372,17 @@ def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     return token, plain
 
 
-@use_case
-def revoke_api_token(user: User, token_id: int) -> None:
+def api_token_of(user: User, token_id: int) -> ApiToken:
+    """One of ``user``'s tokens (any, for an administrator); else NotFound."""
     token = db.session.get(ApiToken, token_id)
     if token is None or (token.user_id != user.id and not user.is_admin):
         raise NotFound(_("No such token."))
+    return token
+
+
+@use_case
+def revoke_api_token(user: User, token_id: int) -> None:
+    token = api_token_of(user, token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
 

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 
+from ..confirm import ask_first
 from ..console.panels import register_panel
 from ..errors import Conflict, DomainError, NotFound, respond
 from ..extensions import db
@@ -311,6 +312,19 @@ def reissue(event: Event, registration_id: int):
     if not form.validate_on_submit():
         flash(_("The form expired: try again."), "error")
         return redirect(back)
+    reg = db.session.scalar(sa.select(Registration).where(
+        Registration.id == registration_id, Registration.event_id == event.id))
+    if reg is None:
+        raise NotFound(_("No such registration."))
+    # Without a badge there is nothing to confirm: the service refuses, below.
+    page = None if services.badge_problem(reg) not in (None, "revoked") else ask_first(
+        _("Issue a new badge code for %(name)s?", name=reg.name),
+        [_("The old badge, printed or on a phone, stops admitting at the door at once."),
+         _("%(name)s is emailed that a new badge was issued.", name=reg.name),
+         _("The new badge needs printing again.")],
+        _("Issue a new code"), back, event=event)
+    if page is not None:
+        return page
     try:
         reg = services.reissue_badge(event, registration_id, require_user())
     except Conflict as exc:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth import services as auth_services
 from ..auth.forms import EmptyForm
+from ..confirm import ask_first
 from ..errors import DomainError
 from ..extensions import db
 from ..forms_util import apply_errors, form_input
@@ -65,6 +66,15 @@ def add_team_member(event: Event):
 @event_required(Need.MANAGE)
 def remove_team_member(event: Event, role_id: int):
     if EmptyForm().validate_on_submit():
+        grant = auth_services.event_role_of(event, role_id)
+        page = ask_first(
+            _("Remove %(name)s from the team?", name=grant.user.name),
+            [_("%(name)s can no longer act on %(event)s as %(role)s.", name=grant.user.name,
+               event=event.title, role=grant.role.label.lower()),
+             _("You can add them again later.")],
+            _("Remove"), url_for("console.console", slug=event.slug) + "#team", event=event)
+        if page is not None:
+            return page
         auth_services.revoke_event_role(event, role_id)
         flash(_("Removed from the event's team."), "info")
     return redirect(url_for("console.console", slug=event.slug) + "#team")

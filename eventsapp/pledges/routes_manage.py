@@ -18,12 +18,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
+from ..confirm import ask_first
 from ..console.panels import register_panel
 from ..csvout import csv_response, read_text
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms_util import apply_errors
 from ..i18n import N_
+from ..inputs import load
 from ..models import (
     Event,
     Pledge,
@@ -50,6 +52,7 @@ from .forms import (
     UpdateLinkForm,
 )
 from .routes_public import _place_entity_errors
+from .schemas import ModerationSchema
 
 bp = Blueprint("pledges_manage", __name__)
 
@@ -127,14 +130,30 @@ def _back(pledge_id: int | None = None, event: Event | None = None) -> str:
     return safe_next(nxt, fallback)
 
 
+def _ask_decline(pledge: Pledge, form: ModerateForm):
+    """Declining asks first, once the reason it needs is there (ModerationSchema)."""
+    data = load(ModerationSchema(), {"action": (form.action.data or "").strip().lower(),
+                                     "reason": form.reason.data or ""})
+    if data["action"] != "decline":
+        return None
+    return ask_first(
+        _("Decline the pledge “%(title)s”?", title=pledge.title),
+        [_("It is not published and does not count."),
+         _("Its submitter is emailed your reason: %(reason)s", reason=data["reason"])],
+        _("Decline"), _back(pledge.id))
+
+
 @bp.route("/pledges/<int:pledge_id>/moderate", methods=["POST"])
 @login_required
 def moderate(pledge_id: int):
     user = require_user()
-    services.managed_pledge(user, pledge_id)
+    pledge = services.managed_pledge(user, pledge_id)
     form = ModerateForm()
     if form.validate_on_submit():
         try:
+            page = _ask_decline(pledge, form)
+            if page is not None:
+                return page
             pledge = services.moderate(user, pledge_id, form.action.data or "", form.reason.data)
         except DomainError as exc:
             flash(" ".join([exc.message] + [m for ms in exc.fields.values() for m in ms]), "error")
@@ -187,8 +206,15 @@ def send_update_link(pledge_id: int):
 @login_required
 def revoke_update_link(pledge_id: int):
     user = require_user()
-    services.managed_pledge(user, pledge_id)
+    pledge = services.managed_pledge(user, pledge_id)
     if ModerateForm().validate_on_submit():
+        page = ask_first(
+            _("Revoke the update link of “%(title)s”?", title=pledge.title),
+            [_("The private link the pledger uses to report progress stops working."),
+             _("You can send a new link from this page.")],
+            _("Revoke the link"), url_for("pledges.pledge_page", pledge_id=pledge_id))
+        if page is not None:
+            return page
         services.revoke_update_link(user, pledge_id)
         flash(_("The update link is revoked."), "info")
     return redirect(url_for("pledges.pledge_page", pledge_id=pledge_id))
@@ -228,10 +254,16 @@ def _desk(event: Event, session: ProgrammeSession, quick: QuickPledgeForm | None
     announce_form = AnnounceForm()
     announce_form.announced_by_id.choices = people
     announced, total = queries.session_pledges(session)
+    waiting = _pledges_of(event, PledgeState.SUBMITTED)
+    # A refused announcement's errors, for the page's error summary (shown next to the
+    # pledge's "Announced by" too); one for a pledge no longer waiting is flashed instead.
+    shown = {str(p.id) for p in waiting}
+    error_items = [(f"announcer-{key}", m) for key, msgs in (announce_errors or {}).items()
+                   if key in shown for m in msgs]
     return render_template(
         "pledges/desk.html", event=event, session=session, quick=quick,
         announce_form=announce_form, announce_errors=announce_errors or {},
-        waiting=_pledges_of(event, PledgeState.SUBMITTED), announced=announced,
+        error_items=error_items, waiting=waiting, announced=announced,
         session_total=total, counter=queries.event_counter(event),
         sessions=list(db.session.scalars(
             sa.select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
@@ -360,7 +392,12 @@ def _import(event: Event | None):
                                         if event else url_for("pledges_manage.manage_unattached"))
                     status = 200 if result.ok else 422
                     csv_text = (read_text(data) or "") if result.ok else ""
+    # The file's problems have their own list on the page: the summary points to it.
+    error_items = [("import-problems", ngettext(
+        "%(num)d problem: nothing was imported", "%(num)d problems: nothing was imported",
+        len(result.errors)))] if result is not None and result.errors else []
     return render_template("pledges/import.html", event=event, form=form, result=result,
+                           error_items=error_items,
                            csv_text=csv_text, columns=csv_io.PUBLIC_COLUMNS,
                            required=csv_io.REQUIRED_COLUMNS), status
 

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from ..auth.forms import EmptyForm
+from ..confirm import ask_first
 from ..console.panels import register_panel
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
@@ -167,6 +168,18 @@ def edit_room(event, room_id: int):
 @event_required(Need.MANAGE)
 def delete_room(event, room_id: int):
     if EmptyForm().validate_on_submit():
+        room = db.session.get(Room, room_id)
+        if room is None or room.event_id != event.id:
+            raise NotFound(_("No such room."))
+        page = ask_first(
+            _("Delete the room “%(name)s”?", name=room.name),
+            [_("Its sessions keep their times and have no room any more."),
+             _("This cannot be undone.")],
+            _("Delete room"),
+            url_for("programme_admin.edit_room", slug=event.slug, room_id=room_id),
+            event=event)
+        if page is not None:
+            return page
         services.delete_room(event, room_id)
         flash(_("Room deleted; its sessions have no room now."), "info")
     return redirect(url_for("programme_admin.manage", slug=event.slug) + "#rooms")
@@ -231,8 +244,12 @@ def import_programme(event):
                           "success")
                     return redirect(url_for("programme_admin.manage", slug=event.slug))
     status = 422 if (plan is not None and not plan.ok) or form.form_errors else 200
+    # The file's problems have their own list on the page: the summary points to it.
+    error_items = [("problems", ngettext(
+        "%(num)d problem: nothing was imported.", "%(num)d problems: nothing was imported.",
+        len(plan.problems)))] if plan is not None and plan.problems else []
     return render_template("programme/import.html", event=event, form=form, plan=plan,
-                           columns=csv_io.COLUMNS), status
+                           error_items=error_items, columns=csv_io.COLUMNS), status
 
 
 @bp.route("/events/<slug>/programme/export.csv")

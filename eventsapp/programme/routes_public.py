@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..auth.forms import EmptyForm
+from ..confirm import ask_first
 from ..errors import NotFound
 from ..extensions import db
 from ..i18n import N_, current_language, event_title, valid_language
@@ -238,6 +239,16 @@ def my_schedule():
 @login_required
 def reset_feed():
     if EmptyForm().validate_on_submit():
+        user = acting_user()
+        if user is not None and user.feed_token:  # the first address replaces nothing
+            page = ask_first(
+                _("Make a new calendar feed address?"),
+                [_("The old address stops working: calendars subscribed to it no longer "
+                   "update."),
+                 _("Subscribe again with the new address.")],
+                _("Make a new address"), url_for("programme.my_schedule") + "#feed")
+            if page is not None:
+                return page
         services.reset_feed_token(acting_user())
         flash(_("Your calendar feed has a new secret address; the old one no longer works."),
               "success")

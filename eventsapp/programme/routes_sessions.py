@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..auth.forms import EmptyForm
+from ..confirm import ask_first
 from ..errors import Conflict, DomainError, NotFound
 from ..forms_util import apply_errors
 from ..models import Event, ProgrammeSession
@@ -109,6 +110,19 @@ def edit_session(event: Event, session_id: int) -> Response | Page:
 @event_required(Need.MANAGE)
 def delete_session(event: Event, session_id: int) -> Response:
     if EmptyForm().validate_on_submit():
+        session = load_session(event, session_id)
+        page = ask_first(
+            _("Delete the session “%(title)s”?", title=session.title),
+            [_("It disappears from the programme, the calendars and the personal schedules "
+               "it was added to."),
+             _("Its people lose their role on it; their speaker profiles stay."),
+             _("Pledges announced at it stay, no longer linked to a session."),
+             _("This cannot be undone.")],
+            _("Delete session"),
+            url_for("programme_admin.edit_session", slug=event.slug, session_id=session_id),
+            event=event)
+        if page is not None:
+            return page
         services.delete_session(event, session_id)
         flash(_("Session deleted."), "info")
     return redirect(url_for("programme_admin.manage", slug=event.slug))
@@ -183,6 +197,18 @@ def create_person_on_session(event: Event, session_id: int) -> Response | Page:
 @event_required(Need.MANAGE)
 def remove_person(event: Event, session_id: int, role_id: int) -> Response:
     if EmptyForm().validate_on_submit():
+        session = load_session(event, session_id)
+        role = next((r for r in session.roles if r.id == role_id), None)
+        if role is None:
+            raise NotFound(_("No such person on this session."))
+        page = ask_first(
+            _("Remove %(name)s from “%(title)s”?", name=role.person.name, title=session.title),
+            [_("%(name)s is no longer listed on this session (as %(role)s); their speaker "
+               "profile stays.", name=role.person.name, role=role.role.label.lower()),
+             _("You can add them again later.")],
+            _("Remove"), to_edit(event, session_id).location, event=event)
+        if page is not None:
+            return page
         services.remove_role(event, session_id, role_id)
         flash(_("Removed from the session."), "info")
     return to_edit(event, session_id)

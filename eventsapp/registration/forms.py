@@ -14,7 +14,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired
 
 from .. import countries
 from ..models import Category, Modality, RegistrationStatus, StakeholderType
@@ -86,8 +85,7 @@ class MailLanguageForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    confirm = BooleanField(_l("Yes, cancel my registration"),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    """Cancel: the button asks first (eventsapp/confirm.py)."""
 
 
 class RegisterAgainForm(FlaskForm):
@@ -96,10 +94,8 @@ class RegisterAgainForm(FlaskForm):
 
 
 class LeakForm(FlaskForm):
-    """"My link leaked": replaces every secret of the registration (see the page)."""
-
-    confirm = BooleanField(_l("Yes, replace all my links and my badge"),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    """"My link leaked": replaces every secret of the registration (see the page); the
+    button asks first (eventsapp/confirm.py)."""
 
 
 class LostLinkForm(FlaskForm):
@@ -111,10 +107,7 @@ class CategoryForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """A POST button that must be confirmed by ticking a box (erase)."""
-
-    confirm = BooleanField(_l("I understand this cannot be undone"),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    """A POST button that asks first (erase; eventsapp/confirm.py)."""
 
 
 class MessageForm(FlaskForm):

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
+from ..confirm import ask_first
 from ..console.panels import register_panel
 from ..csvout import csv_response
 from ..demo import register_demo_loader
@@ -149,13 +150,22 @@ def _detail_page(event: Event, reg: Registration, erase_form: ConfirmForm,
 
 
 def _organizer_action(event: Event, reg_id: int, action: Callable[[], object],
-                      done: str) -> Response:
+                      done: str,
+                      ask: Callable[[Registration], tuple[str, list[str], str]] | None = None
+                      ) -> Response:
+    """``ask(reg)``: (question, consequences, button) when the action asks first."""
     from ..auth.forms import EmptyForm
 
-    _reg_or_404(event, reg_id)
+    reg = _reg_or_404(event, reg_id)
+    back = url_for("registration.detail", slug=event.slug, reg_id=reg_id)
     if not EmptyForm().validate_on_submit():
         flash(_("The form expired. Try again."), "error")
     else:
+        if ask is not None:
+            question, consequences, button = ask(reg)
+            page = ask_first(question, consequences, button, back, event=event)
+            if page is not None:
+                return page
         try:
             action()
         except DomainError as exc:
@@ -178,7 +188,16 @@ def approve(event: Event, reg_id: int) -> Response:
 def decline(event: Event, reg_id: int) -> Response:
     return _organizer_action(event, reg_id,
                              lambda: services.decline(event, reg_id, require_user()),
-                             _("Declined; the person has been told."))
+                             _("Declined; the person has been told."), ask=_ask_decline)
+
+
+def _ask_decline(reg: Registration) -> tuple[str, list[str], str]:
+    lines = [_("%(name)s is emailed that the registration is declined.", name=reg.name)]
+    if reg.status is RegistrationStatus.CONFIRMED:
+        lines.append(_("Their place goes to the next person on the waiting list."))
+    lines += [_("Their badge and private links stop working."),
+              _("This cannot be undone.")]
+    return _("Decline the registration of %(name)s?", name=reg.name), lines, _("Decline")
 
 
 @bp.route("/events/<slug>/registrations/<int:reg_id>/category", methods=["POST"])
@@ -205,6 +224,17 @@ def erase(event: Event, reg_id: int) -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _detail_page(event, reg, form, 422)
+    page = ask_first(
+        _("Erase the personal data of %(name)s?", name=reg.name),
+        [_("Name, email, organization, position, country and needs are removed for good. "
+           "The registration stays, anonymized, in the counts."),
+         _("Their badge and private links stop working, and mail waiting for them is "
+           "deleted."),
+         _("This cannot be undone.")],
+        _("Erase personal data"), url_for("registration.detail", slug=event.slug, reg_id=reg_id),
+        event=event)
+    if page is not None:
+        return page
     try:
         services.erase(event, reg_id, require_user())
     except DomainError as exc:
@@ -241,6 +271,8 @@ def speakers(event: Event) -> ResponseReturnValue:
     status = 422 if request.method == "POST" else 200
     return render_template("registration/speakers.html", event=event, form=form,
                            rows=services.programme_speakers(event), errors=errors,
+                           error_items=[(key if key.startswith("email_") else None, m)
+                                        for key, msgs in errors.items() for m in msgs],
                            typed=request.form), status
 
 

@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from ..confirm import ask_first
 from ..errors import DomainError, ValidationFailed
 from ..forms_util import apply_errors
 from ..i18n import LANGUAGES, current_language
@@ -235,6 +236,11 @@ def manage_modality(token: str) -> Response:
     if not form.validate_on_submit():
         flash(_("The form could not be sent. Try again."), "error")
         return no_store(redirect(url_for("registration.manage", token=token)))
+    if (reg.status is RegistrationStatus.CONFIRMED  # a place is given up: ask first
+            and request.form.get("modality") == other_modality(reg.modality).value):
+        page = _ask_switch(reg, token)
+        if page is not None:
+            return page
     try:
         reg = services.switch_modality(reg.id, request.form.get("modality", ""))
     except DomainError as exc:
@@ -244,12 +250,50 @@ def manage_modality(token: str) -> Response:
     return no_store(redirect(url_for("registration.manage", token=token)))
 
 
+def _ask_switch(reg: Registration, token: str) -> Response | None:
+    """Switching a confirmed registration gives its place up: say so, and ask."""
+    other = other_modality(reg.modality)
+    if reg.modality is Modality.IN_PERSON:
+        lines = [_("Your in-person place is released: it goes to the next person on the "
+                   "waiting list, and may not be free again if you change your mind.")]
+        if reg.badge_code:
+            lines.append(_("Your badge no longer admits you at the door."))
+    else:
+        lines = [_("Your online place is released: it goes to the next person on the "
+                   "waiting list, and may not be free again if you change your mind.")]
+    lines.append(_("We email you the change."))
+    return ask_first(_("Switch to %(modality)s?", modality=other.label.lower()), lines,
+                     _("Switch to %(modality)s", modality=other.label.lower()),
+                     url_for("registration.manage", token=token), event=reg.event)
+
+
+def _cancel_consequences(reg: Registration) -> list[str]:
+    lines = []
+    if reg.status is RegistrationStatus.CONFIRMED:
+        lines.append(_("Your place is freed for the next person on the waiting list."))
+    elif reg.status is RegistrationStatus.WAITLISTED:
+        lines.append(_("You leave the waiting list."))
+    if reg.badge_code:
+        lines.append(_("Your badge no longer admits you at the door."))
+    if reg.join_token:
+        lines.append(_("Your links to follow online stop working."))
+    lines += [_("We email you that the registration is cancelled."),
+              _("While registration is open you can register again from this page, if a "
+                "place is free.")]
+    return lines
+
+
 @bp.route("/r/<token>/cancel", methods=["POST"])
 def manage_cancel(token: str) -> Response:
     reg = _by_token(token)
     form = CancelForm()
     if not form.validate_on_submit():
         return _render_manage(reg, token, 422, cancel_form=form)
+    page = ask_first(_("Cancel your registration for %(event)s?", event=reg.event.title),
+                     _cancel_consequences(reg), _("Cancel my registration"),
+                     url_for("registration.manage", token=token), event=reg.event)
+    if page is not None:
+        return page
     try:
         services.cancel(reg.id)
     except DomainError as exc:
@@ -304,6 +348,18 @@ def manage_leaked(token: str) -> Response:
     form = LeakForm()
     if not form.validate_on_submit():
         return _render_manage(reg, token, 422, leak_form=form)
+    lines = [_("all links to manage your registration stop working, this one included; a "
+               "new one is emailed to %(email)s, and only there;", email=reg.email)]
+    if reg.join_token:
+        lines.append(_("your personal links to join the online sessions and your personal "
+                       "calendar feed change: the old ones stop working;"))
+    if reg.badge_code:
+        lines.append(_("your badge is re-issued: the old one, printed or on a phone, no "
+                       "longer admits you at the door."))
+    page = ask_first(_("Replace all your private links?"), lines, _("Replace all my links"),
+                     url_for("registration.manage", token=token), event=reg.event)
+    if page is not None:
+        return page
     try:
         reg = services.report_leak(reg.id)
     except DomainError as exc:

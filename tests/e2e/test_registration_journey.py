@@ -56,6 +56,12 @@ def test_register_online_get_mail_switch_to_in_person(app, page, live_url, make_
         assert _no_horizontal_scroll(phone)
         with phone.expect_navigation():
             phone.get_by_role("button", name="Switch to in person").click()
+        # A confirmed place is given up: the confirmation page says what will happen.
+        asked = phone.locator("main").inner_text()
+        assert "Switch to in person?" in asked and "Your online place is released" in asked
+        assert _no_horizontal_scroll(phone)
+        with phone.expect_navigation():
+            phone.get_by_role("button", name="Switch to in person").click()
         assert "you now take part in person" in phone.locator("main").inner_text()
         assert phone.locator("[data-modality]").first.inner_text() == "In person"
         assert phone.locator("[data-status]").first.inner_text() == "Confirmed"
