@@ -12,10 +12,15 @@ from marshmallow import Schema, pre_load, validate
 
 from .. import inputs
 from ..errors import ValidationFailed
+from ..i18n import N_
 from ..models import Modality, StakeholderType
 
 ORG_NAME_MAX = 200
 QUOTA_MAX = 100_000
+
+
+UNKNOWN_KIND = N_("Unknown kind of organization. Use one of: %(allowed)s.")
+UNKNOWN_MODALITY = N_("Unknown way to take part. Use one of: %(allowed)s.")
 
 
 class _FormBlanks(Schema):
@@ -51,7 +56,7 @@ class OrganizationSchema(_FormBlanks):
                        required_message=_l("Enter the organization's name."),
                        validate=[validate.Length(min=1, error=_l("Enter the organization's name."))],
                        metadata={"description": "As the organization writes it, in its own script."})
-    kind = inputs.Choice(StakeholderType, what="kind of organization", required=True,
+    kind = inputs.Choice(StakeholderType, unknown=UNKNOWN_KIND, required=True,
                          error_messages={"required": _l("Choose the kind of organization.")})
     country = inputs.Country(load_default="", metadata={
         "description": "ISO 3166-1 alpha-2 code; required for a member state (government)."})
@@ -84,7 +89,7 @@ class FocalPointSchema(Schema):
 class ApproveDelegateSchema(Schema):
     """A focal point's (or an organizer's) approval of a delegate."""
 
-    modality = inputs.Choice(Modality, what="way to take part", load_default=None,
+    modality = inputs.Choice(Modality, unknown=UNKNOWN_MODALITY, load_default=None,
                              allow_none=True, metadata={
                                  "description": "Approve to take part this way (e.g. online "
                                                 "when the in-person seats are taken); "
