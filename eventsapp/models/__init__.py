@@ -1,7 +1,7 @@
 """All models; importing this package registers every table on the metadata."""
 from __future__ import annotations
 
-from .events import Event, EventFormat, EventKind, Room
+from .events import Event, EventFormat, EventKind, PromotionMode, Room
 from .mail import OutboxMessage, OutboxStatus
 from .pledges import (
     FocusArea,
@@ -43,6 +43,7 @@ __all__ = [
     "EventRoleKind", "FocusArea", "LoginSession", "Modality", "OutboxMessage", "OutboxStatus", "Person",
     "Pledge", "PledgeBeneficiary", "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
     "PledgeState", "PledgeType", "PledgingEntity", "ProgrammeSession", "ProgressStatus",
+    "PromotionMode",
     "Registration", "RegistrationLink", "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",
     "SessionRole", "SessionStar", "SessionType", "StakeholderType", "User", "utcnow",
 ]

@@ -12,13 +12,17 @@ from sqlalchemy.exc import IntegrityError
 from ..db_tx import lock_event, rowcount, use_case
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db
-from ..models import Event, EventRole, EventRoleKind, ProgrammeSession, User
+from ..models import Event, EventRole, EventRoleKind, ProgrammeSession, User, utcnow
 from ..permissions import can_create_events
 from .changes import bump
 from .schemas import SLUG_RE, event_values
 
 __all__ = ["SLUG_RE", "create_event", "delete_event", "publish_programme", "slugify",
            "update_event"]
+
+
+# Changes after which the waiting lists may have places to take.
+FREEING = frozenset({"capacity_in_person", "capacity_online", "format"})
 
 
 def check_order(start: datetime | None, end: datetime | None, field: str,
@@ -93,6 +97,11 @@ def update_event(event: Event, values: Mapping[str, Any]) -> Event:
     _check_event(attrs, event)
     for key, value in attrs.items():
         setattr(event, key, value)
+    if FREEING.intersection(attrs):
+        # A capacity raised (or removed): the waiting list takes the places at once.
+        from ..registration.placing import give_freed_places
+
+        give_freed_places(event, utcnow())
     bump(event)
     return event
 

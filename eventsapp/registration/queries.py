@@ -22,7 +22,8 @@ from ..models import (
 )
 from .schemas import FilterSchema
 
-ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING)
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED, RegistrationStatus.WAITLISTED,
+          RegistrationStatus.PENDING)
 
 _FILTERS = FilterSchema(unknown=EXCLUDE)
 

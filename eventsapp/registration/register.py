@@ -18,11 +18,11 @@ from ..db_tx import in_use_case, is_sqlite, lock_event, use_case
 from ..errors import NotFound
 from ..extensions import db
 from ..i18n import DEFAULT_LANGUAGE, N_, valid_language
-from ..models import Category, Event, Registration, RegistrationStatus, User, utcnow
+from ..models import Event, Registration, RegistrationStatus, User, utcnow
 from . import links, mails
 from .placing import Full, apply_status, mail_promoted, new_secrets, place, send_fresh_link, status_mail
 from .schemas import IfFull, LostLinkSchema, RegistrationData, clean
-from .window import require_offered, require_open
+from .window import public_category, require_offered, require_open
 
 
 class Outcome(str, Enum):
@@ -79,7 +79,8 @@ def register(event_id: int, raw: dict[str, Any], *, user: User | None = None,
     if in_use_case():
         raise RuntimeError("register() runs its own transactions: not inside a use case")
     data, choice = clean(raw, if_full)
-    data.category = Category.PARTICIPANT  # only organizers choose another category
+    # The category is checked against the event's public ones on either path
+    # (``window.public_category``): organizers register the others.
     now = now or utcnow()
     # Read before any transaction: ending the request's one expires the user.
     user_id = (user.id if user is not None and getattr(user, "is_authenticated", False)
@@ -138,7 +139,8 @@ def fill(reg: Registration, data: RegistrationData) -> None:
     reg.needs = data.needs
     reg.consent_listed = data.consent_listed
     reg.modality = data.modality
-    reg.category = data.category
+    if data.category is not None:  # else decided later (public) or participant (default)
+        reg.category = data.category
 
 
 def account_language(user_id: int | None) -> str:
@@ -174,6 +176,7 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
     event = lock_event(event_id)
     require_open(event, args.now)
     require_offered(event, data.modality)
+    data.category = reg.category = public_category(event, data.category)
 
     if look_up:
         existing = registration_by_email(event.id, data.email)
@@ -184,7 +187,7 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
             return RegisterResult(Outcome.DUPLICATE), {}
 
     promoted: list[Registration] = []
-    if event.registration_requires_approval:
+    if event.needs_approval(reg.category):
         reg.modality = data.modality
         apply_status(reg, RegistrationStatus.PENDING, args.now)
     else:
@@ -198,9 +201,8 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
         reg.modality = modality
         apply_status(reg, status, args.now)
     db.session.add(reg)
-    # The mails go in the same flush as the registration (one unit of work under the
-    # lock); if the INSERT fails they are rolled back with it.
-    mail_promoted(event, promoted)
+    # The mail goes in the same flush as the registration (one unit of work under the
+    # lock); if the INSERT fails it is rolled back with it.
     mails.send(status_mail(reg.status), reg, event, token=token)
     try:
         db.session.flush()
@@ -208,6 +210,7 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
         # The address is known (on the look-up pass, only possible if a write bypassed
         # the lock: answered as for a known address too).
         raise _KnownAddress from None
+    mail_promoted(event, promoted)  # after: each gets a fresh manage link (a row)
     return RegisterResult(Outcome.CREATED, reg, token, promoted), _written(reg)
 
 
