@@ -5,6 +5,7 @@ import os
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 
 def register(app: Flask) -> None:
@@ -57,6 +58,22 @@ def register(app: Flask) -> None:
 
         report = load_demo()
         click.echo(report)
+
+    registration_cli = AppGroup("registration", help="Registration tasks.")
+
+    @registration_cli.command("expire-offers")
+    @click.option("--loop", is_flag=True, help="Keep running: expire due offers every --interval.")
+    @click.option("--interval", default=60.0, show_default=True, help="Seconds between runs.")
+    def expire_offers(loop: bool, interval: float) -> None:
+        """Expire places offered from the waiting list that were not accepted in time,
+        and offer them to the next person. Safe to run from several hosts at once (cron
+        every minute, or one --loop service)."""
+        from .registration.offers import run_expiry
+
+        report = run_expiry(app, loop=loop, interval=interval)
+        click.echo(f"Offers: {report}")
+
+    app.cli.add_command(registration_cli)
 
     @app.cli.command("setup")
     @click.option("--demo-if-empty/--no-demo", default=True,

@@ -175,3 +175,16 @@ def rowcount(result: Result[*tuple[Any, ...]]) -> int:
     if not isinstance(result, CursorResult):
         raise TypeError(f"{type(result).__name__} has no rowcount (not an UPDATE or DELETE)")
     return result.rowcount
+
+
+def try_lock_event(event_id: int) -> Event | None:
+    """``lock_event``, for periodic jobs: None at once when another transaction holds
+    the event's lock (PostgreSQL ``SKIP LOCKED``: the job takes the event on its next
+    run instead of queueing behind it) or when the event is gone. SQLite has one
+    writer at a time anyway: there it waits for the write lock like ``lock_event``."""
+    begin_write()
+    return db.session.execute(
+        sa.select(Event).where(Event.id == event_id)
+        .with_for_update(key_share=True, skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()

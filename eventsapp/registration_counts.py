@@ -20,7 +20,7 @@ def counts_by_modality(event: Event) -> dict[Modality, dict[RegistrationStatus, 
 
 
 def capacity_report(event: Event, counts: dict | None = None) -> dict:
-    """{"in_person": {capacity, confirmed, waitlisted, pending, available}, "online": ...}
+    """{"in_person": {capacity, confirmed, offered, waitlisted, pending, available}, ...}
     for the modalities the event offers. ``available`` is None when there is no limit.
     Pass ``counts`` (from counts_by_modality) to save the query."""
     counts = counts if counts is not None else counts_by_modality(event)
@@ -33,11 +33,13 @@ def capacity_report(event: Event, counts: dict | None = None) -> dict:
             continue
         c = counts[modality]
         confirmed = c[RegistrationStatus.CONFIRMED]
+        offered_places = c[RegistrationStatus.OFFERED]  # held until accepted or expired
         report[modality.value] = {
             "capacity": capacity,
             "confirmed": confirmed,
+            "offered": offered_places,
             "waitlisted": c[RegistrationStatus.WAITLISTED],
             "pending": c[RegistrationStatus.PENDING],
-            "available": None if capacity is None else max(0, capacity - confirmed),
+            "available": None if capacity is None else max(0, capacity - confirmed - offered_places),
         }
     return report

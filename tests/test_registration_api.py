@@ -175,10 +175,10 @@ def test_event_detail_reports_capacity_and_counts_per_modality(client, db, make_
         client.post(url(event), json=body(f"p{i}@example.org"))
     client.post(url(event), json=body("o@example.org", modality="online"))
     cap = client.get(f"/api/v1/events/{event.slug}").get_json()["capacity"]
-    assert cap["in_person"] == {"capacity": 2, "confirmed": 2, "waitlisted": 1, "pending": 0,
-                                "available": 0}
-    assert cap["online"] == {"capacity": None, "confirmed": 1, "waitlisted": 0, "pending": 0,
-                             "available": None}
+    assert cap["in_person"] == {"capacity": 2, "confirmed": 2, "offered": 0, "waitlisted": 1,
+                                "pending": 0, "available": 0}
+    assert cap["online"] == {"capacity": None, "confirmed": 1, "offered": 0, "waitlisted": 0,
+                             "pending": 0, "available": None}
     reg = db.session.scalar(sa.select(Registration).where(Registration.email == "p0@example.org"))
     reg.status = RegistrationStatus.CANCELLED
     db.session.commit()
@@ -206,7 +206,8 @@ def test_openapi_body_is_the_registration_schema(client):
     assert body["modality"]["enum"] == ["in_person", "online"]
     assert body["if_full"]["enum"] == ["waitlist", "switch", "reject"]
     assert body["country"]["pattern"] == "^([A-Z]{2})?$"
-    assert "category" not in body  # organizers only
+    # The categories the event offers publicly (its settings); others are a 422.
+    assert body["category"]["enum"] == ["participant", "speaker", "press", "staff", "vip"]
 
 
 def test_api_refuses_what_the_form_refuses(client, db, make_event):

@@ -33,6 +33,8 @@ def app_config(app_config, fast_path):  # noqa: F811 - the fixture, over both pa
 def bulk(db, event, n, *, status=RegistrationStatus.CONFIRMED, modality=Modality.IN_PERSON,
          prefix="filler"):
     """Insert ``n`` registrations; manage tokens are f"{prefix}-{i}"."""
+    if n <= 0:
+        return
     now = datetime.now(UTC)
     db.session.execute(sa.insert(Registration), [
         {"event_id": event.id, "name": f"{prefix} {i}", "email": f"{prefix}{i}@example.org",

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from eventsapp.models import (
+    Category,
     EventFormat,
     OutboxMessage,
     Registration,
@@ -38,7 +39,7 @@ def comparable(row, skip: set[str]) -> dict:
     return out
 
 
-def make(app, db, event, *, fast: bool, monkeypatch, **kw):
+def make(app, db, event, *, fast: bool, monkeypatch, extra=None, **kw):
     app.config["REGISTRATION_FAST_PATH"] = fast
     calls = []
     real = rush_pg.register_pg
@@ -53,6 +54,7 @@ def make(app, db, event, *, fast: bool, monkeypatch, **kw):
         "name": "Ada Lovelace", "email": "ada@example.org", "modality": "in_person",
         "organization": "ITU", "position": "Engineer", "country": "Rwanda",
         "stakeholder_type": "academia", "needs": "Step-free access", "consent_listed": True,
+        **(extra or {}),
     }, **kw)
     assert result.registration is not None
     returned = comparable(result.registration, set())
@@ -70,19 +72,26 @@ def make(app, db, event, *, fast: bool, monkeypatch, **kw):
     return reg, mail
 
 
-@pytest.mark.parametrize("case", ["confirmed", "waitlisted", "pending"])
+@pytest.mark.parametrize("case", ["confirmed", "waitlisted", "pending", "press_pending",
+                                  "press_confirmed"])
 def test_fast_path_writes_what_the_general_path_writes(app, db, make_event, monkeypatch, case):
     kw = {"if_full": services.IfFull.WAITLIST}
     opts = {"format": EventFormat.HYBRID}
+    extra = {}
     if case == "waitlisted":
         opts["capacity_in_person"] = 0
     if case == "pending":
         opts["registration_requires_approval"] = True
+    if case.startswith("press"):  # approval per category: press waits, participants do not
+        opts["public_categories"] = frozenset({Category.PARTICIPANT, Category.PRESS})
+        opts["approval_categories"] = frozenset({Category.PRESS})
+        extra = {"category": "press"} if case == "press_pending" else {}
     rows = []
     for fast in (False, True):
         event = make_event(**opts)
-        rows.append(make(app, db, event, fast=fast, monkeypatch=monkeypatch, **kw))
+        rows.append(make(app, db, event, fast=fast, monkeypatch=monkeypatch, extra=extra, **kw))
     (slow_reg, slow_mail), (fast_reg, fast_mail) = rows
-    assert slow_reg.status is RegistrationStatus(case)
+    assert slow_reg.status is RegistrationStatus(case.removeprefix("press_"))
+    assert slow_reg.category is (Category.PRESS if extra else Category.PARTICIPANT)
     assert comparable(fast_reg, SECRET_OR_IDENTITY) == comparable(slow_reg, SECRET_OR_IDENTITY)
     assert comparable(fast_mail, MAIL_IDENTITY) == comparable(slow_mail, MAIL_IDENTITY)

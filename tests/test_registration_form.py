@@ -328,9 +328,13 @@ def test_unknown_country_is_refused_with_a_message(client, db, make_event):
     assert regs(db, event) == [] and mails(db) == []
 
 
-def test_participant_category_cannot_be_chosen_by_the_public(client, db, make_event):
-    event = make_event()
-    client.post(f"/events/{event.slug}/register", data=form(category="vip"))
+def test_a_category_not_offered_to_the_public_is_a_field_error(client, db, make_event):
+    event = make_event()  # participant only, as by default
+    resp = client.post(f"/events/{event.slug}/register", data=form(category="vip"))
+    assert resp.status_code == 422
+    assert "“VIP” is not open to public registration" in resp.get_data(as_text=True)
+    assert regs(db, event) == [] and mails(db) == []
+    client.post(f"/events/{event.slug}/register", data=form())
     [reg] = regs(db, event)
     assert reg.category is Category.PARTICIPANT
 

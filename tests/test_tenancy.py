@@ -396,6 +396,12 @@ def cases(t: Tenants) -> list[Case]:
                 Case("api_organizations.DeclineDelegate", "POST",
                      f"{base}/registrations/{delegate}/decline", HIDDEN, api=True)]
     out += focal_cases(t, "org")
+    # A's registration settings (event-level: 403 on A's slug), page and API.
+    out.append(Case("registration.settings", "POST", f"/events/{a}/registrations/settings",
+                    DENY, body={"public_categories": "vip", "capacity_in_person": "0"}))
+    out.append(Case("api_registration.RegistrationSettings", "PATCH",
+                    f"/api/v1/events/{a}/registration-settings", DENY, api=True,
+                    body={"capacity_in_person": 0, "approval_categories": ["participant"]}))
     # A's badge code at B's door: not admitted, nothing written.
     out.append(Case("api_checkins.Checkins", "POST", f"/api/v1/events/{b}/checkins", (200, 404),
                     api=True, body={"code": o["registration"].badge_code}))

@@ -32,6 +32,8 @@ class LocalDateTime(fields.DateTime):
 class CapacitySchema(Out):
     capacity = fields.Integer(allow_none=True, metadata={"description": "null: no limit"})
     confirmed = fields.Integer()
+    offered = fields.Integer(metadata={"description": "places offered to the waiting list, "
+                                                      "held until accepted or expired"})
     waitlisted = fields.Integer()
     pending = fields.Integer()
     available = fields.Integer(allow_none=True, metadata={"description": "null: no limit"})

@@ -1,10 +1,11 @@
-"""POST /api/v1/events/<slug>/registrations (public, rate limited) and
-GET /api/v1/events/<slug>/registrations (the event's organizers)."""
+"""POST /api/v1/events/<slug>/registrations (public, rate limited),
+GET /api/v1/events/<slug>/registrations (the event's organizers) and
+GET/PATCH /api/v1/events/<slug>/registration-settings (the event's organizers)."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -12,18 +13,28 @@ from marshmallow import fields
 
 from ..i18n import current_language
 from ..inputs import Choice
-from ..models import Category, Modality, Registration, RegistrationStatus, StakeholderType
-from ..permissions import Need, load_event, require
+from ..models import (
+    Category,
+    Event,
+    Modality,
+    PromotionMode,
+    Registration,
+    RegistrationStatus,
+    StakeholderType,
+)
+from ..permissions import Need, event_required, load_event, require
 from ..registration import mails, services
 from ..registration.answers import answers_by_registration, api_answers
 from ..registration.questions import event_questions
 from ..registration.routes import registration_limit
 from ..registration.schemas import ANSWER_OUT, IfFull, RegistrantQuerySchema, RegistrationApiSchema
 from ..registration.services import Filters, Outcome
+from ..registration.settings import RegistrationSettingsPatch, settings_view, update_settings
 from .common import BEARER, ApiErrorSchema, Out, user
 
 blp = Blueprint("api_registration", __name__, url_prefix="/api/v1/events",
-                description="Registration: register (public), list registrants (organizers).")
+                description="Registration: register (public), list registrants and change "
+                            "the registration settings (organizers).")
 
 
 class RegistrationCreated(Out):
@@ -100,7 +111,8 @@ class Registrations(MethodView):
     @blp.alt_response(409, schema=ApiErrorSchema,
                       description="Registration closed, or full with if_full=reject")
     @blp.alt_response(422, schema=ApiErrorSchema,
-                      description="Invalid fields, or a missing or invalid answer or document "
+                      description="Invalid fields, a category the event does not offer to "
+                                  "the public, or a missing or invalid answer or document "
                                   "(answers.<question id>)")
     @blp.alt_response(429, schema=ApiErrorSchema, description="Too many registrations")
     def post(self, data: dict[str, Any], slug: str) -> ResponseReturnValue:
@@ -140,3 +152,47 @@ class Registrations(MethodView):
                 for reg, checked in found.rows]
         return {"total": found.total, "page": args["page"], "per_page": found.per_page,
                 "registrations": regs}
+
+
+class RegistrationSettingsOut(Out):
+    timezone = fields.String(metadata={"description": "IANA zone the instants are given in"})
+    registration_opens_at = fields.String(allow_none=True, metadata={
+        "format": "date-time", "description": "null: open as soon as the event is published"})
+    registration_closes_at = fields.String(allow_none=True, metadata={
+        "format": "date-time", "description": "null: open until the event ends"})
+    approval_categories = fields.List(Choice(Category, dump_only=True))
+    public_categories = fields.List(Choice(Category, dump_only=True))
+    capacity_in_person = fields.Integer(allow_none=True, metadata={"description": "null: no limit"})
+    capacity_online = fields.Integer(allow_none=True, metadata={"description": "null: no limit"})
+    waitlist_promotion = Choice(PromotionMode, dump_only=True)
+    offer_hours = fields.Integer()
+    online_roles = fields.Boolean()
+    privacy_notice = fields.String()
+
+
+@blp.route("/<slug>/registration-settings")
+class RegistrationSettings(MethodView):
+    @event_required(Need.MANAGE)
+    @blp.response(200, RegistrationSettingsOut)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
+    @blp.doc(security=BEARER)
+    def get(self, event: Event) -> ResponseReturnValue:
+        """The event's registration settings (organizers)."""
+        return settings_view(event)
+
+    @event_required(Need.MANAGE)
+    @blp.arguments(RegistrationSettingsPatch)
+    @blp.response(200, RegistrationSettingsOut)
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such event")
+    @blp.alt_response(422, schema=ApiErrorSchema,
+                      description="Invalid settings (e.g. closing before opening, no public "
+                                  "category, an unknown category)")
+    @blp.doc(security=BEARER)
+    def patch(self, _data: dict[str, Any], event: Event) -> ResponseReturnValue:
+        """Change any of the event's registration settings (organizers). Raising a
+        capacity gives the new places to the waiting list at once, in order."""
+        # Validated by the schema already; the service loads the body again (it is the
+        # one entry point of the page and the API), so it gets the body as sent.
+        event, _promoted = update_settings(event, request.get_json(silent=True) or {},
+                                           partial=True)
+        return settings_view(event)

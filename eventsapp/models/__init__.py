@@ -1,7 +1,7 @@
 """All models; importing this package registers every table on the metadata."""
 from __future__ import annotations
 
-from .events import Event, EventFormat, EventKind, EventTranslation, Room
+from .events import Event, EventFormat, EventKind, EventTranslation, PromotionMode, Room
 from .mail import OutboxMessage, OutboxStatus
 from .organizations import FocalPoint, Organization
 from .pledges import (
@@ -46,7 +46,7 @@ __all__ = [
     "Modality", "Organization", "OutboxMessage", "OutboxStatus", "Person", "Pledge",
     "PledgeBeneficiary", "QuestionKind", "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
     "PledgeState", "PledgeType", "PledgingEntity", "ProgrammeSession", "ProgressStatus",
-    "Registration", "RegistrationAnswer", "RegistrationLink", "RegistrationQuestion",
-    "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",
+    "PromotionMode", "Registration", "RegistrationAnswer", "RegistrationLink",
+    "RegistrationQuestion", "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",
     "SessionRole", "SessionStar", "SessionType", "StakeholderType", "User", "utcnow",
 ]

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
 from ..extensions import Base
-from .types import N_, CodeList, LabelledEnum, UTCDateTime, str_enum, utcnow
+from .registration import Category
+from .types import N_, CodeList, EnumSet, LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .programme import ProgrammeSession
@@ -26,6 +27,16 @@ class EventFormat(LabelledEnum):
     IN_PERSON = ("in_person", N_("In person"))
     ONLINE = ("online", N_("Online"))
     HYBRID = ("hybrid", N_("Hybrid (in person and online)"))
+
+
+class PromotionMode(LabelledEnum):
+    """How a freed place reaches the first on the waiting list."""
+
+    IMMEDIATE = ("immediate", N_("Immediately: the place is theirs"))
+    OFFER = ("offer", N_("As an offer they accept within a set time"))
+
+
+ALL_CATEGORIES = frozenset(Category)
 
 
 class Event(Base):
@@ -63,7 +74,23 @@ class Event(Base):
     capacity_online: Mapped[int | None] = mapped_column()
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    registration_requires_approval: Mapped[bool] = mapped_column(default=False)
+    # Categories whose registrations wait for an organizer's approval (see 0012: the
+    # single switch it replaced became all categories or none).
+    approval_categories: Mapped[frozenset[Category]] = mapped_column(
+        EnumSet(Category), default=lambda: frozenset(), server_default="")
+    # Categories a member of the public may choose; the others are given by organizers.
+    public_categories: Mapped[frozenset[Category]] = mapped_column(
+        EnumSet(Category), default=lambda: frozenset({Category.PARTICIPANT}),
+        server_default="participant")
+    # Shown next to the consent on the registration form, as the organizers wrote it.
+    privacy_notice: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Online registrants are online speakers (category speaker) or viewers.
+    online_roles: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A freed place goes to the waiting list at once, or as an offer to accept within
+    # ``offer_hours``; an offer holds the place until it is accepted or expires.
+    waitlist_promotion: Mapped[PromotionMode] = mapped_column(
+        str_enum(PromotionMode, 20), default=PromotionMode.IMMEDIATE, server_default="immediate")
+    offer_hours: Mapped[int] = mapped_column(default=48, server_default="48")
 
     # Online participation.
     stream_url: Mapped[str | None] = mapped_column(sa.String(1000))  # default for sessions
@@ -90,6 +117,24 @@ class Event(Base):
         back_populates="event", cascade="all, delete-orphan",
         collection_class=attribute_keyed_dict("language"),
     )
+
+    @property
+    def registration_requires_approval(self) -> bool:
+        """Some category's registrations wait for approval (the switch 0012 replaced)."""
+        return bool(self.approval_categories)
+
+    @registration_requires_approval.setter
+    def registration_requires_approval(self, value: bool) -> None:
+        """The old switch: every category needs approval, or none."""
+        self.approval_categories = ALL_CATEGORIES if value else frozenset()
+
+    def needs_approval(self, category: Category) -> bool:
+        return category in self.approval_categories
+
+    @property
+    def offers_places(self) -> bool:
+        """Freed places are offered (to accept in time) rather than given."""
+        return self.waitlist_promotion is PromotionMode.OFFER
 
     @property
     def tz(self) -> ZoneInfo:

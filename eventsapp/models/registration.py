@@ -32,6 +32,8 @@ class Category(LabelledEnum):
 class RegistrationStatus(LabelledEnum):
     CONFIRMED = ("confirmed", N_("Confirmed"))
     WAITLISTED = ("waitlisted", N_("Waiting list"))
+    # A place freed for the first on the waiting list, held until ``offer_expires_at``.
+    OFFERED = ("offered", N_("Place offered"))
     PENDING = ("pending", N_("Pending approval"))
     DECLINED = ("declined", N_("Declined"))
     CANCELLED = ("cancelled", N_("Cancelled"))
@@ -105,6 +107,9 @@ class Registration(Base):
     # When it joined the waiting list: the list is served in this order.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # OFFERED: the place is held until then. Kept on a registration whose offer expired
+    # (CANCELLED by ``registration.offers``), so its page can say so; cleared otherwise.
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # personal data removed

@@ -58,6 +58,32 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+class EnumSet(TypeDecorator):
+    """A set of enum members in one VARCHAR: their values, comma-separated, in the
+    enum's order ("participant,press"); "" is the empty set. Read as a ``frozenset``
+    (assign a new set to change it); a value no member has any more is dropped on read.
+    """
+
+    impl = sa.String(200)
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[enum.Enum], length: int = 200) -> None:
+        super().__init__(length)
+        self.enum_cls = enum_cls
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        members = {self.enum_cls(getattr(v, "value", v)) for v in value}
+        return ",".join(m.value for m in self.enum_cls if m in members)
+
+    def process_result_value(self, value, dialect):
+        if not value:
+            return frozenset()
+        known = {m.value: m for m in self.enum_cls}
+        return frozenset(known[v] for v in value.split(",") if v in known)
+
+
 def utcnow() -> datetime:
     """The current instant, aware, in UTC (used as a column default callable)."""
     return datetime.now(UTC)

@@ -13,13 +13,17 @@ from ..db_tx import lock_event, rowcount, use_case
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db
 from ..inputs import flatten
-from ..models import Event, EventRole, EventRoleKind, EventTranslation, ProgrammeSession, User
+from ..models import Event, EventRole, EventRoleKind, EventTranslation, ProgrammeSession, User, utcnow
 from ..permissions import can_create_events
 from .changes import bump
 from .schemas import SLUG_RE, event_values, language_problems
 
 __all__ = ["SLUG_RE", "create_event", "delete_event", "publish_programme", "slugify",
            "update_event"]
+
+
+# Changes after which the waiting lists may have places to take.
+FREEING = frozenset({"capacity_in_person", "capacity_online", "format"})
 
 
 def check_order(start: datetime | None, end: datetime | None, field: str,
@@ -125,6 +129,11 @@ def update_event(event: Event, values: Mapping[str, Any]) -> Event:
     for key, value in attrs.items():
         setattr(event, key, value)
     _set_translations(event, translations)
+    if FREEING.intersection(attrs):
+        # A capacity raised (or removed): the waiting list takes the places at once.
+        from ..registration.placing import give_freed_places
+
+        give_freed_places(event, utcnow())
     bump(event)
     return event
 

@@ -190,7 +190,8 @@ def clean_registration(event_id: int, raw: Mapping[str, Any], if_full: Any = Non
         data, choice = clean(raw, if_full)
     except ValidationFailed as exc:
         problems.update(exc.fields or {"_schema": [exc.message]})
-    chosen = category or (data.category if data is not None else _category_of(raw))
+    chosen = (category or (data.category if data is not None else _category_of(raw))
+              or Category.PARTICIPANT)
     try:
         answers = clean_answers(event_questions(event_id), chosen, raw.get("answers"))
     except ValidationFailed as exc:

@@ -11,13 +11,16 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import countries
-from ..models import Category, Modality, RegistrationStatus, StakeholderType
+from ..models import Category, Modality, PromotionMode, RegistrationStatus, StakeholderType
 from .schemas import MessageSchema, RegistrationSchema
+from .settings import OFFER_HOURS_MAX, PRIVACY_MAX
 
 _REG = RegistrationSchema().fields
 _MSG = MessageSchema().fields
@@ -53,6 +56,10 @@ class RegistrationForm(FlaskForm):
                                    validate_choice=False)
     modality = RadioField(_l("How will you take part?"), choices=Modality.choices(),
                           validate_choice=False)
+    # Shown when the event offers more than one category to the public (the view sets
+    # the choices to those).
+    category = RadioField(_l("You are registering as"), choices=Category.choices(),
+                          validate_choice=False)
     if_full = RadioField(_l("If in-person places are full"), choices=IF_FULL_CHOICES,
                          validate_choice=False)
     needs = TextAreaField(_l("Accessibility or dietary needs"),
@@ -64,7 +71,8 @@ class RegistrationForm(FlaskForm):
 
 
 class ManualRegistrationForm(RegistrationForm):
-    category = SelectField(_l("Category"), choices=Category.choices(), default="participant",
+    category = SelectField(
+_l("Category"), choices=Category.choices(), default="participant",
                            validate_choice=False)
     over_capacity = BooleanField(_l("Over capacity if full (a VIP, a speaker): place them even "
                                     "when the modality is full"))
@@ -124,3 +132,40 @@ class MessageForm(FlaskForm):
 class SpeakersForm(FlaskForm):
     over_capacity = BooleanField(_l("Place speakers even when in-person places are full"),
                                  default=True)
+
+
+class CheckboxesField(SelectMultipleField):
+    """A group of checkboxes (one per choice), rendered in a fieldset by the template."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RegistrationSettingsForm(FlaskForm):
+    """The registration settings page (rules: ``settings.RegistrationSettingsSchema``)."""
+
+    registration_opens_at = StringField(_l("Registration opens"),
+                                        render_kw={"type": "datetime-local"})
+    registration_closes_at = StringField(_l("Registration closes"),
+                                         render_kw={"type": "datetime-local"})
+    public_categories = CheckboxesField(_l("Categories the public may choose"),
+                                        choices=Category.choices(), validate_choice=False)
+    approval_categories = CheckboxesField(_l("Categories that need approval"),
+                                          choices=Category.choices(), validate_choice=False)
+    capacity_in_person = StringField(_l("In-person places (empty: no limit)"),
+                                     render_kw={"type": "number", "min": 0, "inputmode": "numeric"})
+    capacity_online = StringField(_l("Online places (empty: no limit)"),
+                                  render_kw={"type": "number", "min": 0, "inputmode": "numeric"})
+    waitlist_promotion = RadioField(_l("When a place is freed, the first on the waiting list gets it"),
+                                    choices=PromotionMode.choices(), validate_choice=False)
+    offer_hours = StringField(_l("Hours to accept an offered place"),
+                              render_kw={"type": "number", "min": 1, "max": OFFER_HOURS_MAX,
+                                         "inputmode": "numeric"})
+    online_roles = BooleanField(_l("Tell online speakers from viewers: online registrants of "
+                                   "the speaker category are online speakers, the others viewers"))
+    privacy_notice = TextAreaField(_l("Privacy notice"),
+                                   render_kw={"rows": 6, "maxlength": PRIVACY_MAX})
+
+
+class OfferForm(FlaskForm):
+    """Accept or decline an offered place (the CSRF token only)."""

@@ -20,6 +20,8 @@ SUBJECTS = {
     "confirmation": N_("Your registration for %(title)s is confirmed"),
     "waitlisted": N_("You are on the waiting list for %(title)s"),
     "promoted": N_("A place is yours: %(title)s"),
+    "offered": N_("A place is offered to you: %(title)s"),
+    "offer_expired": N_("The place offered to you has expired: %(title)s"),
     "pending": N_("Your registration for %(title)s is awaiting approval"),
     "approved": N_("Your registration for %(title)s is approved"),
     "declined": N_("Your registration for %(title)s was declined"),

@@ -72,6 +72,9 @@ def _switch_modality(registration_id: int, new: Modality,
                        code="not_active")
     if now >= event.ends_at:
         raise Conflict(_("The event is over."), code="event_over")
+    if reg.status is RegistrationStatus.OFFERED:
+        raise Conflict(_("Accept or decline the place offered to you first."),
+                       code="offer_pending")
     require_offered(event, new)
     if new is reg.modality:
         return reg, None
@@ -132,13 +135,14 @@ def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
     require_open(event, now)
     require_offered(event, reg.modality)
     promoted: list[Registration] = []
-    if event.registration_requires_approval or quota.reg_waits_for_approval(reg):
+    if event.needs_approval(reg.category) or quota.reg_waits_for_approval(reg):
         apply_status(reg, RegistrationStatus.PENDING, now)
     else:
         status, modality, _over, promoted = place(event, reg.modality, choice, now=now)
         reg.modality = modality
         apply_status(reg, status, now)
     reg.cancelled_at = None
+    reg.offer_expires_at = None
     token = new_secrets(reg)  # the page that asked gets the new link
     links.drop_links(reg)  # and the extra links die with the old first one
     db.session.flush()

@@ -54,7 +54,8 @@ def approve(event: Event, registration_id: int, actor: User, *,
     reg.decided_by_id = actor.id
     db.session.flush()
     mail_promoted(event, promoted)
-    mails.send("approved", reg, event)
+    # A fresh manage link: the approval may come weeks after the first mail.
+    mails.send("approved", reg, event, token=links.add_link(reg, now=now))
     return reg
 
 
@@ -95,6 +96,7 @@ def add_by_hand(event: Event, raw: dict[str, Any], actor: User, *, over_capacity
                        code="duplicate")
     reg = Registration(event_id=event.id, source="organizer", decided_by_id=actor.id)
     fill(reg, data)
+    reg.category = data.category or Category.PARTICIPANT
     reg.user_id = db.session.scalar(sa.select(User.id).where(User.email == data.email))
     reg.language = account_language(reg.user_id)  # the person's, not the organizer's
     status, modality, over, promoted = place(event, data.modality, choice,

@@ -48,12 +48,14 @@ from .forms import (
     ConfirmForm,
     ManualRegistrationForm,
     MessageForm,
+    RegistrationSettingsForm,
     SpeakersForm,
 )
 from .question_forms import posted_answers
 from .questions import event_questions
 from .schemas import form_input
 from .services import Filters
+from .settings import online_role, ordered, settings_from_form, update_settings
 
 # ------------------------------------------------------------------ organizer pages
 
@@ -145,8 +147,56 @@ def _detail_page(event: Event, reg: Registration, erase_form: ConfirmForm,
                  status: int = 200) -> ResponseReturnValue:
     return render_template("registration/detail.html", event=event, reg=reg,
                            category_form=CategoryForm(category=reg.category.value),
-                           erase_form=erase_form,
+                           erase_form=erase_form, online_role=online_role(event, reg),
                            answers=shown_answers(event, reg, current_language())), status
+
+
+def _settings_form(event: Event) -> RegistrationSettingsForm:
+    """The settings page's form: the posted values, else the event's (event-local)."""
+    if request.method == "POST":
+        return RegistrationSettingsForm()
+
+    def local(when: Any) -> str:
+        return event.local(when).strftime("%Y-%m-%dT%H:%M") if when else ""
+
+    def count(value: int | None) -> str:
+        return "" if value is None else str(value)
+
+    return RegistrationSettingsForm(
+        registration_opens_at=local(event.registration_opens_at),
+        registration_closes_at=local(event.registration_closes_at),
+        public_categories=[c.value for c in ordered(event.public_categories)],
+        approval_categories=[c.value for c in ordered(event.approval_categories)],
+        capacity_in_person=count(event.capacity_in_person),
+        capacity_online=count(event.capacity_online),
+        waitlist_promotion=event.waitlist_promotion.value, offer_hours=str(event.offer_hours),
+        online_roles=event.online_roles, privacy_notice=event.privacy_notice)
+
+
+@bp.route("/events/<slug>/registrations/settings", methods=["GET", "POST"])
+@event_required(Need.MANAGE)
+def settings(event: Event) -> ResponseReturnValue:
+    form = _settings_form(event)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():  # the CSRF token only: the schema has the rules
+            try:
+                _event, promoted = update_settings(event, settings_from_form(request.form))
+            except DomainError as exc:
+                apply_errors(form, exc)
+            else:
+                done = _("Registration settings saved.")
+                if promoted:
+                    done += " " + ngettext(
+                        "%(num)d person from the waiting list was given a place, or offered "
+                        "one, by email.",
+                        "%(num)d people from the waiting list were given places, or offered "
+                        "them, by email.",
+                        len(promoted))
+                flash(done, "success")
+                return redirect(url_for("registration.settings", slug=event.slug))
+    return render_template("registration/settings.html", event=event, form=form), status
 
 
 def _organizer_action(event: Event, reg_id: int, action: Callable[[], object],

@@ -11,7 +11,15 @@ from ..extensions import db
 from ..models import Event, Modality, Registration, RegistrationStatus
 from ..security import hash_token, new_token
 from . import links, mails
-from .capacity import offered, other_modality, places, promote, promote_waitlisted
+from .capacity import (
+    HOLDING,
+    fill_freed_places,
+    offered,
+    other_modality,
+    places,
+    promote,
+    promote_waitlisted,
+)
 from .queries import ACTIVE
 from .schemas import IF_FULL_ERROR, IfFull
 
@@ -64,8 +72,12 @@ def apply_status(reg: Registration, status: RegistrationStatus, now: datetime) -
 
 
 def mail_promoted(event: Event, promoted: list[Registration]) -> None:
+    """Tell each person promoted from the waiting list: placed ("promoted"), or offered
+    a place to accept in time ("offered"). Each mail carries a fresh manage link (one
+    more live link: the ones they have keep working)."""
     for reg in promoted:
-        mails.send("promoted", reg, event)
+        kind = "offered" if reg.status is RegistrationStatus.OFFERED else "promoted"
+        mails.send(kind, reg, event, token=links.add_link(reg))
 
 
 def new_secrets(reg: Registration) -> str:
@@ -104,13 +116,23 @@ def end_active(event: Event, reg: Registration, status: RegistrationStatus, *, m
     if reg.status not in ACTIVE:
         raise Conflict(_("This registration is already %(status)s.",
                          status=reg.status.label.lower()), code="not_active")
-    was_confirmed = reg.status is RegistrationStatus.CONFIRMED
+    held_a_place = reg.status in HOLDING  # confirmed, or offered and not yet accepted
     reg.status = status
     reg.waitlisted_at = None
+    reg.offer_expires_at = None
     for key, value in changes.items():
         setattr(reg, key, value)
     kill_secrets(reg)
     db.session.flush()
     mails.send(mail_kind, reg, event)
-    if was_confirmed:
+    if held_a_place:
         mail_promoted(event, promote_waitlisted(event, reg.modality, now))
+
+
+def give_freed_places(event: Event, now: datetime) -> list[Registration]:
+    """After a capacity went up or was removed (under the event lock, in the use case
+    that changed it): the waiting lists take the free places at once, in their order,
+    and each person promoted is mailed."""
+    promoted = fill_freed_places(event, now)
+    mail_promoted(event, promoted)
+    return promoted

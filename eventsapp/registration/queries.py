@@ -23,7 +23,8 @@ from ..models import (
 from .answers import answer_condition
 from .schemas import ANSWER_FILTER, FilterSchema
 
-ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING)
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED, RegistrationStatus.WAITLISTED,
+          RegistrationStatus.PENDING)
 
 _FILTERS = FilterSchema(unknown=EXCLUDE)
 

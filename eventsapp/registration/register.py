@@ -18,12 +18,12 @@ from ..db_tx import in_use_case, is_sqlite, lock_event, use_case
 from ..errors import NotFound
 from ..extensions import db
 from ..i18n import DEFAULT_LANGUAGE, N_, valid_language
-from ..models import Category, Event, Registration, RegistrationStatus, User, utcnow
+from ..models import Event, Registration, RegistrationStatus, User, utcnow
 from . import links, mails, quota
 from .answers import Answers, clean_registration, save_answers
 from .placing import Full, apply_status, mail_promoted, new_secrets, place, send_fresh_link, status_mail
 from .schemas import IfFull, LostLinkSchema, RegistrationData
-from .window import require_offered, require_open
+from .window import public_category, require_offered, require_open
 
 
 class Outcome(str, Enum):
@@ -79,9 +79,9 @@ def register(event_id: int, raw: dict[str, Any], *, user: User | None = None,
     """
     if in_use_case():
         raise RuntimeError("register() runs its own transactions: not inside a use case")
-    data, choice, answers = clean_registration(event_id, raw, if_full,
-                                               category=Category.PARTICIPANT)
-    data.category = Category.PARTICIPANT  # only organizers choose another category
+    data, choice, answers = clean_registration(event_id, raw, if_full)
+    # The category is checked against the event's public ones on either path
+    # (``window.public_category``): organizers register the others.
     now = now or utcnow()
     # Read before any transaction: ending the request's one expires the user.
     user_id = (user.id if user is not None and getattr(user, "is_authenticated", False)
@@ -143,7 +143,8 @@ def fill(reg: Registration, data: RegistrationData) -> None:
     reg.needs = data.needs
     reg.consent_listed = data.consent_listed
     reg.modality = data.modality
-    reg.category = data.category
+    if data.category is not None:  # else decided later (public) or participant (default)
+        reg.category = data.category
 
 
 def account_language(user_id: int | None) -> str:
@@ -179,6 +180,7 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
     event = lock_event(event_id)
     require_open(event, args.now)
     require_offered(event, data.modality)
+    data.category = reg.category = public_category(event, data.category)
 
     if look_up:
         existing = registration_by_email(event.id, data.email)
@@ -192,7 +194,7 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
     org = quota.organization_of(event.id, data.organization_id) if data.organization_id else None
     if org is not None:
         quota.represent(reg, org)
-    if event.registration_requires_approval or (org is not None and quota.waits_for_approval(org)):
+    if event.needs_approval(reg.category) or (org is not None and quota.waits_for_approval(org)):
         reg.modality = data.modality
         apply_status(reg, RegistrationStatus.PENDING, args.now)
     else:
@@ -207,9 +209,8 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
         apply_status(reg, status, args.now)
     db.session.add(reg)
     save_answers(reg, args.answers)
-    # The mails go in the same flush as the registration (one unit of work under the
-    # lock); if the INSERT fails they are rolled back with it.
-    mail_promoted(event, promoted)
+    # The mail goes in the same flush as the registration (one unit of work under the
+    # lock); if the INSERT fails it is rolled back with it.
     mails.send(status_mail(reg.status), reg, event, token=token)
     try:
         db.session.flush()
@@ -217,6 +218,7 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
         # The address is known (on the look-up pass, only possible if a write bypassed
         # the lock: answered as for a known address too).
         raise _KnownAddress from None
+    mail_promoted(event, promoted)  # after: each gets a fresh manage link (a row)
     return RegisterResult(Outcome.CREATED, reg, token, promoted), _written(reg)
 
 

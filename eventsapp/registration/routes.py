@@ -22,11 +22,14 @@ from ..confirm import ask_first
 from ..errors import DomainError, ValidationFailed
 from ..forms_util import apply_errors
 from ..i18n import LANGUAGES, current_language
+from ..localefmt import format_items
 from ..models import (
+    Category,
     Event,
     Modality,
     Registration,
     RegistrationStatus,
+    utcnow,
 )
 from ..permissions import Need, acting_user, event_required
 from ..registration_counts import capacity_report
@@ -48,20 +51,23 @@ from .blueprint import (
     registration_limit,
     registration_state,
 )
-from .capacity import other_modality
+from .capacity import other_modality, waiting_position
 from .forms import (
     CancelForm,
     LeakForm,
     LostLinkForm,
     MailLanguageForm,
+    OfferForm,
     RegisterAgainForm,
     RegistrationForm,
     SwitchModalityForm,
 )
+from .offers import accept_offer, decline_offer, offer_expired
 from .organizations import organization_choices
 from .question_forms import form_categories, form_questions, has_files, posted_answers
 from .schemas import form_input
 from .services import Outcome
+from .settings import ordered
 
 # ------------------------------------------------------------------ public form
 
@@ -82,6 +88,10 @@ def _prefill(form: RegistrationForm, event: Event) -> None:
     if not form.modality.data:
         form.modality.data = (Modality.IN_PERSON.value if event.offers_in_person
                               else Modality.ONLINE.value)
+    public = ordered(event.public_categories)
+    if not form.category.data and public:
+        form.category.data = (Category.PARTICIPANT.value if Category.PARTICIPANT in public
+                              else public[0].value)
 
 
 def question_context(event: Event, form: Any, errors: dict | None = None) -> dict[str, Any]:
@@ -102,8 +112,15 @@ def _render_form(event: Event, form: RegistrationForm, status: int = 200,
                        if c[0] != "switch" or event.offers_online]
     form.if_full.choices = if_full_choices
     show_if_full = full or (state["in_person_full"] and event.offers_in_person)
+    public = ordered(event.public_categories)
+    form.category.choices = [(c.value, c.label) for c in public]
+    # Which of the categories offered wait for approval (the page says so).
+    approval = [c for c in public if event.needs_approval(c)]
     return render_template("registration/register.html", event=event, form=form, state=state,
                            show_if_full=show_if_full, lost_form=LostLinkForm(),
+                           show_category=len(public) > 1 or bool(form.category.errors),
+                           approval_all=bool(public) and len(approval) == len(public),
+                           approval_labels=format_items(_(c.label).lower() for c in approval),
                            **question_context(event, form, errors)), status
 
 
@@ -209,9 +226,12 @@ def _render_manage(reg: Registration, token: str, status: int = 200,
                   and ((other is Modality.IN_PERSON and event.offers_in_person)
                        or (other is Modality.ONLINE and event.offers_online)))
     other_report = report.get(other.value) or {}
+    now = utcnow()
     resp = make_response(render_template(
         "registration/manage.html", registration=reg, event=event, manage_token=token,
-        report=report, other=other, can_switch=can_switch,
+        report=report, other=other, can_switch=can_switch and reg.status is not RegistrationStatus.OFFERED,
+        position=waiting_position(reg), offer_expired=offer_expired(reg, now),
+        offer_form=OfferForm(),
         other_full=other_report.get("available") == 0,
         window=services.window(event),
         switch_form=SwitchModalityForm(modality=other.value),
@@ -339,6 +359,39 @@ def manage_language(token: str) -> Response:
         return no_store(redirect(url_for("registration.manage", token=token)))
     flash(_("Saved. Language of your emails: %(language)s.", language=LANGUAGES[reg.language]),
           "success")
+    return no_store(redirect(url_for("registration.manage", token=token)))
+
+
+@bp.route("/r/<token>/offer/accept", methods=["POST"])
+def manage_accept_offer(token: str) -> Response:
+    reg = _by_token(token)
+    if not OfferForm().validate_on_submit():
+        flash(_("The form could not be sent. Try again."), "error")
+    else:
+        try:
+            accept_offer(reg.id)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("The place is yours: your registration is confirmed. A confirmation is on "
+                    "its way by email."), "success")
+    return no_store(redirect(url_for("registration.manage", token=token)))
+
+
+@bp.route("/r/<token>/offer/decline", methods=["POST"])
+def manage_decline_offer(token: str) -> Response:
+    reg = _by_token(token)
+    if not OfferForm().validate_on_submit():
+        flash(_("The form could not be sent. Try again."), "error")
+    else:
+        try:
+            decline_offer(reg.id)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("You have declined the place: it goes to the next person on the waiting "
+                    "list, and your registration is cancelled. Thank you for letting us know."),
+                  "success")
     return no_store(redirect(url_for("registration.manage", token=token)))
 
 

@@ -2,19 +2,19 @@
 
 The event lock queues every registration of the event, so on PostgreSQL the usual
 cases (a new address placed as chosen, or put on the waiting list it asked for, or
-left pending moderation) hold it for two statements and the COMMIT, sent together in
-one psycopg pipeline (see ``_lock_place_commit``), so no Python work and no network
-round trip happens under it: everything else is done before the lock, on a snapshot of
-the event (mails rendered for each possible outcome). The lock is taken only if the
-event row is still that snapshot (same xmin: no UPDATE committed since), so every check
-made on it still holds. Then ONE statement counts the modality's rows (a new statement,
-hence a snapshot taken after the lock: it sees every registration committed by the
-previous holder; counting in the statement that waits for the lock would not), decides
-the status with the capacity rule of the general path (``capacity.room_condition``),
-inserts the registration (ON CONFLICT on (event, email): a known address inserts
-nothing) and its mail. Anything else (waiting list to promote, full without a waitlist
-choice, switch of modality, event changed in between) inserts nothing and takes the
-general path.
+left pending moderation when its category needs approval) hold it for two statements
+and the COMMIT, sent together in one psycopg pipeline (see ``_lock_place_commit``), so
+no Python work and no network round trip happens under it: everything else is done
+before the lock, on a snapshot of the event (mails rendered for each possible
+outcome). The lock is taken only if the event row is still that snapshot (same xmin:
+no UPDATE committed since), so every check made on it still holds. Then ONE statement
+counts the modality's rows (a new statement, hence a snapshot taken after the lock: it
+sees every registration committed by the previous holder; counting in the statement
+that waits for the lock would not), decides the status with the capacity rule of the
+general path (``capacity.room_condition``), inserts the registration (ON CONFLICT on
+(event, email): a known address inserts nothing) and its mail. Anything else (waiting
+list to promote, full without a waitlist choice, switch of modality, event changed in
+between) inserts nothing and takes the general path.
 
 A registration on behalf of an organization never comes here (``register`` sends it to
 the general path): whether it waits for a focal point depends on the organization's
@@ -57,7 +57,7 @@ from . import mails
 from .capacity import capacity_of, counts_select, room_condition
 from .register import Outcome, RegisterResult
 from .schemas import IfFull
-from .window import require_offered, require_open
+from .window import public_category, require_offered, require_open
 
 
 class Fallback(Enum):
@@ -112,7 +112,7 @@ def _decision() -> sa.CTE:
     confirmed = RegistrationStatus.CONFIRMED.value
     status = sa.case(
         (fixed.is_not(None), fixed),
-        (room_condition(c.c.confirmed, sa.bindparam("capacity", type_=sa.Integer)),
+        (room_condition(c.c.taken, sa.bindparam("capacity", type_=sa.Integer)),
          sa.case((c.c.waitlisted == 0, sa.literal(confirmed)))),  # else: promote first
         (sa.bindparam("waitlist", type_=sa.Boolean), sa.literal(RegistrationStatus.WAITLISTED.value)),
     )
@@ -248,7 +248,7 @@ def _mails(reg: Registration, event: Event, token: str, if_full: IfFull | None,
            created: datetime) -> dict[str, OutboxMessage]:
     """The mail for each outcome, rendered before the lock: "c" (confirmed, or pending
     under moderation) and "w" (waitlisted)."""
-    if event.registration_requires_approval:
+    if event.needs_approval(reg.category):
         kinds = {"c": "pending", "w": "pending"}
     else:
         kinds = {"c": "confirmation",
@@ -264,7 +264,7 @@ def _values(event: Event, xmin: str, reg: Registration, if_full: IfFull | None,
     values = {
         "event_id": event.id, "xmin": xmin,
         "fixed_status": (RegistrationStatus.PENDING.value
-                         if event.registration_requires_approval else None),
+                         if event.needs_approval(reg.category) else None),
         "capacity": capacity_of(event, reg.modality), "waitlist": if_full is IfFull.WAITLIST,
         "now": now,
         **_column_values(reg, REGISTRATIONS),
@@ -290,6 +290,7 @@ def register_pg(event_id: int, reg: Registration, token: str, *, if_full: IfFull
     event, xmin = row
     require_open(event, now)
     require_offered(event, reg.modality)
+    reg.category = public_category(event, reg.category)
     created = utcnow()
     reg.over_capacity = False
     reg.created_at = reg.updated_at = created

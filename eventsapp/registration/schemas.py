@@ -123,8 +123,10 @@ class RegistrationSchema(_BlankIsMissing):
                                      load_default=None, allow_none=True)
     modality = inputs.Choice(Modality, unknown=UNKNOWN_MODALITY, required=True,
                              error_messages={"required": _l("Choose how you will take part.")})
-    category = inputs.Choice(Category, unknown=UNKNOWN_CATEGORY, load_default=Category.PARTICIPANT,
-                             metadata={"description": "Organizers only; others are participants."})
+    category = inputs.Choice(Category, unknown=UNKNOWN_CATEGORY, load_default=None, allow_none=True,
+                             metadata={"description": "One of the categories the event offers "
+                                                      "publicly (organizers: any); left out, "
+                                                      "participant (or the only one offered)."})
     needs = inputs.Text(max_length=NEEDS_MAX, load_default="",
                         metadata={"description": "Accessibility or dietary needs."})
     consent_listed = fields.Boolean(load_default=False,
@@ -141,16 +143,12 @@ class RegistrationSchema(_BlankIsMissing):
 
 
 class RegistrationApiSchema(RegistrationSchema):
-    """The API's body: the same fields; ``if_full`` defaults to the waiting list and
-    ``category`` is not the caller's to choose (the service sets it)."""
+    """The API's body: the same fields; ``if_full`` defaults to the waiting list."""
 
     if_full = _IfFullField(
         load_default=IfFull.WAITLIST,
         metadata={"description": "When the modality is full: join its waiting list (default), "
                                  "switch to the other modality, or reject (409)."})
-
-    class Meta:
-        exclude = ("category",)
 
 
 class LostLinkSchema(Schema):
@@ -245,7 +243,8 @@ class RegistrationData:
     stakeholder_type: StakeholderType | None = None
     needs: str = ""
     consent_listed: bool = False
-    category: Category = Category.PARTICIPANT
+    # None: not chosen (the public path resolves it with ``window.public_category``).
+    category: Category | None = None
     organization_id: int | None = None
 
 

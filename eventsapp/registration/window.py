@@ -1,4 +1,5 @@
-"""When an event takes registrations, and which modalities it offers."""
+"""When an event takes registrations, which modalities it offers, and which categories
+the public may choose."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from ..errors import Conflict, ValidationFailed
-from ..models import Event, Modality, utcnow
+from ..models import Category, Event, Modality, utcnow
 from .capacity import offered
 
 
@@ -47,3 +48,22 @@ def require_offered(event: Event, modality: Modality) -> None:
         only = (_("This event takes place online only.") if event.offers_online
                 else _("This event takes place in person only."))
         raise ValidationFailed(only, fields={"modality": [only]})
+
+
+def public_category(event: Event, category: Category | None) -> Category:
+    """The category a member of the public registers in: the one chosen, if the event
+    offers it publicly; when none was chosen, participant if it is offered, else the
+    only one offered. Anything else is a field error (organizers register the others)."""
+    public = event.public_categories or frozenset({Category.PARTICIPANT})
+    if category is None:
+        if Category.PARTICIPANT in public:
+            return Category.PARTICIPANT
+        if len(public) == 1:
+            return next(iter(public))
+        message = _("Choose a category.")
+        raise ValidationFailed(message, fields={"category": [message]})
+    if category not in public:
+        message = _("The category “%(category)s” is not open to public registration: the "
+                    "organizers register these people.", category=category.label)
+        raise ValidationFailed(message, fields={"category": [message]})
+    return category

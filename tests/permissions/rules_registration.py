@@ -36,10 +36,19 @@ RULES = {
         lambda w: f"/r/{MANAGE_TOKEN}/register-again", PUBLIC, data=lambda w: {}),
     ("registration.manage_language", "POST"): Rule(lambda w: f"/r/{MANAGE_TOKEN}/language",
                                                    PUBLIC, data=lambda w: {"language": "en"}),
+    ("registration.manage_accept_offer", "POST"): Rule(
+        lambda w: f"/r/{MANAGE_TOKEN}/offer/accept", PUBLIC, data=lambda w: {},
+        note="no offer: a message, nothing changes"),
+    ("registration.manage_decline_offer", "POST"): Rule(
+        lambda w: f"/r/{MANAGE_TOKEN}/offer/decline", PUBLIC, data=lambda w: {},
+        note="no offer: a message, nothing changes"),
     ("registration.manage_leaked", "POST"): Rule(lambda w: f"/r/{MANAGE_TOKEN}/leaked", PUBLIC,
                                                  data=lambda w: {}, note="unconfirmed: 422"),
     # Organizers of the event (and administrators).
     ("registration.registrants", "GET"): Rule(lambda w: f"{_ev(w)}/registrations/", MANAGE),
+    ("registration.settings", "GET"): Rule(lambda w: f"{_ev(w)}/registrations/settings", MANAGE),
+    ("registration.settings", "POST"): Rule(lambda w: f"{_ev(w)}/registrations/settings", MANAGE,
+                                            data=lambda w: {}, note="no public category: 422"),
     ("registration.export_csv", "GET"): Rule(lambda w: f"{_ev(w)}/registrations/export.csv",
                                              MANAGE),
     ("registration.add", "GET"): Rule(lambda w: f"{_ev(w)}/registrations/new", MANAGE),
@@ -69,6 +78,11 @@ RULES = {
         lambda w: f"/api/v1/events/{w.event.slug}/registrations", PUBLIC, data=lambda w: {}),
     ("api_registration.Registrations", "GET"): api_rule(
         lambda w: f"/api/v1/events/{w.event.slug}/registrations", MANAGE),
+    ("api_registration.RegistrationSettings", "GET"): api_rule(
+        lambda w: f"/api/v1/events/{w.event.slug}/registration-settings", MANAGE),
+    ("api_registration.RegistrationSettings", "PATCH"): api_rule(
+        lambda w: f"/api/v1/events/{w.event.slug}/registration-settings", MANAGE,
+        data=lambda w: {}, note="empty body: 422"),
 }
 
 
