@@ -19,6 +19,7 @@ from marshmallow import Schema, fields, pre_load, validate
 from .. import inputs
 from ..db_tx import lock_event, use_case
 from ..errors import ValidationFailed
+from ..i18n import N_
 from ..models import Category, Event, Modality, PromotionMode, Registration, utcnow
 from .placing import give_freed_places
 from .schemas import load
@@ -33,8 +34,12 @@ CATEGORY_SETS = ("approval_categories", "public_categories")
 FREEING = ("capacity_in_person", "capacity_online")
 
 
+UNKNOWN_CATEGORY = N_("Unknown category. Use one of: %(allowed)s.")
+UNKNOWN_PROMOTION = N_("Unknown way to give places from the waiting list. Use one of: %(allowed)s.")
+
+
 def _categories(**kwargs: Any) -> fields.List:
-    return fields.List(inputs.Choice(Category, what="category"), **kwargs)
+    return fields.List(inputs.Choice(Category, unknown=UNKNOWN_CATEGORY), **kwargs)
 
 
 class RegistrationSettingsSchema(Schema):
@@ -56,7 +61,7 @@ class RegistrationSettingsSchema(Schema):
                                       metadata={"description": "null: no limit"})
     capacity_online = inputs.Count(max=CAPACITY_MAX, allow_none=True,
                                    metadata={"description": "null: no limit"})
-    waitlist_promotion = inputs.Choice(PromotionMode, what="way to promote the waiting list",
+    waitlist_promotion = inputs.Choice(PromotionMode, unknown=UNKNOWN_PROMOTION,
                                        metadata={"description": "immediate: a freed place is "
                                                  "given at once; offer: offered, to accept "
                                                  "within offer_hours."})
