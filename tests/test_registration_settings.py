@@ -140,7 +140,7 @@ BAD_PAGE_INPUT = [
     ({"capacity_online": "many"}, "capacity_online", "Not a valid integer."),
     ({"public_categories": []}, "public_categories", "Offer at least one category to the public."),
     ({"approval_categories": ["press", "alien"]}, "approval_categories", "Unknown category"),
-    ({"waitlist_promotion": "lottery"}, "waitlist_promotion", "Unknown way to promote"),
+    ({"waitlist_promotion": "lottery"}, "waitlist_promotion", "Unknown way to give places"),
     ({"offer_hours": "0"}, "offer_hours", "A whole number from 1 to 720."),
     ({"offer_hours": "721"}, "offer_hours", "A whole number from 1 to 720."),
     ({"registration_opens_at": "tomorrow"}, "registration_opens_at", "Not an ISO 8601"),

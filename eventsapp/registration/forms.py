@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import countries
@@ -116,6 +117,14 @@ class CategoryForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A POST button that asks first (erase; eventsapp/confirm.py)."""
+
+
+class TickConfirmForm(FlaskForm):
+    """A page whose POST must be confirmed by ticking a box (deleting a question with its
+    answers and documents)."""
+
+    confirm = BooleanField(_l("I understand this cannot be undone"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
 class MessageForm(FlaskForm):

@@ -18,7 +18,7 @@ from ..models import Category, DocumentKind, Event, QuestionKind, Registration, 
 from ..permissions import Need, acting_user, event_required, login_required
 from . import documents, questions
 from .blueprint import bp, no_store
-from .forms import ConfirmForm
+from .forms import TickConfirmForm
 from .question_forms import editor_errors, editor_input, editor_values
 from .questions import default_language, localized, offered_languages
 
@@ -131,7 +131,7 @@ def move_question(event: Event, question_id: int) -> Response:
 @event_required(Need.MANAGE)
 def delete_question(event: Event, question_id: int) -> ResponseReturnValue:
     q = _question_or_404(event, question_id)
-    form = ConfirmForm()
+    form = TickConfirmForm()
     label = localized(q.labels, current_language(), default_language(event))
     if request.method == "POST":
         if form.validate_on_submit():
