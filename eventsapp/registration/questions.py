@@ -34,18 +34,15 @@ KEY_PATTERN = r"^[a-z0-9]{1,16}$"
 
 
 def default_language(event: Event) -> str:
-    """The event's default language (the events' language settings, else English):
-    every question's label must be given in it; other languages fall back to it."""
-    code = getattr(event, "default_language", None)
-    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+    """The event's default language: every question's label must be given in it; other
+    languages fall back to it."""
+    return event.default_language or DEFAULT_LANGUAGE
 
 
 def offered_languages(event: Event) -> list[str]:
-    """The languages the event offers, its default first (all six unless it says)."""
-    chosen = [c for c in (getattr(event, "languages", None) or []) if c in LANGUAGES]
+    """The languages the event offers (``Event.offered_languages``), its default first."""
     first = default_language(event)
-    rest = [c for c in (chosen or list(LANGUAGES)) if c != first]
-    return [first, *rest]
+    return [first, *(c for c in event.offered_languages if c != first)]
 
 
 def localized(texts: Mapping[str, str] | None, language: str, fallback: str) -> str:
