@@ -97,6 +97,9 @@ def from_environment(instance_path: str) -> dict:
         "SIGNUP_EMAIL_RATE_LIMIT": os.environ.get("SIGNUP_EMAIL_RATE_LIMIT", "3 per hour"),
         # Per address: the registration form, the "lost link" form and the API share it.
         "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "10 per minute"),
+        # PostgreSQL only: registrations take the one-round-trip rush path
+        # (registration/rush_pg.py); off sends them through the general path.
+        "REGISTRATION_FAST_PATH": _bool("REGISTRATION_FAST_PATH", True),
         # Failed badge scans per user (or address); successful scans never count.
         "CHECKIN_FAIL_RATE_LIMIT": os.environ.get("CHECKIN_FAIL_RATE_LIMIT",
                                                   "20 per minute; 200 per hour"),

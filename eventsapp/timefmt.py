@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton, format_time
 from babel.numbers import format_currency
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 
 _ZONES: set[str] | None = None
 
@@ -74,12 +74,28 @@ _DAY_FORMATS = {"%A %-d %B %Y": "full", "%-d %B %Y": "long", "%-d %b %Y": "yMMMd
                 "%a %-d %b %Y": "yMMMEd", "%a %-d %b": "MMMEd", "%A %-d %B": "MMMMEEEEd"}
 
 
+def _forced_language() -> str | None:
+    """The language forced with flask_babel.force_locale in an app context without a
+    request. Read from flask_babel's context on ``g`` rather than through get_locale(),
+    which outside a request would cache English there for the rest of the context."""
+    if not has_app_context():
+        return None
+    state = getattr(g, "_flask_babel", None)
+    forced = getattr(state, "forced_babel_locale", None)
+    if forced is None:
+        return None
+    from .i18n import valid_language
+
+    return valid_language(forced.language)
+
+
 def _lang() -> str:
     """The language of the text being made: the viewer's, or the one a caller forced with
     flask_babel.force_locale (a mail or calendar in its owner's language); English outside
-    a request (CLI, the mail worker: callers that need another pass ``lang``)."""
+    a request unless a caller forced one (the CLI's ``expire-offers`` renders mails inside
+    ``force_locale``; callers with neither pass ``lang``)."""
     if not has_request_context():
-        return "en"
+        return _forced_language() or "en"
     from .i18n import current_language
 
     return current_language()

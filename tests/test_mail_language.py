@@ -163,3 +163,50 @@ def test_organizer_added_person_gets_their_accounts_language(app, db, make_event
     assert reg_of(db, event, "gina@example.org").language == "en"
     assert mails(db, "gina@example.org")[0].subject == \
         f"Your registration for {event.title} is confirmed"
+
+
+def test_offer_mail_sent_by_the_cli_job_gives_its_deadline_in_the_registrants_language(
+        app, db, make_event):
+    """``flask registration expire-offers`` runs without a request: the offer it passes on
+    must still say its deadline in the next person's language, not in English."""
+    from datetime import UTC, datetime, timedelta
+
+    from babel.dates import format_date
+
+    from eventsapp.models import Category, Modality, PromotionMode
+    from eventsapp.registration import services
+    from eventsapp.security import hash_token, new_token
+
+    event = make_event(capacity_in_person=1, waitlist_promotion=PromotionMode.OFFER,
+                       offer_hours=48)
+    now = datetime.now(UTC)
+
+    def add(n: int, status: RegistrationStatus, language: str) -> Registration:
+        reg = Registration(
+            event_id=event.id, name=f"Personne {n}", email=f"p{n}@example.org",
+            modality=Modality.IN_PERSON, status=status, category=Category.PARTICIPANT,
+            manage_token_hash=hash_token(new_token()), badge_code=new_token(),
+            join_token=new_token(), language=language,
+            waitlisted_at=now - timedelta(hours=1, seconds=-n)
+            if status is RegistrationStatus.WAITLISTED else None,
+            confirmed_at=now if status is RegistrationStatus.CONFIRMED else None)
+        db.session.add(reg)
+        db.session.commit()
+        return reg
+
+    seat = add(1, RegistrationStatus.CONFIRMED, "en")
+    first = add(2, RegistrationStatus.WAITLISTED, "en")
+    second = add(3, RegistrationStatus.WAITLISTED, "fr")
+    services.cancel(seat.id)
+    db.session.rollback()
+    first = db.session.get(Registration, first.id, populate_existing=True)
+    assert first.status is RegistrationStatus.OFFERED
+    first.offer_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["registration", "expire-offers"])
+    assert result.exit_code == 0, result.output
+    [offer] = [m for m in mails(db, second.email) if m.kind == "registration_offered"]
+    deadline = event.local(db.session.get(Registration, second.id).offer_expires_at)
+    assert format_date(deadline, "EEEE", locale="fr") in offer.body_text  # "mardi", not "Tuesday"
+    assert format_date(deadline, "EEEE", locale="en") not in offer.body_text

@@ -6,6 +6,7 @@ import re
 import socket
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -383,3 +384,18 @@ def test_oversized_body_is_413_not_500(app, client):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     resp = client.post("/login", data={"email": "x" * 5000, "password": "y"})
     assert resp.status_code == 413
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, True), ("0", False), ("off", False),
+                                                 ("1", True)])
+def test_registration_fast_path_is_a_documented_setting(monkeypatch, tmp_path, value, expected):
+    """The rush path can be switched off from the environment (README's settings table)."""
+    from eventsapp.config import from_environment
+
+    if value is None:
+        monkeypatch.delenv("REGISTRATION_FAST_PATH", raising=False)
+    else:
+        monkeypatch.setenv("REGISTRATION_FAST_PATH", value)
+    assert from_environment(str(tmp_path))["REGISTRATION_FAST_PATH"] is expected
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "| `REGISTRATION_FAST_PATH` |" in readme
