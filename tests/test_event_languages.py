@@ -100,10 +100,40 @@ def test_translations_follow_the_languages_offered(app, db, translated):
     db.session.expire_all()
     event = db.session.get(Event, translated.id)
     assert set(event.translations) == {"ar"} and event.languages == ("ar", "en", "es")
-    services.update_event(event, {"default_language": "ar"})  # now written in Arabic
+    services.update_event(event, {"languages": ["ar", "es"], "default_language": "ar"})
     db.session.expire_all()
-    assert db.session.get(Event, translated.id).translations == {}
+    # Now written in Arabic: the Arabic title is the title; English, no longer offered,
+    # goes; no translation row is left behind.
+    event = db.session.get(Event, translated.id)
+    assert event.title == AR_TITLE and event.translations == {}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EventTranslation)) == 0
+
+
+def test_switching_the_default_language_keeps_every_text(app, db, translated):
+    """English to French: the French text becomes the text as written, the English one
+    becomes the English translation; nothing typed is lost (it used to be deleted)."""
+    services.update_event(translated, {"default_language": "fr"})
+    db.session.expire_all()
+    event = db.session.get(Event, translated.id)
+    assert (event.default_language, event.title, event.description) == \
+        ("fr", FR_TITLE, FR_DESCRIPTION)
+    assert set(event.translations) == {"ar", "en"}
+    assert (event.translations["en"].title, event.translations["en"].description) == \
+        (TITLE, "An in-person and online meeting.")
+    assert event.translations["ar"].title == AR_TITLE
+    # Switching back restores the original arrangement.
+    services.update_event(event, {"default_language": "en"})
+    db.session.expire_all()
+    event = db.session.get(Event, translated.id)
+    assert (event.title, set(event.translations)) == (TITLE, {"ar", "fr"})
+    assert event.translations["fr"].description == FR_DESCRIPTION
+
+
+def test_a_new_title_typed_with_the_new_default_language_is_kept(app, db, translated):
+    services.update_event(translated, {"default_language": "fr", "title": "Titre retapé"})
+    db.session.expire_all()
+    event = db.session.get(Event, translated.id)
+    assert event.title == "Titre retapé" and "fr" not in event.translations
 
 
 # ------------------------------------------------------------------ the API
@@ -193,6 +223,18 @@ def test_form_round_trip(app, db, make_user, login_as):
     db.session.expire_all()
     event = db.session.get(Event, event.id)
     assert set(event.translations) == {"fr"} and event.translations["fr"].description == ""
+
+    # Writing the event in French now (the select changed, nothing retyped): the French
+    # title becomes the title, the English one the English translation.
+    resp = client.post(edit, data=form_data(languages=["en", "fr"], default_language="fr",
+                                            tr_fr_title=FR_TITLE))
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert (event.default_language, event.title) == ("fr", FR_TITLE)
+    assert set(event.translations) == {"en"} and event.translations["en"].title == TITLE
+    page = client.get(edit).get_data(as_text=True)
+    assert f'value="{TITLE}"' in page and 'id="tr_en_title"' in page
 
 
 def test_form_shows_language_errors_on_the_fields(app, db, make_user, make_event, login_as):

@@ -51,9 +51,18 @@ def _check_event(attrs: dict, current: Event | None) -> None:
         raise ValidationFailed(_("Some fields are not valid."), fields=flatten(problems))
 
 
-def _set_translations(event: Event, given: Mapping[str, Mapping[str, str]] | None) -> None:
+def _set_translations(event: Event, given: Mapping[str, Mapping[str, str]] | None,
+                      before: tuple[str, str, str] | None = None) -> None:
     """Replace the translations by ``given`` (None: keep them), then drop those of
-    languages the event no longer offers or now writes in."""
+    languages the event no longer offers or now writes in.
+
+    ``before`` (default language, title, description before this change): when the
+    default language changes to one the event has a translation in, and no new title was
+    typed, that translation becomes the text as written and the previous text becomes
+    the old default's translation (unless one was given for it). Switching the language
+    an event is written in loses nothing an organizer wrote."""
+    stored = event.translations.get(event.default_language)
+    promoted = (stored.title, stored.description) if stored is not None else None
     if given is not None:
         for code in [c for c in event.translations if c not in given]:
             del event.translations[code]
@@ -63,9 +72,22 @@ def _set_translations(event: Event, given: Mapping[str, Mapping[str, str]] | Non
                 event.translations[code] = EventTranslation(language=code, **text)
             else:
                 row.title, row.description = text["title"], text["description"]
+    if before is not None and promoted is not None:
+        _swap_written_language(event, promoted, *before)
     others = set(event.offered_languages) - {event.default_language}
     for code in [c for c in event.translations if c not in others]:
         del event.translations[code]
+
+
+def _swap_written_language(event: Event, promoted: tuple[str, str], old_default: str,
+                           old_title: str, old_description: str) -> None:
+    title, description = promoted
+    if event.default_language == old_default or not title or event.title != old_title:
+        return  # same language, nothing to promote, or a title typed in the new one
+    event.title, event.description = title, description or ""
+    if old_default in event.offered_languages and old_default not in event.translations:
+        event.translations[old_default] = EventTranslation(
+            language=old_default, title=old_title, description=old_description or "")
 
 
 def slugify(text: str) -> str:
@@ -126,9 +148,10 @@ def update_event(event: Event, values: Mapping[str, Any]) -> Event:
     translations = attrs.pop("translations", None)
     if "languages" in attrs:
         attrs["languages"] = tuple(attrs["languages"])
+    before = (event.default_language, event.title, event.description)
     for key, value in attrs.items():
         setattr(event, key, value)
-    _set_translations(event, translations)
+    _set_translations(event, translations, before)
     if FREEING.intersection(attrs):
         # A capacity raised (or removed): the waiting list takes the places at once.
         from ..registration.placing import give_freed_places
