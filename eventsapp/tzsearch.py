@@ -136,6 +136,15 @@ def canonical(zone: str) -> str:
 
 
 @cache
+def same_zone_names(zone: str) -> tuple[str, ...]:
+    """Every name that stands for the same zone as ``zone`` (itself, its target and the
+    other links to it: Africa/Kigali, Africa/Maputo, Africa/Harare...), so the page's
+    script can tell "the event's own zone" as the server's ``canonical`` does."""
+    target = canonical(zone)
+    return tuple(sorted({zone, target} | {name for name in _links() if canonical(name) == target}))
+
+
+@cache
 def _former_names() -> dict[str, tuple[str, ...]]:
     """Zone -> its other names that are no zone.tab entry of their own (Europe/Kiev,
     Europe/Uzhgorod for Europe/Kyiv; Asia/Calcutta for Asia/Kolkata), from Babel's

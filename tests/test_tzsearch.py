@@ -189,3 +189,10 @@ def test_same_clock_over_an_events_span():
     assert tzsearch.same_clock("Europe/London", "Africa/Abidjan", march,
                                datetime(2030, 3, 30, tzinfo=UTC))
     assert not tzsearch.same_clock("Europe/Paris", GENEVA, None, None)  # no span: not one zone
+
+
+def test_the_names_of_one_zone_include_its_links_both_ways():
+    names = tzsearch.same_zone_names("Africa/Kigali")
+    assert {"Africa/Kigali", "Africa/Maputo", "Africa/Harare"} <= set(names)
+    assert "Europe/Zurich" not in names
+    assert tzsearch.same_zone_names("Africa/Harare") == names

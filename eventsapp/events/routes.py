@@ -92,5 +92,11 @@ def same_zone(viewer, event_zone) -> bool:
 
 
 @bp.app_template_global()
+def same_zone_names(event_zone) -> str:
+    """The names of the event's zone, space-separated, for the zone box's script."""
+    return " ".join(tzsearch.same_zone_names(event_zone))
+
+
+@bp.app_template_global()
 def same_clock(viewer, event_zone, start, end) -> bool:
     return tzsearch.same_clock(viewer, event_zone, start, end)

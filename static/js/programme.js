@@ -83,7 +83,10 @@
       var eventZone = form.getAttribute("data-event-zone");
       if (!p || !eventZone) { return; }
       var key = "data-fmt-two";
-      if (!zone || zone === eventZone) {
+      // Another name of the event's own zone (Africa/Harare for Africa/Kigali) counts as
+      // the same zone, as on the server (tzsearch.canonical).
+      var names = (form.getAttribute("data-event-zones") || eventZone).split(" ");
+      if (!zone || zone === eventZone || names.indexOf(zone) >= 0) {
         key = "data-fmt-one";
       } else if (sameClock(zone, eventZone, dates)) {
         key = "data-fmt-same";

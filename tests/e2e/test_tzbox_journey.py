@@ -66,5 +66,15 @@ def test_french_visitor_picks_geneva_from_the_suggestions(live_url, browser, mak
         expect(span).to_be_hidden()
         expect(sentence).to_have_text(
             "Les heures sont indiquées dans le fuseau de la manifestation, Africa/Kigali.")
+
+        # Another name of the same zone (Harare: Africa/Harare and Africa/Kigali are both
+        # Africa/Maputo): nothing said of the viewer's zone either, as the server says.
+        box.fill("")
+        box.press_sequentially("Harare", delay=30)
+        page.get_by_role("option", name=re.compile(r"^Harare \(Zimbabwe\)")).click()
+        expect(box).to_have_value("Harare (Zimbabwe)")
+        expect(span).to_be_hidden()
+        expect(sentence).to_have_text(
+            "Les heures sont indiquées dans le fuseau de la manifestation, Africa/Kigali.")
     finally:
         ctx.close()
