@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -112,8 +113,32 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        with _sqlite_foreign_keys_off(connection):
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """On SQLite, run the migrations with foreign-key enforcement off, as SQLite's own
+    procedure for altering a table asks: batch mode rebuilds a table by copying it and
+    dropping the old one, and with enforcement on, dropping ``events`` would delete every
+    session, room and registration that references it (ON DELETE CASCADE). The pragma is a
+    no-op inside a transaction, so it goes on the driver's connection before Alembic's
+    BEGIN; afterwards, any broken reference fails the migration instead of passing
+    silently, and enforcement is back on before the connection returns to the pool."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left broken references: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -90,3 +90,36 @@ def test_upgrade_then_downgrade_to_base_and_back(empty_app):
     assert set(sa.inspect(_db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert "events" in sa.inspect(_db.engine).get_table_names()
+
+
+def _row_counts(tables) -> dict[str, int]:
+    with _db.engine.connect() as conn:
+        return {t: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()
+                for t in tables}
+
+
+def test_downgrading_and_upgrading_again_keeps_the_data(empty_app):
+    """With the demo's events, sessions, people, registrations and pledges in the
+    database, going down to the first revision and back up loses no row of the tables
+    both ends have. On SQLite, the older revisions rebuild tables (batch mode): with
+    foreign keys enforced, dropping the old ``events`` table would delete every row that
+    references it, so the migrations run with enforcement off (migrations/env.py)."""
+    from flask_migrate import downgrade, upgrade
+
+    from eventsapp.demo import load_demo
+
+    upgrade()
+    load_demo()
+    _db.session.commit()
+    _db.session.remove()
+    kept = ["users", "events", "rooms", "people", "sessions", "session_roles",
+            "registrations", "pledges", "pledging_entities"]
+    before = _row_counts(kept)
+    assert before["events"] >= 3 and before["session_roles"] > 0, before
+    downgrade(revision="0001")
+    assert _row_counts(kept) == before
+    upgrade()
+    assert _row_counts(kept) == before
+    with _db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
