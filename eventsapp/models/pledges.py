@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
+from .stakeholders import Sector
 from .types import N_, LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -21,16 +22,6 @@ if TYPE_CHECKING:
     from .users import User
 
 MONEY = sa.Numeric(18, 2)
-
-
-class Sector(LabelledEnum):
-    GOVERNMENT = ("government", N_("Government"))
-    PRIVATE_SECTOR = ("private_sector", N_("Private sector"))
-    ACADEMIA = ("academia", N_("Academia"))
-    CIVIL_SOCIETY = ("civil_society", N_("Civil society"))
-    INTERNATIONAL_ORG = ("international_org", N_("International or regional organization"))
-    UN_AGENCY = ("un_agency", N_("UN agency"))
-    OTHER = ("other", N_("Other"))
 
 
 class PledgeType(LabelledEnum):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
+from .stakeholders import StakeholderType
 from .types import N_, LabelledEnum, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -37,16 +38,6 @@ class RegistrationStatus(LabelledEnum):
     PENDING = ("pending", N_("Pending approval"))
     DECLINED = ("declined", N_("Declined"))
     CANCELLED = ("cancelled", N_("Cancelled"))
-
-
-class StakeholderType(LabelledEnum):
-    GOVERNMENT = ("government", N_("Government"))
-    PRIVATE_SECTOR = ("private_sector", N_("Private sector"))
-    ACADEMIA = ("academia", N_("Academia"))
-    CIVIL_SOCIETY = ("civil_society", N_("Civil society"))
-    INTERNATIONAL_ORG = ("international_org", N_("International or regional organization"))
-    UN_AGENCY = ("un_agency", N_("UN agency"))
-    OTHER = ("other", N_("Other"))
 
 
 class Registration(Base):
