@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from eventsapp.extensions import db
 from eventsapp.models import CheckIn, Event, ProgrammeSession, Registration, SessionJoin
-from eventsapp.online import services
+from eventsapp.online import attendance, services
 from tests.permissions.rules_online import make_registration
 
 T0 = datetime(2031, 3, 3, 8, 0, tzinfo=UTC)  # 10:00 in Kigali
@@ -117,7 +117,7 @@ def _attendance_data(event, make_session):
 def test_attendance_counts_distinct_viewers_beside_checkins(org, make_session):
     event, _ = org
     day1, day2 = _attendance_data(event, make_session)
-    report = services.attendance(event)
+    report = attendance.attendance(event)
     rows = {r.session.id: r for r in report.sessions}
     assert (rows[day1[0].id].joins, rows[day1[0].id].viewers) == (3, 2)
     assert (rows[day1[1].id].joins, rows[day1[1].id].viewers) == (1, 1)
@@ -133,12 +133,12 @@ def test_attendance_query_count_is_fixed(org, make_session, count_queries):
     _attendance_data(event, make_session)
     db.session.refresh(event)
     with count_queries() as small:
-        services.attendance(event)
+        attendance.attendance(event)
     for h in range(10):
         make_session(event, starts_at=T0 + timedelta(days=2, hours=h))
     db.session.refresh(event)
     with count_queries() as big:
-        services.attendance(event)
+        attendance.attendance(event)
     assert big.count == small.count <= 5
 
 

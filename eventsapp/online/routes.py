@@ -39,7 +39,7 @@ from ..permissions import (
 from ..ratelimits import configured
 from ..registration.mails import registrant_language
 from ..timefmt import viewer_zone
-from . import services
+from . import attendance, services
 from .forms import OnlineSettingsForm, SessionLinksForm
 from .ical import personal_calendar
 from .schemas import OnlineSettingsSchema, SessionLinksSchema
@@ -149,7 +149,7 @@ def mail_links(token: str):
 
 
 def _organizer_page(event: Event, settings_form=None, status: int = 200):
-    report = services.attendance(event)
+    report = attendance.attendance(event)
     form = settings_form or OnlineSettingsForm(obj=event)
     return render_template("online/organizer.html", event=event, report=report,
                            online_form=form, stream_for=services.stream_for), status
@@ -200,7 +200,7 @@ def session_links(event: Event, session_id: int):
 
 
 def _panel_context(event: Event) -> dict:
-    return {"online_report": services.attendance(event),
+    return {"online_report": attendance.attendance(event),
             "online_form": OnlineSettingsForm(obj=event)}
 
 

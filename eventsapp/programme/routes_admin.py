@@ -19,7 +19,17 @@ from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from ..models import Event, Room
 from ..permissions import Need, acting_user, can_create_events, event_required, login_required, require_user
 from ..timefmt import all_zones
-from . import conflicts, csv_io, exports, frab, importing, queries, routes_sessions, schemas, services
+from . import (
+    conflicts,
+    csv_io,
+    exports,
+    form_values,
+    frab,
+    importing,
+    queries,
+    routes_sessions,
+    services,
+)
 from .admin_bp import bp, file_bytes, remap, status_of
 from .forms import EventForm, ImportForm, RoomForm
 
@@ -57,9 +67,9 @@ def new_event() -> Response | Page:
         form.default_language.data, form.languages.data = DEFAULT_LANGUAGE, [DEFAULT_LANGUAGE]
     if form.validate_on_submit():
         try:
-            event = services.create_event(user, schemas.event_from_form(request.form))
+            event = services.create_event(user, form_values.event_from_form(request.form))
         except DomainError as exc:
-            apply_errors(form, remap(exc, schemas.event_form_fields(exc.fields)))
+            apply_errors(form, remap(exc, form_values.event_form_fields(exc.fields)))
         else:
             flash(_("Event created. Add rooms and sessions next."), "success")
             return redirect(url_for("programme_admin.manage", slug=event.slug))
@@ -73,7 +83,7 @@ def edit_event(event: Event) -> Response | Page:
     del form.slug
     if request.method == "GET":
         start, end = event.local(event.starts_at), event.local(event.ends_at)
-        (day, at), (last, until) = schemas.local_parts(start), schemas.local_parts(end)
+        (day, at), (last, until) = form_values.local_parts(start), form_values.local_parts(end)
         form.start_date.data, form.start_time.data = day.isoformat(), at
         form.end_date.data, form.end_time.data = last.isoformat(), until
         form.kind.data, form.format.data = event.kind.value, event.format.value
@@ -82,12 +92,12 @@ def edit_event(event: Event) -> Response | Page:
             title, description = form.translation_fields(code)
             title.data, description.data = text.title, text.description
     if form.validate_on_submit():
-        values = schemas.event_from_form(request.form)
+        values = form_values.event_from_form(request.form)
         values.pop("slug", None)  # the short name does not change
         try:
             services.update_event(event, values)
         except DomainError as exc:
-            apply_errors(form, remap(exc, schemas.event_form_fields(exc.fields)))
+            apply_errors(form, remap(exc, form_values.event_form_fields(exc.fields)))
         else:
             flash(_("Event saved."), "success")
             return redirect(url_for("programme_admin.manage", slug=event.slug))
@@ -136,7 +146,7 @@ def add_room(event):
     form = RoomForm()
     if form.validate_on_submit():
         try:
-            room = services.create_room(event, schemas.room_from_form(request.form))
+            room = services.create_room(event, form_values.room_from_form(request.form))
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -154,7 +164,7 @@ def edit_room(event, room_id: int):
     form = RoomForm(obj=room)
     if form.validate_on_submit():
         try:
-            services.update_room(event, room_id, schemas.room_from_form(request.form))
+            services.update_room(event, room_id, form_values.room_from_form(request.form))
         except DomainError as exc:
             apply_errors(form, exc)
         else:

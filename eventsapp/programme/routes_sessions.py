@@ -13,7 +13,7 @@ from ..errors import Conflict, DomainError, NotFound
 from ..forms_util import apply_errors
 from ..models import Event, ProgrammeSession
 from ..permissions import Need, PersonNeed, acting_user, event_required, load_person, require_user
-from . import conflicts, queries, schemas, services
+from . import conflicts, form_values, queries, services
 from .admin_bp import (
     bp,
     file_bytes,
@@ -38,10 +38,10 @@ def new_session(event: Event) -> Response | Page:
         form.day.data = event.local(event.starts_at).date().isoformat()
     if form.validate_on_submit():
         try:
-            s = services.create_session(event, schemas.session_from_form(request.form),
+            s = services.create_session(event, form_values.session_from_form(request.form),
                                         actor=acting_user())
         except DomainError as exc:
-            apply_errors(form, remap(exc, schemas.SESSION_FORM_FIELDS))
+            apply_errors(form, remap(exc, form_values.SESSION_FORM_FIELDS))
         else:
             flash(_("Session created (a draft until published). Add its people below."), "success")
             flash_warnings(event, s.id)
@@ -54,9 +54,9 @@ def new_session(event: Event) -> Response | Page:
 def _filled_form(event: Event, session: ProgrammeSession) -> SessionForm:
     form = SessionForm(obj=session)
     form.room_id.choices = room_choices(event)
-    day, start = schemas.local_parts(event.local(session.starts_at))
+    day, start = form_values.local_parts(event.local(session.starts_at))
     form.day.data, form.start.data = day.isoformat(), start
-    form.end.data = schemas.local_parts(event.local(session.ends_at))[1]
+    form.end.data = form_values.local_parts(event.local(session.ends_at))[1]
     form.type.data = session.type.value
     form.room_id.data = str(session.room_id or 0)
     return form
@@ -93,10 +93,10 @@ def edit_session(event: Event, session_id: int) -> Response | Page:
     form.room_id.choices = room_choices(event)
     if form.validate_on_submit():
         try:
-            services.update_session(event, session_id, schemas.session_from_form(request.form),
+            services.update_session(event, session_id, form_values.session_from_form(request.form),
                                     actor=acting_user())
         except DomainError as exc:
-            apply_errors(form, remap(exc, schemas.SESSION_FORM_FIELDS))
+            apply_errors(form, remap(exc, form_values.SESSION_FORM_FIELDS))
         else:
             flash(_("Session saved."), "success")
             flash_warnings(event, session_id)
@@ -174,7 +174,7 @@ def create_person_on_session(event: Event, session_id: int) -> Response | Page:
     form = NewPersonRoleForm(prefix="np")
     duplicates = []
     if form.validate_on_submit():
-        values = schemas.person_from_form(request.form, prefix="np-")
+        values = form_values.person_from_form(request.form, prefix="np-")
         try:
             person = services.create_person(
                 require_user(), values, photo=file_bytes(form.photo.data),
@@ -243,7 +243,7 @@ def new_person(event: Event) -> Response | Page:
     form = PersonForm()
     duplicates = []
     if form.validate_on_submit():
-        values = schemas.person_from_form(request.form)
+        values = form_values.person_from_form(request.form)
         try:
             person = services.create_person(require_user(), values,
                                             photo=file_bytes(form.photo.data),
@@ -269,7 +269,7 @@ def edit_person(event: Event, person_id: int) -> Response | Page:
     if form.validate_on_submit():
         try:
             services.update_person(require_user(), person_id,
-                                   schemas.person_from_form(request.form),
+                                   form_values.person_from_form(request.form),
                                    photo=file_bytes(form.photo.data),
                                    remove_photo=form.remove_photo.data)
         except DomainError as exc:
