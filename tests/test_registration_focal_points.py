@@ -43,7 +43,7 @@ def with_note(app, db, d):
     return reg, note
 
 
-def test_focal_point_downloads_their_delegates_documents(app, db, delegation, api_token):
+def test_focal_point_downloads_their_delegates_documents(app, db, delegation, api_token):  # noqa: F811
     d = delegation
     reg, note = with_note(app, db, d)
     client = app.test_client()
@@ -72,7 +72,7 @@ def test_focal_point_downloads_their_delegates_documents(app, db, delegation, ap
     assert url in org_client.get(f"/events/{d.event.slug}/delegations").text
 
 
-def test_others_do_not_reach_a_delegates_document(app, db, delegation, api_token, make_user):
+def test_others_do_not_reach_a_delegates_document(app, db, delegation, api_token, make_user):  # noqa: F811
     d = delegation
     reg, note = with_note(app, db, d)
     answer_url = None
@@ -92,7 +92,7 @@ def test_others_do_not_reach_a_delegates_document(app, db, delegation, api_token
         assert "Note verbale.pdf" not in other.get("/my/delegations").text
 
 
-def test_focal_points_act_on_published_events_only(app, db, delegation, api_token):
+def test_focal_points_act_on_published_events_only(app, db, delegation, api_token):  # noqa: F811
     d = delegation
     reg, note = with_note(app, db, d)
     client = app.test_client()
@@ -121,7 +121,7 @@ def test_focal_points_act_on_published_events_only(app, db, delegation, api_toke
     assert resp.status_code == 200, resp.get_json()
 
 
-def test_a_designated_focal_point_is_told_in_their_language(app, db, delegation, make_user,
+def test_a_designated_focal_point_is_told_in_their_language(app, db, delegation, make_user,  # noqa: F811
                                                             smtp_server):
     app.config.update(smtp_server.config)
     d = delegation
@@ -142,8 +142,8 @@ def test_a_designated_focal_point_is_told_in_their_language(app, db, delegation,
                                          title=d.event.title)
         sentence = gettext("The organizers of %(title)s have designated you a focal point of "
                            "%(org)s.", title=d.event.title, org="Engines NGO")
-    assert sentence != ("The organizers of %s have designated you a focal point of Engines NGO."
-                        % d.event.title)  # really French
+    assert sentence != (f"The organizers of {d.event.title} have designated you a focal "
+                        "point of Engines NGO.")  # really French
     text = body_text(msg)
     assert sentence in text
     assert f"/my/delegations#org-{d.ngo.id}" in text
@@ -154,7 +154,7 @@ def test_a_designated_focal_point_is_told_in_their_language(app, db, delegation,
     assert len(mails_to(db, "nouvelle@example.org")) == 1
 
 
-def test_adding_an_address_registered_otherwise_answers_neutrally(app, db, delegation,
+def test_adding_an_address_registered_otherwise_answers_neutrally(app, db, delegation,  # noqa: F811
                                                                   login_as):
     d = delegation
     elsewhere = delegate(db, d.state, "State Person")  # of another organization
@@ -186,7 +186,7 @@ def test_adding_an_address_registered_otherwise_answers_neutrally(app, db, deleg
     assert resp.status_code == 409 and "Already in your delegation." in resp.text
 
 
-def test_organizer_registers_someone_on_behalf_of_an_organization(app, db, delegation,
+def test_organizer_registers_someone_on_behalf_of_an_organization(app, db, delegation,  # noqa: F811
                                                                   login_as, make_event):
     d = delegation
     client = login_as(d.organizer)
@@ -222,7 +222,7 @@ def test_organizer_registers_someone_on_behalf_of_an_organization(app, db, deleg
     assert free.organization_id is None
 
 
-def test_removing_a_focal_point_ends_its_document_access(app, db, delegation):
+def test_removing_a_focal_point_ends_its_document_access(app, db, delegation):  # noqa: F811
     d = delegation
     with_note(app, db, d)
     client = app.test_client()
