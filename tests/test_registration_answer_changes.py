@@ -59,7 +59,10 @@ def test_registrant_changes_answers_and_replaces_the_document(app, db, registere
     assert f"/r/{token}/answers" in manage.text
     page = client.get(f"/r/{token}/answers")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
-    assert 'value="Adviser"' in page.text and "note.pdf" in page.text
+    assert 'value="Adviser"' in page.text
+    note_id = qs["note"].id
+    assert re.search(rf'data-document="{note_id}"><dt>Note verbale</dt><dd><a [^>]*download>'
+                     r'<bdi>note.pdf</bdi>', page.text)
     assert 'enctype="multipart/form-data"' in page.text
     old_key = answers_of(db, reg_id)[qs["note"].id].file_key
     resp = client.post(f"/r/{token}/answers", content_type="multipart/form-data", data={

@@ -40,7 +40,7 @@ def _page(reg: Registration, token: str, form: AnswersForm, status: int = 200,
         "registration/answers.html", event=event, registration=reg, manage_token=token,
         form=form, questions=questions, has_files=has_files(questions),
         upload_megabytes=documents.max_megabytes(), retried=request.method == "POST",
-        sent={qid: a for qid, a in sent.items()}, window=window(event)), status)
+        sent=sent, window=window(event)), status)
     return no_store(resp)
 
 
