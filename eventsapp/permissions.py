@@ -244,11 +244,14 @@ def is_focal_point_for(user: User | None, registration) -> bool:
 
 
 def can_act_for(user: User | None, organization) -> bool:
-    """Decide and add registrations of ``organization``: its focal points, the organizers
-    of its event, administrators."""
+    """Decide and add registrations of ``organization``: its focal points (while the
+    event is published), the organizers of its event, administrators."""
     if not _authenticated(user):
         return False
-    return is_focal_point(user, organization) or can(user, Need.MANAGE, organization.event)
+    if can(user, Need.MANAGE, organization.event):
+        return True
+    # A focal point acts on published events only (a draft is its organizers' alone).
+    return bool(organization.event.published) and is_focal_point(user, organization)
 
 
 def load_organization_for(user: User | None, organization_id: int, event: Event | None = None):

@@ -396,6 +396,12 @@ def cases(t: Tenants) -> list[Case]:
                 Case("api_organizations.DeclineDelegate", "POST",
                      f"{base}/registrations/{delegate}/decline", HIDDEN, api=True)]
     out += focal_cases(t, "org")
+    # A's registration's document over the API (by question id): its existence is not
+    # revealed, under either slug.
+    for slug in (b, a):
+        out.append(Case("api_organizations.RegistrationDocument", "GET",
+                        f"/api/v1/events/{slug}/registrations/{o['registration'].id}/documents/"
+                        f"{o['question'].id}", HIDDEN, api=True))
     # A's registration settings (event-level: 403 on A's slug), page and API.
     out.append(Case("registration.settings", "POST", f"/events/{a}/registrations/settings",
                     DENY, body={"public_categories": "vip", "capacity_in_person": "0"}))
@@ -542,6 +548,14 @@ def test_focal_point_of_b_reaches_nothing_of_a_delegation(app, t):
     attacks.append(Case("api_organizations.Delegates", "GET",
                         f"/api/v1/events/{t.a.slug}/organizations/{o['org'].id}/registrations",
                         HIDDEN, api=True))
+    # A's documents, page and API: B's focal point is no focal point of A's registrations.
+    for slug in (t.a.slug, t.b.slug):
+        attacks += [Case("registration.document", "GET",
+                         f"/events/{slug}/registrations/{o['registration'].id}/documents/"
+                         f"{o['document'].id}", HIDDEN),
+                    Case("api_organizations.RegistrationDocument", "GET",
+                         f"/api/v1/events/{slug}/registrations/{o['registration'].id}/documents/"
+                         f"{o['question'].id}", HIDDEN, api=True)]
     before = snapshot()
     failures = []
     for c in attacks:

@@ -6,7 +6,12 @@
 - ``/events/<slug>/organizations/<org_id>/registrations`` (and ``/<id>/approve``,
   ``/<id>/decline``): the organization's focal points, and the event's organizers, see
   and decide its registrations within its quotas. Anyone else, a focal point of another
-  organization included, gets 404 for the organization.
+  organization included, gets 404 for the organization. Focal points act on published
+  events only (``permissions.can_act_for``);
+- ``/events/<slug>/registrations/<id>/documents/<question_id>``: a registration's
+  document (a note verbale ...) for those ``documents.can_read_document`` allows (its
+  organization's focal points, the organizers, the registrant's account); 404 for
+  anyone else, whether it exists or not.
 """
 from __future__ import annotations
 
@@ -21,9 +26,17 @@ from marshmallow import fields
 from ..errors import NotFound
 from ..extensions import db
 from ..inputs import Choice
-from ..models import Event, Modality, Organization, RegistrationStatus, StakeholderType
-from ..permissions import Need, event_required, load_organization_for, require_user
-from ..registration import delegations
+from ..models import (
+    Event,
+    Modality,
+    Organization,
+    Registration,
+    RegistrationAnswer,
+    RegistrationStatus,
+    StakeholderType,
+)
+from ..permissions import Need, can, event_required, load_organization_for, require_user
+from ..registration import delegations, documents
 from ..registration import organizations as orgs
 from ..registration.organization_schemas import (
     ApproveDelegateSchema,
@@ -242,3 +255,34 @@ class DeclineDelegate(MethodView):
         confirmed); the person is told."""
         org = _acting_for(slug, org_id)
         return delegations.decline(org, registration_id, require_user())
+
+
+# ------------------------------------------------------------------ documents
+
+@blp.route("/<slug>/registrations/<int:registration_id>/documents/<int:question_id>")
+class RegistrationDocument(MethodView):
+    @blp.response(200, description="The document (PDF, PNG or JPEG), as a download",
+                  content_type="application/octet-stream")
+    @blp.alt_response(404, schema=ApiErrorSchema,
+                      description="No such registration or document, or you may not read it")
+    @blp.doc(security=BEARER)
+    def get(self, slug, registration_id, question_id):
+        """The document a registration sent in answer to a question: for the focal
+        points of its organization (published events), the event's organizers and the
+        registrant's account."""
+        user = require_user()
+        event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+        if event is None or not can(user, Need.VIEW, event):
+            raise NotFound(_("No such document."))
+        reg = db.session.scalar(sa.select(Registration).where(
+            Registration.id == registration_id, Registration.event_id == event.id))
+        if reg is None or not documents.can_read_document(user, reg):
+            raise NotFound(_("No such document."))
+        answer = db.session.scalar(sa.select(RegistrationAnswer).where(
+            RegistrationAnswer.registration_id == reg.id,
+            RegistrationAnswer.question_id == question_id,
+            RegistrationAnswer.file_key.is_not(None)))
+        resp = documents.send_document(answer) if answer is not None else None
+        if resp is None:
+            raise NotFound(_("No such document."))
+        return resp

@@ -113,6 +113,11 @@ def delegate_add(org_id: int) -> ResponseReturnValue:
         except DomainError as exc:
             apply_errors(form, exc)
             return _add_page(org, form, exc.status if exc.status in (409, 422) else 422)
+        if reg is None:
+            flash(_("This person is not added to your delegation. If the address is "
+                    "registered for the event already, we have sent it a link to manage that "
+                    "registration."), "info")
+            return redirect(_my_page() + f"#org-{org_id}")
         flash(_("%(name)s is registered (%(status)s, %(modality)s). They have been sent their "
                 "confirmation and manage link.", name=reg.name, status=reg.status.label.lower(),
                 modality=reg.modality.label.lower()), "success")

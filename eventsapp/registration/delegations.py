@@ -33,7 +33,15 @@ from ..models import (
 from ..permissions import is_focal_point_for
 from . import mails
 from .manage import locked
-from .placing import apply_status, end_active, mail_promoted, new_secrets, place, status_mail
+from .placing import (
+    apply_status,
+    end_active,
+    mail_promoted,
+    new_secrets,
+    place,
+    send_fresh_link,
+    status_mail,
+)
 from .quota import (
     COUNTED,
     QuotaCounts,
@@ -108,11 +116,16 @@ def decline(org: Organization, registration_id: int, actor: User, *,
 
 @use_case
 def add_delegate(org: Organization, raw: Mapping[str, Any], actor: User, *,
-                 if_full: IfFull | str | None = None, now: datetime | None = None) -> Registration:
+                 if_full: IfFull | str | None = None, now: datetime | None = None
+                 ) -> Registration | None:
     """A focal point registers a delegate of their organization: approved by them at
     once, within the quotas and the event's places (the waiting list, or the other
     modality, when full and so chosen). The delegate gets the usual mail and manage
-    link, in their account's language (else English)."""
+    link, in their account's language (else English).
+
+    None: the address is registered for the event otherwise; as on the public form
+    nothing tells so (no enumeration of who registered), it is sent a fresh manage link
+    (``register.NEUTRAL_MESSAGE``)."""
     data, choice = clean(raw, if_full)
     now = now or utcnow()
     event = lock_event(org.event_id)
@@ -123,9 +136,13 @@ def add_delegate(org: Organization, raw: Mapping[str, Any], actor: User, *,
         raise NotFound(_("No such organization."))
     existing = registration_by_email(event.id, data.email)
     if existing is not None:
-        message = (_("Already in your delegation.") if existing.organization_id == current.id
-                   else _("This address is already registered for the event."))
-        raise Conflict(message, fields={"email": [message]}, code="duplicate")
+        if existing.organization_id == current.id:  # in the list the focal point sees
+            message = _("Already in your delegation.")
+            raise Conflict(message, fields={"email": [message]}, code="duplicate")
+        # Registered otherwise: answered as the public form answers (nothing says so),
+        # the address gets a fresh link to its registration, nothing else changes.
+        send_fresh_link(event, existing)
+        return None
     reg = _new_delegate(current, data, actor)
     require_quota(current, reg, data.modality)
     status, modality, _over, promoted = place(event, data.modality, choice, now=now)

@@ -29,7 +29,7 @@ from sqlalchemy import event as sa_event
 
 from ..extensions import db
 from ..models import Event, Registration, RegistrationAnswer, RegistrationQuestion, User
-from ..permissions import Need, can
+from ..permissions import Need, can, is_focal_point_for
 from ..security import new_token
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -222,7 +222,8 @@ def init_app(app: Flask) -> None:
 
 
 UPLOAD_ENDPOINTS = frozenset({"registration.register", "registration.add",
-                              "api_registration.Registrations"})
+                              "api_registration.Registrations",
+                              "registration.manage_answers"})
 
 
 def request_limit() -> int:
@@ -246,12 +247,15 @@ def can_read_document(user: User | None, registration: Registration, *,
     administrators), and by the registrant: the holder of its manage link (``holder``:
     the registration that link opened) or the account it is linked to.
 
-    The one rule for every document route; the organizations feature adds the
-    organization's focal point here."""
+    The one rule for every document route. The focal points of the organization the
+    registration is made on behalf of read its documents too (a note verbale), while the
+    event is published (as for everything a focal point does)."""
     if holder is not None and holder.id == registration.id and registration.erased_at is None:
         return True
     if user is not None and getattr(user, "is_authenticated", False) \
             and registration.user_id is not None and registration.user_id == user.id:
+        return True
+    if is_focal_point_for(user, registration) and registration.event.published:
         return True
     return can(user, Need.MANAGE, registration.event)
 

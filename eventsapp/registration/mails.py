@@ -12,9 +12,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..i18n import N_, current_language, event_title, valid_language
+from ..i18n import DEFAULT_LANGUAGE, N_, current_language, event_title, valid_language
 from ..mail.outbox import queue_mail
-from ..models import Event, Modality, OutboxMessage, Registration
+from ..models import Event, Modality, Organization, OutboxMessage, Registration, User
 
 SUBJECTS = {
     "confirmation": N_("Your registration for %(title)s is confirmed"),
@@ -89,3 +89,19 @@ def send(kind: str, reg: Registration, event: Event, *, token: str | None = None
     """Queue the ``kind`` mail about ``reg``; ``token`` is the plain manage secret when
     this transaction knows it (creation, a fresh link), else None."""
     return queue_mail(**render(kind, reg, event, token=token, **extra))
+
+
+FOCAL_POINT_SUBJECT = N_("You are a focal point of %(org)s for %(title)s")
+
+
+def send_focal_point_designated(user: User, org: Organization, event: Event) -> OutboxMessage:
+    """Tell an account it has been designated a focal point of ``org``: in the account's
+    language (else English), with the link to "My delegations"."""
+    context = dict(user=user, org=org, event=event, **event_urls(event),
+                   delegations_url=f"{base_url()}/my/delegations#org-{org.id}")
+    with force_locale(valid_language(user.language) or DEFAULT_LANGUAGE):
+        text = render_template("mail/focal_point_designated.txt", **context)
+        subject = _(FOCAL_POINT_SUBJECT, org=org.name, title=event_title(event))
+        html = text_to_html(text)
+    return queue_mail(to=user.email, subject=subject, text=text, html=html,
+                      kind="focal_point_designated", event_id=event.id)

@@ -23,7 +23,16 @@ from ..db_tx import lock_event, use_case
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..guards import bad_text
-from ..models import Event, FocalPoint, Organization, Registration, User
+from ..models import (
+    Event,
+    FocalPoint,
+    Organization,
+    Registration,
+    RegistrationAnswer,
+    RegistrationQuestion,
+    User,
+)
+from . import mails
 from .organization_schemas import (
     FocalPointSchema,
     OrganizationPatch,
@@ -74,10 +83,12 @@ class Delegation:
     organization: Organization
     registrations: list[Registration] = field(default_factory=list)
     counts: QuotaCounts = field(default_factory=QuotaCounts)
+    # {registration id: the documents it sent} (the Documents column's links)
+    documents: dict[int, list[RegistrationAnswer]] = field(default_factory=dict)
 
 
 def delegations_of(organizations: list[Organization]) -> list[Delegation]:
-    """Each organization with its registrations and counts (two queries in all)."""
+    """Each organization with its registrations, counts and documents (three queries)."""
     ids = [org.id for org in organizations]
     regs: dict[int, list[Registration]] = {i: [] for i in ids}
     if ids:
@@ -86,7 +97,25 @@ def delegations_of(organizations: list[Organization]) -> list[Delegation]:
                 .order_by(Registration.created_at, Registration.id)):
             regs[reg.organization_id or 0].append(reg)
     counts = quota_counts(ids)
-    return [Delegation(org, regs[org.id], counts[org.id]) for org in organizations]
+    docs = documents_of([reg.id for found in regs.values() for reg in found])
+    return [Delegation(org, regs[org.id], counts[org.id],
+                       {reg.id: docs[reg.id] for reg in regs[org.id] if docs.get(reg.id)})
+            for org in organizations]
+
+
+def documents_of(registration_ids: list[int]) -> dict[int, list[RegistrationAnswer]]:
+    """{registration id: its answers that hold a document, in question order} (one query)."""
+    out: dict[int, list[RegistrationAnswer]] = {}
+    if not registration_ids:
+        return out
+    for answer in db.session.scalars(
+            sa.select(RegistrationAnswer).join(RegistrationQuestion,
+                                               RegistrationQuestion.id == RegistrationAnswer.question_id)
+            .where(RegistrationAnswer.registration_id.in_(registration_ids),
+                   RegistrationAnswer.file_key.is_not(None))
+            .order_by(RegistrationQuestion.position, RegistrationQuestion.id)):
+        out.setdefault(answer.registration_id, []).append(answer)
+    return out
 
 
 def event_delegations(event: Event) -> list[Delegation]:
@@ -95,12 +124,13 @@ def event_delegations(event: Event) -> list[Delegation]:
 
 
 def focal_delegations(user: User) -> list[Delegation]:
-    """The delegations ``user`` is a focal point of, by event (soonest first) and name."""
+    """The delegations ``user`` is a focal point of, by event (soonest first) and name:
+    of published events only (a focal point has nothing to do on a draft)."""
     orgs = list(db.session.scalars(
         sa.select(Organization)
         .join(FocalPoint, FocalPoint.organization_id == Organization.id)
         .join(Event, Event.id == Organization.event_id)
-        .where(FocalPoint.user_id == user.id)
+        .where(FocalPoint.user_id == user.id, Event.published.is_(True))
         .options(selectinload(Organization.event))
         .order_by(Event.starts_at, Event.id, sa.func.lower(Organization.name), Organization.id)))
     return delegations_of(orgs)
@@ -177,7 +207,8 @@ def _input(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 @use_case
 def add_focal_point(event: Event, org_id: int, raw: Mapping[str, Any]) -> FocalPoint:
-    """Designate the account with this address as a focal point of the organization."""
+    """Designate the account with this address as a focal point of the organization; the
+    person is told by mail, in their language, with the link to "My delegations"."""
     email = inputs.load(FocalPointSchema(), raw)["email"]
     lock_event(event.id)
     org = organization_in(event, org_id)
@@ -192,6 +223,7 @@ def add_focal_point(event: Event, org_id: int, raw: Mapping[str, Any]) -> FocalP
     fp = FocalPoint(organization_id=org.id, user_id=user.id)
     db.session.add(fp)
     db.session.flush()
+    mails.send_focal_point_designated(user, org, event)  # committed with the designation
     return fp
 
 

@@ -85,7 +85,9 @@ def change_category(event: Event, registration_id: int, category: Category | str
 def add_by_hand(event: Event, raw: dict[str, Any], actor: User, *, over_capacity: bool = False,
                 if_full: IfFull | str | None = None, now: datetime | None = None) -> Registration:
     """An organizer registers someone (a VIP, a speaker): no moderation; over capacity
-    only when ``over_capacity`` is set. The person gets the confirmation and the link."""
+    only when ``over_capacity`` is set. The person gets the confirmation and the link.
+    On behalf of one of the event's organizations (chosen as on the public form): within
+    its quotas, approved by the organizer at once."""
     data, choice, answers = clean_registration(event.id, raw, if_full)
     now = now or utcnow()
     event = lock_event(event.id)
@@ -99,8 +101,14 @@ def add_by_hand(event: Event, raw: dict[str, Any], actor: User, *, over_capacity
     reg.category = data.category or Category.PARTICIPANT
     reg.user_id = db.session.scalar(sa.select(User.id).where(User.email == data.email))
     reg.language = account_language(reg.user_id)  # the person's, not the organizer's
+    org = quota.organization_of(event.id, data.organization_id) if data.organization_id else None
+    if org is not None:  # on behalf of an organization: approved by the organizer, in quota
+        quota.represent(reg, org)
+        quota.require_quota(org, reg, data.modality)
     status, modality, over, promoted = place(event, data.modality, choice,
                                              over_capacity=over_capacity, now=now)
+    if org is not None and modality is not data.modality:
+        quota.require_quota(org, reg, modality)
     reg.modality = modality
     reg.over_capacity = over
     apply_status(reg, status, now)

@@ -100,8 +100,10 @@ def export_csv(event: Event) -> ResponseReturnValue:
 
 def _add_page(event: Event, form: ManualRegistrationForm, status: int = 200,
               errors: dict | None = None) -> ResponseReturnValue:
+    from .organizations import organization_choices
     from .routes import question_context
 
+    form.organization_id.choices = [("", _("None of these"))] + organization_choices(event)
     return render_template("registration/add.html", event=event, form=form,
                            **question_context(event, form, errors)), status
 

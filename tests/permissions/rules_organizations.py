@@ -116,6 +116,12 @@ RULES = {
         lambda w: f"{_api_delegate(w)}/approve", FOCAL, data=lambda w: {}),
     ("api_organizations.DeclineDelegate", "POST"): api_rule(
         lambda w: f"{_api_delegate(w)}/decline", FOCAL, data=lambda w: {}),
+    # A delegate's document (its note verbale): the focal point of its organization, the
+    # organizers, administrators; hidden from anyone else.
+    ("api_organizations.RegistrationDocument", "GET"): api_rule(
+        lambda w: (f"/api/v1/events/{w.event.slug}/registrations/"
+                   f"{w.objects['note_delegate_id']}/documents/{w.objects['note_question_id']}"),
+        FOCAL),
 }
 
 
@@ -136,3 +142,35 @@ def extend_world(world) -> None:
     world.objects["delegate_id"] = reg.id
     world.objects["new_organization"] = lambda: _fresh_org(world)
     world.objects["new_focal_point"] = lambda: _fresh_focal_point(world)
+    _note_verbale(world)
+
+
+def _note_verbale(world) -> None:
+    """A delegate of the world's organization who sent a note verbale (a PDF), apart
+    from the pending delegate (which some requests decide)."""
+    from eventsapp.db_tx import transaction
+    from eventsapp.extensions import db
+    from eventsapp.models import Modality, Registration, RegistrationAnswer, RegistrationStatus
+    from eventsapp.registration import documents
+    from eventsapp.security import hash_token, new_token
+    from tests.support.questions_support import PDF
+    from tests.support.questions_support import question as make_question
+
+    q = make_question(world.event, "file", "Note verbale", required=False)
+    db.session.commit()
+    with transaction():
+        reg = Registration(event_id=world.event.id, name="Noted Delegate",
+                           email="perm-noted@example.org", organization="Perm Delegation",
+                           organization_id=world.objects["organization"].id,
+                           modality=Modality.ONLINE, status=RegistrationStatus.CONFIRMED,
+                           manage_token_hash=hash_token(new_token()), badge_code=new_token(),
+                           join_token=new_token())
+        db.session.add(reg)
+        db.session.flush()
+        up = documents.check(PDF, "note.pdf")
+        db.session.add(RegistrationAnswer(registration_id=reg.id, question_id=q.id, value_text="",
+                                          file_key=documents.write(up), file_name=up.name,
+                                          file_type=up.content_type, file_size=up.size))
+        reg_id = reg.id
+    world.objects["note_delegate_id"] = reg_id
+    world.objects["note_question_id"] = q.id

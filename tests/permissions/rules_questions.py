@@ -43,6 +43,11 @@ RULES = {
     # The manage link is the credential, whoever holds it.
     ("registration.manage_document", "GET"): Rule(
         lambda w: f"/r/{DOC_TOKEN}/documents/{w.objects['document_id']}", PUBLIC),
+    # The registrant changes their answers by the manage link (whoever holds it).
+    ("registration.manage_answers", "GET"): Rule(lambda w: f"/r/{DOC_TOKEN}/answers", PUBLIC),
+    ("registration.manage_answers", "POST"): Rule(lambda w: f"/r/{DOC_TOKEN}/answers", PUBLIC,
+                                                  data=lambda w: {},
+                                                  note="the document is kept"),
     ("api_questions.EventQuestions", "GET"): api_rule(_api, PUBLIC),
     ("api_questions.EventQuestions", "POST"): api_rule(_api, API_MANAGE, data=lambda w: {}),
     ("api_questions.EventQuestion", "GET"): api_rule(
