@@ -25,6 +25,8 @@ PATTERNS: list[re.Pattern[str]] = [
     re.compile(r"(/pledges/update/)[^/?#\s\"]+"),   # pledge progress update link
     # Query parameters that carry a secret (the check-in desk's ?code=, any token).
     re.compile(r"((?:^|[?&;\s])(?:code|token|secret|key)=)[^&#\s\"]*", re.IGNORECASE),
+    # An invitation link's code (/events/<slug>/register?invitation=...).
+    re.compile(r"((?:^|[?&;\s])invitation=)[^&#\s\"]*", re.IGNORECASE),
 ]
 
 
