@@ -269,3 +269,19 @@ def invitations_of(registration_ids: list[int]) -> dict[int, Invitation]:
         sa.select(InvitationUse.registration_id, Invitation)
         .join(Invitation, Invitation.id == InvitationUse.invitation_id)
         .where(InvitationUse.registration_id.in_(registration_ids))).all()}
+
+
+def reclaim(event: Event, registration_id: int, now: datetime) -> Invitation | None:
+    """A cancelled registration taken up again: the invitation it was made with (None:
+    none), if it still allows one more use (its own was given back when it was
+    cancelled); else InvitationRefused. Under the event lock."""
+    inv = db.session.scalar(
+        sa.select(Invitation).join(InvitationUse, InvitationUse.invitation_id == Invitation.id)
+        .where(InvitationUse.registration_id == registration_id,
+               Invitation.event_id == event.id))
+    if inv is None:
+        return None
+    state = state_of(inv, uses_counted(inv.id) if inv.max_uses is not None else 0, now)
+    if state != "active":
+        raise InvitationRefused(f"invitation_{state}")
+    return inv
