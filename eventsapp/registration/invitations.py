@@ -166,7 +166,7 @@ def revoke_invitation(event: Event, invitation_id: int, *,
 # ------------------------------------------------------------------ using one
 
 
-def _uses_query(invitation_ids: Any) -> sa.Select[Any]:
+def _uses_query(invitation_ids: Any) -> sa.Select[int, int]:
     return (sa.select(InvitationUse.invitation_id, sa.func.count(InvitationUse.id))
             .join(Registration, Registration.id == InvitationUse.registration_id)
             .where(InvitationUse.invitation_id.in_(invitation_ids),
@@ -243,7 +243,8 @@ def invitation_page(event: Event, *, page: int = 1, per_page: int = 100,
         sa.select(Invitation).where(Invitation.event_id == event.id)
         .order_by(Invitation.created_at.desc(), Invitation.id.desc())
         .limit(per_page).offset((page - 1) * per_page)))
-    used = dict(db.session.execute(_uses_query([i.id for i in invs] or [-1])).all())
+    used: dict[int, int] = {k: int(v) for k, v in db.session.execute(
+        _uses_query([i.id for i in invs] or [-1])).all()}
     return RowPage([row_of(i, int(used.get(i.id, 0)), now) for i in invs], total, page, per_page)
 
 
