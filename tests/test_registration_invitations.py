@@ -185,6 +185,27 @@ def test_a_code_opens_a_category_the_public_may_not_choose(app, db, make_event, 
     assert len(uses(db)) == 2
 
 
+def test_answers_are_checked_for_the_category_the_invitation_opens(app, db, make_event,
+                                                                   make_user, client):
+    from tests.support.questions_support import question
+
+    event = make_event(public_categories=frozenset({Category.PARTICIPANT}))
+    _inv, code = invite(event, make_user(organizer_of=event), category="vip")
+    q = question(event, "short_text", "Protocol officer", required=True, categories=["vip"])
+    db.session.commit()
+    api = client.post(f"/api/v1/events/{event.slug}/registrations",
+                      json=api_body(invitation=code))
+    assert api.status_code == 422 and f"answers.{q.id}" in api.get_json()["error"]["fields"]
+    assert regs(db, event) == [] and uses(db) == []
+    api = client.post(f"/api/v1/events/{event.slug}/registrations",
+                      json=api_body(invitation=code, answers={str(q.id): "Jane Roe"}))
+    assert api.status_code == 201, api.get_json()
+    # Without the code, the question is not asked (participant).
+    plain = client.post(f"/api/v1/events/{event.slug}/registrations",
+                        json=api_body("b@example.org"))
+    assert plain.status_code == 201
+
+
 def test_without_a_category_the_registrant_chooses_a_public_one(app, db, make_event, make_user,
                                                                client):
     event = make_event(public_categories=frozenset({Category.PARTICIPANT, Category.PRESS}),

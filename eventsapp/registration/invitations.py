@@ -206,6 +206,16 @@ def redeemable(event: Event, code: str, now: datetime) -> Invitation:
     return inv
 
 
+def opened_category(event_id: int, code: Any) -> Category | None:
+    """The category the invitation ``code`` opens, if it is one of the event's (read
+    without the lock: only to check the right questions' answers; ``redeemable``
+    decides)."""
+    if not isinstance(code, str) or not normalise(code) or len(code) > CODE_INPUT_MAX:
+        return None
+    return db.session.scalar(sa.select(Invitation.category).where(
+        Invitation.code_hash == code_hash(code), Invitation.event_id == event_id))
+
+
 def record_use(inv: Invitation, reg: Registration, now: datetime) -> None:
     """The registration (flushed) was made with ``inv`` (same transaction)."""
     db.session.add(InvitationUse(invitation_id=inv.id, registration_id=reg.id, used_at=now))

@@ -79,7 +79,10 @@ def register(event_id: int, raw: dict[str, Any], *, user: User | None = None,
     """
     if in_use_case():
         raise RuntimeError("register() runs its own transactions: not inside a use case")
-    data, choice, answers = clean_registration(event_id, raw, if_full)
+    # The answers are checked for the category an invitation opens (an invitation never
+    # changes its category; whether it may be used is decided under the lock).
+    data, choice, answers = clean_registration(
+        event_id, raw, if_full, category=invitations.opened_category(event_id, raw.get("invitation")))
     # The category is checked against the event's public ones on either path
     # (``window.public_category``): organizers register the others.
     now = now or utcnow()
