@@ -105,6 +105,9 @@ def from_environment(instance_path: str) -> dict:
                                                   "20 per minute; 200 per hour"),
         "ONLINE_LINKS_MAIL_RATE_LIMIT": os.environ.get("ONLINE_LINKS_MAIL_RATE_LIMIT",
                                                        "10 per hour"),
+        # Refused invitation codes per client address; a valid code never counts.
+        "INVITATION_CODE_RATE_LIMIT": os.environ.get("INVITATION_CODE_RATE_LIMIT",
+                                                     "10 per hour"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),

@@ -25,6 +25,9 @@ PATTERNS: list[re.Pattern[str]] = [
     re.compile(r"(/pledges/update/)[^/?#\s\"]+"),   # pledge progress update link
     # Query parameters that carry a secret (the check-in desk's ?code=, any token).
     re.compile(r"((?:^|[?&;\s])(?:code|token|secret|key)=)[^&#\s\"]*", re.IGNORECASE),
+    # An invitation link's code (/events/<slug>/register?invitation=...), also inside an
+    # encoded ?next= (the sign-in link of that page).
+    re.compile(r"((?:^|[?&;\s]|%3F|%26)invitation(?:=|%3D))[^&#\s\"]*", re.IGNORECASE),
 ]
 
 

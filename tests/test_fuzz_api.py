@@ -79,7 +79,8 @@ def _world_ids(world) -> dict:
             "announce_pledge_id": o["to_announce"].id, "moderate_pledge_id": o["submitted"].id,
             "question_id": o["question_id"],
             "org_id": o["organization"].id, "registration_id": o["delegate_id"],
-            "focal_point_id": o["organization"].focal_points[0].id}
+            "focal_point_id": o["organization"].focal_points[0].id,
+            "invitation_id": o["invitation_id"]}
 
 
 def _fresh(world, name: str):

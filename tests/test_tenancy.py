@@ -156,7 +156,17 @@ def t(app, make_user, make_event, make_room, make_session, make_person) -> Tenan
     reg_b.manage_token_hash = hash_token(TOKEN_B)
     _db.session.commit()
     _organizations(w, make_user)
+    _invitations(w)
     return w
+
+
+def _invitations(w: Tenants) -> None:
+    """An invitation of A (its code known to the attacker, who brings it to B)."""
+    from eventsapp.registration import invitations
+
+    created = invitations.create_invitation(w.a, {"label": "VIPs of A", "category": "vip"},
+                                            w.users["org_a"])
+    w.o["invitation"], w.o["invitation_code"] = created.invitation, created.code
 
 
 def _organizations(w: Tenants, make_user) -> None:
@@ -448,6 +458,30 @@ def cases(t: Tenants) -> list[Case]:
     for body in ({"session_id": s}, {"session_id": s_b, "announced_by_id": person}):
         out.append(Case("api_pledges.Announce", "POST", f"/api/v1/pledges/{o['pledge_b'].id}/announce",
                         (404, 422), api=True, body=body))
+    out += invitation_cases(t)
+    return out
+
+
+def invitation_cases(t: Tenants) -> list[Case]:
+    """A's invitation by id (pages and API, under either slug), and its code at B."""
+    a, b, inv = t.a.slug, t.b.slug, t.o["invitation"].id
+    out: list[Case] = []
+    for slug, want in ((b, HIDDEN), (a, DENY)):
+        page = f"/events/{slug}/registrations/invitations/{inv}"
+        api = f"/api/v1/events/{slug}/invitations/{inv}"
+        out += [Case("registration.invitation_detail", "GET", page, want),
+                Case("registration.revoke_invitation", "POST", f"{page}/revoke", want,
+                     body={"confirm": "1"}),
+                Case("api_invitations.EventInvitation", "GET", api, want, api=True),
+                Case("api_invitations.RevokeInvitation", "POST", f"{api}/revoke", want,
+                     api=True)]
+    # A's code registering at B: not valid there, nothing written.
+    body = {"name": "Intruder", "email": "intruder@example.org", "modality": "in_person",
+            "invitation": t.o["invitation_code"]}
+    out += [Case("api_registration.Registrations", "POST", f"/api/v1/events/{b}/registrations",
+                 422, api=True, body=body, note="A's invitation code"),
+            Case("registration.register", "POST", f"/events/{b}/register", 422, body=body,
+                 note="A's invitation code")]
     return out
 
 

@@ -53,10 +53,10 @@ def _authenticate():
 
 def api_blueprints():
     """Every API blueprint, in documentation order."""
-    from . import checkins, events, organizations, pledges, programme, questions, registration
+    from . import checkins, events, invitations, organizations, pledges, programme, questions, registration
 
     return [events.blp, programme.blp, registration.blp, questions.blp, organizations.blp,
-            checkins.blp, pledges.blp]
+            checkins.blp, pledges.blp, invitations.blp]
 
 
 def register_api(app: Flask) -> None:

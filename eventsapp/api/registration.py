@@ -25,6 +25,8 @@ from ..models import (
 from ..permissions import Need, event_required, load_event, require
 from ..registration import mails, services
 from ..registration.answers import answers_by_registration, api_answers
+from ..registration.blueprint import invitation_limit, note_refused_invitation
+from ..registration.invitations import InvitationRefused, invitations_of
 from ..registration.questions import event_questions
 from ..registration.routes import registration_limit
 from ..registration.schemas import ANSWER_OUT, IfFull, RegistrantQuerySchema, RegistrationApiSchema
@@ -73,10 +75,13 @@ class RegistrantSchema(Out):
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER_OUT),
                           metadata={"description": "Answers to the event's questions, by "
                                                    "question id"})
+    invitation_id = fields.Integer(allow_none=True, metadata={
+        "description": "The invitation it was made with (GET .../invitations/<id>), if any."})
 
 
 def _registrant(reg: Registration, checked_in: bool,
-                answers: dict[str, Any] | None = None) -> dict[str, Any]:
+                answers: dict[str, Any] | None = None,
+                invitation_id: int | None = None) -> dict[str, Any]:
     """A registrant as the API shows it to organizers: no secrets (badge, links)."""
     return {
         "id": reg.id, "name": reg.name, "email": reg.email, "organization": reg.organization,
@@ -87,7 +92,7 @@ def _registrant(reg: Registration, checked_in: bool,
         "status": reg.status.value, "needs": reg.needs, "consent_listed": reg.consent_listed,
         "over_capacity": reg.over_capacity, "source": reg.source, "checked_in": bool(checked_in),
         "created_at": reg.created_at, "erased": reg.erased_at is not None,
-        "answers": answers or {},
+        "answers": answers or {}, "invitation_id": invitation_id,
     }
 
 
@@ -100,7 +105,8 @@ class RegistrantListSchema(Out):
 
 @blp.route("/<slug>/registrations")
 class Registrations(MethodView):
-    decorators = [registration_limit]  # POST only: the shared per-address budget
+    # POST only: the shared per-address budget, and refused invitation codes.
+    decorators = [registration_limit, invitation_limit]
 
     @blp.arguments(RegistrationApiSchema)
     @blp.response(201, RegistrationCreated)
@@ -121,9 +127,13 @@ class Registrations(MethodView):
         # Loaded by the schema already; the service loads its input again (it is the one
         # entry point of every caller), so pass the values back in their input shape.
         raw = {k: getattr(v, "value", v) for k, v in data.items()}
-        result = services.register(event.id, raw, user=user(), source="api",
-                                   if_full=data.get("if_full", IfFull.WAITLIST),
-                                   language=current_language())
+        try:
+            result = services.register(event.id, raw, user=user(), source="api",
+                                       if_full=data.get("if_full", IfFull.WAITLIST),
+                                       language=current_language())
+        except InvitationRefused as exc:
+            note_refused_invitation(exc)
+            raise
         if result.outcome is not Outcome.CREATED or result.registration is None:
             resp = jsonify(RegistrationAccepted().dump({"message": services.NEUTRAL_MESSAGE}))
             resp.status_code = 202
@@ -148,7 +158,9 @@ class Registrations(MethodView):
                                          per_page=args["per_page"])
         questions = event_questions(event.id)
         given = answers_by_registration([reg.id for reg, _c in found.rows]) if questions else {}
-        regs = [_registrant(reg, checked, api_answers(questions, given.get(reg.id, {})))
+        invited = invitations_of([reg.id for reg, _c in found.rows])
+        regs = [_registrant(reg, checked, api_answers(questions, given.get(reg.id, {})),
+                            invited[reg.id].id if reg.id in invited else None)
                 for reg, checked in found.rows]
         return {"total": found.total, "page": args["page"], "per_page": found.per_page,
                 "registrations": regs}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .events import Event, EventFormat, EventKind, EventTranslation, PromotionMode, Room
+from .invitations import Invitation, InvitationUse
 from .mail import OutboxMessage, OutboxStatus
 from .organizations import FocalPoint, Organization
 from .pledges import (
@@ -42,7 +43,8 @@ from .users import ApiToken, EventRole, EventRoleKind, LoginSession, User
 
 __all__ = [
     "ApiToken", "Category", "CheckIn", "DocumentKind", "Event", "EventFormat", "EventKind",
-    "EventRole", "EventRoleKind", "EventTranslation", "FocalPoint", "FocusArea", "LoginSession",
+    "EventRole", "EventRoleKind", "EventTranslation", "FocalPoint", "FocusArea", "Invitation",
+    "InvitationUse", "LoginSession",
     "Modality", "Organization", "OutboxMessage", "OutboxStatus", "Person", "Pledge",
     "PledgeBeneficiary", "QuestionKind", "PledgeEntity", "PledgePlace", "PledgeReport", "PledgeSDG",
     "PledgeState", "PledgeType", "PledgingEntity", "ProgrammeSession", "ProgressStatus",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, g, request
 from werkzeug.wrappers import Response
 
 from ..extensions import limiter
@@ -24,6 +24,36 @@ REGISTRATION_SCHEMA = RegistrationSchema()
 registration_limit = limiter.shared_limit(
     configured("REGISTRATION_RATE_LIMIT", "10 per minute"), scope="registration",
     methods=["POST"])
+
+
+# Wrong invitation codes per address (``invitations``): only a refused code counts, and
+# a request without a code is never held back by it.
+INVITATION_FAILED = "eventsapp_invitation_failed"
+
+
+def _invitation_failed(_response: Response) -> bool:
+    return bool(g.pop(INVITATION_FAILED, False))
+
+
+def _without_code() -> bool:
+    if request.method != "POST":
+        return True
+    body = request.get_json(silent=True) if request.is_json else None
+    code = body.get("invitation") if isinstance(body, dict) else request.form.get("invitation")
+    return not (isinstance(code, str) and code.strip())
+
+
+invitation_limit = limiter.shared_limit(
+    configured("INVITATION_CODE_RATE_LIMIT", "10 per hour"), scope="invitation-code",
+    methods=["POST"], deduct_when=_invitation_failed, exempt_when=_without_code)
+
+
+def note_refused_invitation(exc: Exception) -> None:
+    """Count a refused invitation code against INVITATION_CODE_RATE_LIMIT."""
+    from .invitations import InvitationRefused
+
+    if isinstance(exc, InvitationRefused):
+        g.setdefault(INVITATION_FAILED, True)
 
 
 @bp.record_once

@@ -9,21 +9,24 @@ from ..models import Event, Registration, RegistrationAnswer, RegistrationQuesti
 
 HEADER = ["id", "name", "email", "organization", "position", "country", "stakeholder_type",
           "modality", "category", "status", "checked_in", "needs", "listed", "source",
-          "over_capacity", "registered_at", "erased"]
+          "over_capacity", "registered_at", "erased", "invitation"]
 
 
 def registrants_csv(event: Event, rows: Iterable[tuple[Registration, bool]],
                     questions: Sequence[RegistrationQuestion] = (),
-                    answers: Mapping[int, Mapping[int, RegistrationAnswer]] | None = None) -> str:
+                    answers: Mapping[int, Mapping[int, RegistrationAnswer]] | None = None,
+                    invitations: Mapping[int, str] | None = None) -> str:
     """CSV text (with its BOM and a header) of (registration, checked_in) rows, then one
     column per question (``answers``: {registration id: {question id: answer}}),
-    headed "q<id> <label in the event's default language>"."""
+    headed "q<id> <label in the event's default language>". ``invitations``:
+    {registration id: the label of the invitation it was made with}."""
     from .answers import display
     from .questions import default_language, localized
 
     default = default_language(event)
     header = HEADER + [f"q{q.id} {localized(q.labels, default, default)}" for q in questions]
     answers = answers or {}
+    invitations = invitations or {}
 
     def answer_cells(reg: Registration) -> list[object]:
         mine = answers.get(reg.id, {})
@@ -35,4 +38,4 @@ def registrants_csv(event: Event, rows: Iterable[tuple[Registration, bool]],
         reg.modality.value, reg.category.value, reg.status.value, bool(checked_in),
         reg.needs, bool(reg.consent_listed), reg.source, bool(reg.over_capacity),
         reg.created_at.astimezone(event.tz).isoformat(timespec="minutes") if reg.created_at else "",
-        bool(reg.erased_at), *answer_cells(reg)) for reg, checked_in in rows))
+        bool(reg.erased_at), invitations.get(reg.id, ""), *answer_cells(reg)) for reg, checked_in in rows))

@@ -67,6 +67,10 @@ class RegistrationForm(FlaskForm):
                           render_kw={"maxlength": _max(_REG, "needs"), "rows": 3})
     consent_listed = BooleanField(_l("List my name, organization and country in the public "
                                      "participant list"))
+    # An invitation from the organizers (prefilled from the link's ?invitation=).
+    invitation = StringField(_l("Invitation code"), render_kw={
+        "autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters",
+        "maxlength": _max(_REG, "invitation")})
     # A random value per rendered form: the same form sent twice is recognised.
     nonce = HiddenField()
 
@@ -178,3 +182,17 @@ class RegistrationSettingsForm(FlaskForm):
 
 class OfferForm(FlaskForm):
     """Accept or decline an offered place (the CSRF token only)."""
+
+
+class InvitationForm(FlaskForm):
+    """A new invitation (rules: ``invitations.InvitationSchema``)."""
+
+    label = StringField(_l("Name (only organizers see it)"), render_kw={"maxlength": 200})
+    category = SelectField(_l("Category it opens"), choices=[
+        ("", _l("None: the registrant chooses a public category"))] + Category.choices(),
+        validate_choice=False)
+    skips_approval = BooleanField(_l("Registrations with it skip the organizers' approval"))
+    max_uses = StringField(_l("How many registrations it allows (empty: no limit)"),
+                           render_kw={"type": "number", "min": 1, "inputmode": "numeric"})
+    expires_at = StringField(_l("Expires (event time; empty: when registration closes)"),
+                             render_kw={"type": "datetime-local"})

@@ -12,7 +12,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Event, Modality, Registration, RegistrationStatus, utcnow
-from . import links, mails, quota
+from . import invitations, links, mails, quota
 from .capacity import has_room, promote_waitlisted
 from .placing import (
     Full,
@@ -134,8 +134,12 @@ def register_again(registration_id: int, *, if_full: IfFull | str | None = None,
                        code="not_cancelled")
     require_open(event, now)
     require_offered(event, reg.modality)
+    # Made with an invitation: it must still allow it (its use was given back).
+    invitation = invitations.reclaim(event, reg.id, now)
     promoted: list[Registration] = []
-    if event.needs_approval(reg.category) or quota.reg_waits_for_approval(reg):
+    organizers_approve = event.needs_approval(reg.category) and not (
+        invitation is not None and invitation.skips_approval)
+    if organizers_approve or quota.reg_waits_for_approval(reg):
         apply_status(reg, RegistrationStatus.PENDING, now)
     else:
         status, modality, _over, promoted = place(event, reg.modality, choice, now=now)

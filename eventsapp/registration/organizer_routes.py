@@ -51,6 +51,7 @@ from .forms import (
     RegistrationSettingsForm,
     SpeakersForm,
 )
+from .invitations import invitations_of
 from .question_forms import posted_answers
 from .questions import event_questions
 from .schemas import form_input
@@ -94,7 +95,8 @@ def export_csv(event: Event) -> ResponseReturnValue:
     rows = db.session.execute(services.registrant_query(event, filters)).all()
     questions = event_questions(event.id)
     answers = answers_by_registration([r.id for r, _checked in rows]) if questions else {}
-    return csv_response(registrants_csv(event, rows, questions, answers),
+    invited = {reg_id: inv.label for reg_id, inv in invitations_of([r.id for r, _c in rows]).items()}
+    return csv_response(registrants_csv(event, rows, questions, answers, invited),
                         f"{event.slug}-registrations.csv")
 
 
@@ -150,7 +152,8 @@ def _detail_page(event: Event, reg: Registration, erase_form: ConfirmForm,
     return render_template("registration/detail.html", event=event, reg=reg,
                            category_form=CategoryForm(category=reg.category.value),
                            erase_form=erase_form, online_role=online_role(event, reg),
-                           answers=shown_answers(event, reg, current_language())), status
+                           answers=shown_answers(event, reg, current_language()),
+                           invitation=invitations_of([reg.id]).get(reg.id)), status
 
 
 def _settings_form(event: Event) -> RegistrationSettingsForm:

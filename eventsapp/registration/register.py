@@ -19,7 +19,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..i18n import DEFAULT_LANGUAGE, N_, valid_language
 from ..models import Event, Registration, RegistrationStatus, User, utcnow
-from . import links, mails, quota
+from . import invitations, links, mails, quota
 from .answers import Answers, clean_registration, save_answers
 from .placing import Full, apply_status, mail_promoted, new_secrets, place, send_fresh_link, status_mail
 from .schemas import IfFull, LostLinkSchema, RegistrationData
@@ -79,7 +79,10 @@ def register(event_id: int, raw: dict[str, Any], *, user: User | None = None,
     """
     if in_use_case():
         raise RuntimeError("register() runs its own transactions: not inside a use case")
-    data, choice, answers = clean_registration(event_id, raw, if_full)
+    # The answers are checked for the category an invitation opens (an invitation never
+    # changes its category; whether it may be used is decided under the lock).
+    data, choice, answers = clean_registration(
+        event_id, raw, if_full, category=invitations.opened_category(event_id, raw.get("invitation")))
     # The category is checked against the event's public ones on either path
     # (``window.public_category``): organizers register the others.
     now = now or utcnow()
@@ -92,9 +95,11 @@ def register(event_id: int, raw: dict[str, Any], *, user: User | None = None,
     # address costs a second pass, which looks it up first.
     language = valid_language(language) or DEFAULT_LANGUAGE
     args = _PassArgs(user_id, source, choice, form_nonce, now, language, answers)
-    # Answers (and their documents) and registrations on behalf of an organization are
-    # written by the general path only (see rush_pg's module doc).
-    if fast_path_enabled() and not answers and data.organization_id is None:
+    # Answers (and their documents), registrations on behalf of an organization and
+    # registrations with an invitation code are written by the general path only (see
+    # rush_pg's module doc).
+    if (fast_path_enabled() and not answers and data.organization_id is None
+            and not data.invitation):
         from .rush_pg import SLOW, register_pg
 
         reg, token = new_registration(event_id, data, user_id=user_id, source=source,
@@ -180,7 +185,13 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
     event = lock_event(event_id)
     require_open(event, args.now)
     require_offered(event, data.modality)
-    data.category = reg.category = public_category(event, data.category)
+    # An invitation is checked (and its uses counted) under the lock; refused, nothing
+    # is written. Its category, if it opens one, is the registration's.
+    invitation = invitations.redeemable(event, data.invitation, args.now) if data.invitation else None
+    if invitation is not None and invitation.category is not None:
+        data.category = reg.category = invitation.category
+    else:
+        data.category = reg.category = public_category(event, data.category)
 
     if look_up:
         existing = registration_by_email(event.id, data.email)
@@ -194,7 +205,10 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
     org = quota.organization_of(event.id, data.organization_id) if data.organization_id else None
     if org is not None:
         quota.represent(reg, org)
-    if event.needs_approval(reg.category) or (org is not None and quota.waits_for_approval(org)):
+    # An invitation may skip the organizers' approval, never a focal point's.
+    organizers_approve = event.needs_approval(reg.category) and not (
+        invitation is not None and invitation.skips_approval)
+    if organizers_approve or (org is not None and quota.waits_for_approval(org)):
         reg.modality = data.modality
         apply_status(reg, RegistrationStatus.PENDING, args.now)
     else:
@@ -218,6 +232,8 @@ def _register_pass(event_id: int, data: RegistrationData, *, look_up: bool,
         # The address is known (on the look-up pass, only possible if a write bypassed
         # the lock: answered as for a known address too).
         raise _KnownAddress from None
+    if invitation is not None:
+        invitations.record_use(invitation, reg, args.now)
     mail_promoted(event, promoted)  # after: each gets a fresh manage link (a row)
     return RegisterResult(Outcome.CREATED, reg, token, promoted), _written(reg)
 

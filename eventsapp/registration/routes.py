@@ -38,6 +38,7 @@ from . import (  # noqa: F401 - these modules add their pages to bp
     answer_routes,
     delegation_routes,
     documents,
+    invitation_routes,
     organization_routes,
     organizer_routes,
     question_routes,
@@ -47,8 +48,10 @@ from .answers import shown_answers
 from .blueprint import (
     REGISTRATION_SCHEMA,
     bp,
+    invitation_limit,
     modality_choices,
     no_store,
+    note_refused_invitation,
     registration_limit,
     registration_state,
 )
@@ -128,12 +131,18 @@ def _render_form(event: Event, form: RegistrationForm, status: int = 200,
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @event_required(Need.VIEW)
 @registration_limit
+@invitation_limit
 def register(event: Event) -> ResponseReturnValue:
     form = RegistrationForm()
     if request.method == "GET":
         _prefill(form, event)
         form.nonce.data = new_token(12)
-        return _render_form(event, form)
+        code = request.args.get("invitation", "")
+        if not code:
+            return _render_form(event, form)
+        # The invitation link: its code fills the field; the page is never cached.
+        form.invitation.data = code[:100]
+        return no_store(make_response(_render_form(event, form)))
     if not form.nonce.data:
         form.nonce.data = new_token(12)
     if not form.validate_on_submit():  # the CSRF token only: the schema has the rules
@@ -147,6 +156,7 @@ def register(event: Event) -> ResponseReturnValue:
         apply_errors(form, exc)
         return _render_form(event, form, 409, full=True)
     except DomainError as exc:
+        note_refused_invitation(exc)
         apply_errors(form, exc)
         return _render_form(event, form, exc.status if exc.status in (409, 422) else 422,
                             full="if_full" in exc.fields,  # show the field with its error

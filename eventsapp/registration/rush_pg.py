@@ -20,6 +20,9 @@ A registration on behalf of an organization never comes here (``register`` sends
 the general path): whether it waits for a focal point depends on the organization's
 focal points and quotas, read under the event lock, which this one statement does not
 read; and delegates are few (an organization's handful), not the rush this path is for.
+Nor does a registration with an invitation code: whether the code may still be used is
+counted under the event lock (its uses, ``registration.invitations``), and its use is a
+row of its own written with the registration; invitees are few too.
 
 The statements are built from the table objects (every column of ``registrations``
 and ``outbox`` but the id, from the unsaved ORM objects), compiled once per dialect to

@@ -135,6 +135,10 @@ class RegistrationSchema(_BlankIsMissing):
         load_default=None, allow_none=True,
         metadata={"description": "When the modality is full: join its waiting list, switch "
                                  "to the other modality, or reject (409)."})
+    # An invitation's code (``invitations``), as typed: checked under the event lock.
+    invitation = inputs.Line(max_length=100, load_default="", metadata={
+        "description": "An invitation code from the organizers (opens a category, may "
+                       "skip approval); spaces, dashes and case do not matter."})
     # Checked against the event's questions by ``answers.clean_registration``.
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER_IN),
                           load_default=dict,
@@ -246,10 +250,12 @@ class RegistrationData:
     # None: not chosen (the public path resolves it with ``window.public_category``).
     category: Category | None = None
     organization_id: int | None = None
+    invitation: str = ""  # a code as typed ("": none)
 
 
 _FIELDS = ("name", "email", "modality", "organization", "position", "country",
-           "stakeholder_type", "needs", "consent_listed", "category", "organization_id")
+           "stakeholder_type", "needs", "consent_listed", "category", "organization_id",
+           "invitation")
 _SCHEMA = RegistrationSchema(unknown=EXCLUDE)
 
 
