@@ -35,6 +35,7 @@ from ..permissions import Need, acting_user, event_required
 from ..registration_counts import capacity_report
 from ..security import new_token
 from . import (  # noqa: F401 - these modules add their pages to bp
+    bulk_routes,
     delegation_routes,
     documents,
     organization_routes,
