@@ -103,8 +103,9 @@ def selection(event: Event, *, ids: Sequence[int] | None = None,
 
 
 def _names(event: Event, ids: Sequence[int]) -> dict[int, str]:
-    return dict(db.session.execute(sa.select(Registration.id, Registration.name).where(
-        Registration.event_id == event.id, Registration.id.in_(list(ids)))).tuples().all())
+    rows = db.session.execute(sa.select(Registration.id, Registration.name).where(
+        Registration.event_id == event.id, Registration.id.in_(list(ids))))
+    return {rid: name for rid, name in rows}
 
 
 def _step(event: Event, action: str, value: Any, actor: User) -> Callable[[int], Registration]:
