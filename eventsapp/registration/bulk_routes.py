@@ -120,11 +120,11 @@ def _write_to_selection(event: Event, raw: dict[str, Any], back: str) -> Respons
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(back, 303)
-    if not ids:
+    regs = messaging.recipients(event, Filters(), ids)  # of the event, not erased
+    if not regs:
         flash(_("Tick some registrants, or choose all matching the filter."), "error")
         return redirect(back, 303)
-    form = MessageForm(formdata=None)
-    return _message_page(event, form, ids, messaging.recipients(event, Filters(), ids))
+    return _message_page(event, MessageForm(formdata=None), [r.id for r in regs], regs)
 
 
 # ------------------------------------------------------------------ the message page
