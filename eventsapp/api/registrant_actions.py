@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from ..errors import NotFound, _l
+from ..errors import NotFound
 from ..inputs import Id
 from ..models import Event
 from ..permissions import Need, event_required, require_user
 from ..registration import bulk, messaging
 from ..registration.mergefields import FIELDS
-from ..registration.messaging import MAX_SELECTION
+from ..registration.messaging import AT_MOST, MAX_SELECTION
 from ..registration.queries import Filters
 from ..registration.schemas import FilterSchema, MessageSchema
 from .common import BEARER, ApiErrorSchema, Out
@@ -83,7 +83,7 @@ class MessageIn(MessageSchema):
     """Subject and body with merge fields; ``ids`` or ``filters``; ``preview``."""
 
     ids = fields.List(Id(), load_default=None, validate=validate.Length(
-        max=MAX_SELECTION, error=_l("Select at most 1000 registrants at a time.")),
+        max=MAX_SELECTION, error=AT_MOST),
         metadata={"description": "Registration ids of the event (at most 1000), whatever "
                                  "their status"})
     filters = fields.Nested(FilterSchema, load_default=None, metadata={

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .. import inputs
@@ -21,7 +22,7 @@ from ..errors import DomainError, ValidationFailed, _l
 from ..extensions import db
 from ..models import Category, Event, Modality, Registration, RegistrationStatus, User
 from . import manage, organize
-from .messaging import MAX_SELECTION, check_ids
+from .messaging import AT_MOST, MAX_SELECTION, check_ids
 from .queries import Filters, registrant_query
 from .schemas import FilterSchema, load
 
@@ -32,7 +33,7 @@ class SelectionSchema(Schema):
     """Who: the registrants with ``ids``, or those matching ``filters``."""
 
     ids = fields.List(inputs.Id(), load_default=None, validate=validate.Length(
-        max=MAX_SELECTION, error=_l("Select at most 1000 registrants at a time.")),
+        max=MAX_SELECTION, error=AT_MOST),
         metadata={"description": "Registration ids of the event (at most 1000)"})
     filters = fields.Nested(FilterSchema, load_default=None, metadata={
         "description": "The registrant list's filters; used when no ids are given"})
@@ -97,7 +98,9 @@ def selection(event: Event, *, ids: Sequence[int] | None = None,
     q = registrant_query(event, filters or Filters()).with_only_columns(Registration.id)
     found = list(db.session.scalars(q.limit(MAX_SELECTION + 1)))
     if len(found) > MAX_SELECTION:
-        message = _("More than %(num)s registrants match: narrow the filter.", num=MAX_SELECTION)
+        message = ngettext("More than %(num)s registrant matches: narrow the filter.",
+                           "More than %(num)s registrants match: narrow the filter.",
+                           MAX_SELECTION)
         raise ValidationFailed(message, fields={"filters": [message]})
     return found
 

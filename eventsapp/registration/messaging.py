@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from ..db_tx import use_case
-from ..errors import ValidationFailed
+from ..errors import ValidationFailed, lazy
 from ..extensions import db
 from ..i18n import event_title
 from ..mail.outbox import queue_mail
@@ -29,6 +29,8 @@ from .schemas import MessageSchema, load
 # A selection by ids holds at most this many (the bulk actions' cap as well).
 MAX_SELECTION = 1000
 EXAMPLE_TOKEN = "example-link-not-valid"
+AT_MOST = lazy(lambda: ngettext("Select at most %(num)s registrant at a time.",
+                                "Select at most %(num)s registrants at a time.", MAX_SELECTION))
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,7 @@ def check_ids(ids: Sequence[int]) -> list[int]:
     """Distinct ids, at most ``MAX_SELECTION`` (ValidationFailed on "ids" beyond)."""
     unique = list(dict.fromkeys(int(i) for i in ids))
     if len(unique) > MAX_SELECTION:
-        raise ValidationFailed(
-            _("Select at most %(num)s registrants at a time.", num=MAX_SELECTION),
-            fields={"ids": [_("Select at most %(num)s registrants at a time.",
-                              num=MAX_SELECTION)]})
+        raise ValidationFailed(str(AT_MOST), fields={"ids": [str(AT_MOST)]})
     return unique
 
 
