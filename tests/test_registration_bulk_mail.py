@@ -271,6 +271,21 @@ def test_bulk_decline_all_matching_the_filter(organizer, db, add_reg):
     assert len(outbox(db, kind="registration_declined")) == 2
 
 
+def test_bulk_decline_of_a_confirmed_person_promotes_with_a_fresh_link(organizer, db, add_reg):
+    event, client, _ = organizer(capacity_in_person=1)
+    held = add_reg(event, name="Holds The Place")
+    waiting = add_reg(event, name="Next In Line", status=RegistrationStatus.WAITLISTED,
+                      waitlisted_at=datetime.now(UTC))
+    page = client.post(f"/events/{event.slug}/registrations/bulk",
+                       data={"scope": "selected", "action": "decline", "id": str(held.id),
+                             "confirm": "1"}).get_data(as_text=True)
+    assert results(page) == {str(held.id): "done"}
+    assert fresh(db, waiting).status is RegistrationStatus.CONFIRMED
+    [mail] = outbox(db, to_address=waiting.email, kind="registration_promoted")
+    token = LINK.search(mail.body_text).group(1)
+    assert links.registration_for_manage_token(token).id == waiting.id
+
+
 def test_bulk_move_category_and_modality(organizer, db, add_reg):
     event, client, _ = organizer(capacity_in_person=1)
     a = add_reg(event, modality=Modality.ONLINE)
