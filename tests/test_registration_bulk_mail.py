@@ -263,9 +263,19 @@ def test_bulk_decline_all_matching_the_filter(organizer, db, add_reg):
     keep = add_reg(event, name="Confirmed Keep")
     p1 = add_reg(event, status=RegistrationStatus.PENDING)
     p2 = add_reg(event, status=RegistrationStatus.PENDING)
-    form = {"scope": "all", "action": "decline", "filter": "status=pending", "confirm": "1"}
-    page = client.post(f"/events/{event.slug}/registrations/bulk", data=form).get_data(as_text=True)
+    form = {"scope": "all", "action": "decline", "filter": "status=pending"}
+    asked = client.post(f"/events/{event.slug}/registrations/bulk", data=form)
+    page = asked.get_data(as_text=True)
+    assert "Decline 2 registrations?" in page
+    # The confirmation carries the ids it counted: someone matching later is not declined.
+    reposted = re.findall(r'name="(scope|id)" value="([^"]*)"', page)
+    assert reposted == [("scope", "selected"), ("id", str(p1.id)), ("id", str(p2.id))]
+    late = add_reg(event, status=RegistrationStatus.PENDING)
+    page = client.post(f"/events/{event.slug}/registrations/bulk",
+                       data={**form, "scope": "selected", "id": [str(p1.id), str(p2.id)],
+                             "confirm": "1"}).get_data(as_text=True)
     assert results(page) == {str(p1.id): "done", str(p2.id): "done"}
+    assert fresh(db, late).status is RegistrationStatus.PENDING
     assert fresh(db, p1).status is fresh(db, p2).status is RegistrationStatus.DECLINED
     assert fresh(db, keep).status is RegistrationStatus.CONFIRMED
     assert len(outbox(db, kind="registration_declined")) == 2

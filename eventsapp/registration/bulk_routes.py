@@ -102,7 +102,10 @@ def bulk_action(event: Event) -> ResponseReturnValue:
         flash(_("Tick some registrants, or choose all matching the filter."), "error")
         return redirect(back, 303)
     question, consequences, button = _question(planned.action, len(planned.ids), planned.value)
-    page = ask_first(question, consequences, button, back, event=event)
+    # Confirmed, it acts on the ids counted here (not on whoever matches the filter then).
+    repost = [(k, v) for k, v in request.form.items(multi=True) if k not in ("scope", "id")]
+    repost += [("scope", "selected")] + [("id", str(i)) for i in planned.ids]
+    page = ask_first(question, consequences, button, back, event=event, repost=repost)
     if page is not None:
         return page
     results = bulk.apply(event, require_user(), planned.action, planned.value, planned.ids)
