@@ -34,14 +34,18 @@ def confirmed() -> bool:
 
 
 def ask_first(question: str, consequences: Sequence[str], confirm_label: str, back: str, *,
-              event: Event | None = None) -> Response | None:
+              event: Event | None = None,
+              repost: Sequence[tuple[str, str]] | None = None) -> Response | None:
     """None when the POST is confirmed; else the confirmation page: ``question`` as its
     heading, ``consequences`` listed under "What will happen", a ``confirm_label``
-    button that re-posts this request's fields with ``confirm=1``, and a way ``back``."""
+    button that re-posts this request's fields (or ``repost``, e.g. the ids a filter
+    selected, so the confirmation applies to what it counted) with ``confirm=1``, and a
+    way ``back``."""
     if confirmed():
         return None
-    fields = [(name, value) for name, value in request.form.items(multi=True)
-              if name not in NOT_REPOSTED]
+    fields = [(name, value) for name, value in (
+        repost if repost is not None else request.form.items(multi=True))
+        if name not in NOT_REPOSTED]
     action = request.path + (f"?{request.query_string.decode('latin-1')}"
                              if request.query_string else "")
     resp = make_response(render_template(

@@ -334,14 +334,15 @@ def test_write_to_confirmed_online_attendees(organizer_client, db, add_reg):
     add_reg(event)  # in person
     resp = client.post(f"/events/{event.slug}/registrations/message",
                        data={"modality": "online", "status": "confirmed", "category": "",
-                             "subject": "Stream test", "body": "Join the test at 10:00."})
+                             "subject": "Stream test", "body": "Join the test at 10:00.",
+                             "confirm": "1"})
     assert resp.status_code == 302
     mails = outbox(db, kind="organizer_message")
     assert [m.to_address for m in mails] == [online.email]
     assert "Stream test" in mails[0].subject and "10:00" in mails[0].body_text
     # Without a status filter: active registrations only (not the cancelled one).
     client.post(f"/events/{event.slug}/registrations/message",
-                data={"modality": "online", "subject": "Again", "body": "Hello"})
+                data={"modality": "online", "subject": "Again", "body": "Hello", "confirm": "1"})
     assert len(outbox(db, kind="organizer_message")) == 2
     empty = client.post(f"/events/{event.slug}/registrations/message",
                         data={"modality": "online", "subject": "", "body": ""})

@@ -459,6 +459,7 @@ def cases(t: Tenants) -> list[Case]:
         out.append(Case("api_pledges.Announce", "POST", f"/api/v1/pledges/{o['pledge_b'].id}/announce",
                         (404, 422), api=True, body=body))
     out += invitation_cases(t)
+    out += bulk_cases(t)
     return out
 
 
@@ -482,6 +483,33 @@ def invitation_cases(t: Tenants) -> list[Case]:
                  422, api=True, body=body, note="A's invitation code"),
             Case("registration.register", "POST", f"/events/{b}/register", 422, body=body,
                  note="A's invitation code")]
+    return out
+
+
+def bulk_cases(t: Tenants) -> list[Case]:
+    """Bulk actions and messages with A's registration ids: under B's slug they are
+    unknown (refused per id, nobody written to), under A's slug 403."""
+    a, b, reg = t.a.slug, t.b.slug, t.o["registration"].id
+    out = []
+    for slug, html_want, api_want in ((b, (200, 303), 200), (a, DENY, DENY)):
+        for action in ("decline", "approve", "write"):
+            out.append(Case("registration.bulk_action", "POST",
+                            f"/events/{slug}/registrations/bulk", html_want,
+                            body={"scope": "selected", "action": action, "id": str(reg),
+                                  "confirm": "1"}))
+        out.append(Case("registration.message", "POST", f"/events/{slug}/registrations/message",
+                        (422,) if slug == b else DENY,
+                        body={"by_ids": "1", "id": str(reg), "subject": "Hi",
+                              "body": "{manage_link}", "confirm": "1"}))
+        out.append(Case("api_registrant_actions.BulkActions", "POST",
+                        f"/api/v1/events/{slug}/registrations/bulk", api_want, api=True,
+                        body={"action": "decline", "ids": [reg]}))
+        out.append(Case("api_registrant_actions.Messages", "POST", f"/api/v1/events/{slug}/messages",
+                        api_want, api=True,
+                        body={"subject": "Hi", "body": "{manage_link}", "ids": [reg]}))
+        out.append(Case("api_registrant_actions.Messages", "POST", f"/api/v1/events/{slug}/messages",
+                        HIDDEN if slug == b else DENY, api=True,
+                        body={"subject": "Hi", "body": "Hi", "preview": True, "preview_id": reg}))
     return out
 
 

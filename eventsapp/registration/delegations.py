@@ -31,7 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import is_focal_point_for
-from . import mails
+from . import links, mails
 from .manage import locked
 from .placing import (
     apply_status,
@@ -98,7 +98,9 @@ def approve(org: Organization, registration_id: int, actor: User, *,
     reg.decided_by_id = actor.id
     db.session.flush()
     mail_promoted(event, promoted)
-    mails.send("approved", reg, event)
+    # A fresh manage link, one more live link (the approval may come weeks after the
+    # first mail; the links they have keep working).
+    mails.send("approved", reg, event, token=links.add_link(reg, now=now))
     return reg
 
 

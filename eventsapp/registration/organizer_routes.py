@@ -47,7 +47,6 @@ from .forms import (
     CategoryForm,
     ConfirmForm,
     ManualRegistrationForm,
-    MessageForm,
     RegistrationSettingsForm,
     SpeakersForm,
 )
@@ -329,25 +328,6 @@ def speakers(event: Event) -> ResponseReturnValue:
                            error_items=[(key if key.startswith("email_") else None, m)
                                         for key, msgs in errors.items() for m in msgs],
                            typed=request.form), status
-
-
-@bp.route("/events/<slug>/registrations/message", methods=["GET", "POST"])
-@event_required(Need.MANAGE)
-def message(event: Event) -> ResponseReturnValue:
-    form = MessageForm(request.form if request.method == "POST" else request.args)
-    if request.method == "POST" and form.validate_on_submit():
-        filters = Filters.from_args({k: request.form.get(k) for k in
-                                     ("modality", "status", "category")})
-        try:
-            n = services.write_to_group(event, filters, request.form.get("subject", ""),
-                                        request.form.get("body", ""))
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Your message is queued for %(num)s registrant(s).", num=n), "success")
-            return redirect(url_for("registration.outbox", slug=event.slug))
-    status = 422 if request.method == "POST" else 200
-    return render_template("registration/message.html", event=event, form=form), status
 
 
 @bp.route("/events/<slug>/outbox")

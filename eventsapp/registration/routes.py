@@ -36,6 +36,7 @@ from ..registration_counts import capacity_report
 from ..security import new_token
 from . import (  # noqa: F401 - these modules add their pages to bp
     answer_routes,
+    bulk_routes,
     delegation_routes,
     documents,
     invitation_routes,
