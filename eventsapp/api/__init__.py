@@ -54,9 +54,11 @@ def _authenticate():
 def api_blueprints():
     """Every API blueprint, in documentation order."""
     from . import checkins, events, organizations, pledges, programme, questions, registration
+    from . import visa
 
     return [events.blp, programme.blp, registration.blp, questions.blp, organizations.blp,
-            checkins.blp, pledges.blp]
+            checkins.blp, pledges.blp,
+            visa.blp]
 
 
 def register_api(app: Flask) -> None:
