@@ -54,11 +54,11 @@ def _authenticate():
 def api_blueprints():
     """Every API blueprint, in documentation order."""
     from . import checkins, events, organizations, pledges, programme, questions, registration
-    from . import visa
+    from . import visa as visa_api
 
     return [events.blp, programme.blp, registration.blp, questions.blp, organizations.blp,
             checkins.blp, pledges.blp,
-            visa.blp]
+            visa_api.blp]
 
 
 def register_api(app: Flask) -> None:

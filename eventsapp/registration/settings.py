@@ -1,7 +1,8 @@
 """An event's registration settings: the window, approval and public categories,
 capacities, the waiting list's promotion (at once, or as an offer to accept in time),
-online roles, the privacy notice and letters of invitation for visas. One schema for the organizers' page and the API
-(GET/PATCH /api/v1/events/<slug>/registration-settings), one use case to change them.
+online roles, the privacy notice and letters of invitation for visas. One schema for the
+organizers' page and the API (GET/PATCH /api/v1/events/<slug>/registration-settings),
+one use case to change them.
 
 Raising a capacity (here, on the event form or through the event API) gives the freed
 places to the waiting list in the same transaction (``placing.give_freed_places``).
