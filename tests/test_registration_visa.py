@@ -104,8 +104,8 @@ def test_confirmed_in_person_registrant_asks_from_the_manage_page(app, db, clien
     page = client.get(f"/r/{token}").text
     assert 'data-visa-status="requested"' in page
     # Corrected before the decision: the same request, new details.
-    assert ask(client, token, passport_number="PC7391047").status_code == 302
-    assert request_row(db, reg).passport_number == "PC7391047"
+    assert ask(client, token, passport_number="PC 7391 0471 2345 6789 01").status_code == 302
+    assert request_row(db, reg).passport_number == "PC739104712345678901"  # 20, spaced
     assert db.session.scalar(sa.select(sa.func.count()).select_from(VisaLetterRequest)) == 1
 
 
@@ -136,6 +136,7 @@ def test_others_cannot_ask(app, db, client, visa_event, add_reg, case):
     ("passport_number", "12", "5 to 20 letters and digits"),
     ("passport_number", "PC739<>1046", "5 to 20 letters and digits"),
     ("passport_number", "", "Enter your passport number."),
+    ("passport_number", "A1234567890123456789B", "5 to 20 letters and digits"),
     ("nationality", "", "Choose your nationality."),
     ("nationality", "Atlantis", "country"),
     ("date_of_birth", "", "Enter your date of birth."),

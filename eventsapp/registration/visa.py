@@ -44,7 +44,8 @@ from ..models import (
 from . import links, mails
 from .schemas import load
 
-PASSPORT_MAX = 20
+PASSPORT_MAX = 20  # stored: letters and digits only
+PASSPORT_TYPED_MAX = 40  # as typed, with spaces or dashes
 # Letters and digits only (spaces and dashes typed in are dropped): 5 to 20 of them, as
 # passports of every country are numbered (ICAO 9303 allows up to 9 in the machine
 # readable zone; some countries print longer numbers).
@@ -59,7 +60,7 @@ class VisaRequestSchema(Schema):
     nationality = inputs.Country(required=True, error_messages={
         "required": _l("Choose your nationality.")}, metadata={
         "description": "The passport's country, ISO 3166-1 alpha-2."})
-    passport_number = inputs.Line(max_length=PASSPORT_MAX, required=True,
+    passport_number = inputs.Line(max_length=PASSPORT_TYPED_MAX, required=True,
                                   required_message=_l("Enter your passport number."))
     date_of_birth = inputs.Date(required=True, error_messages={
         "required": _l("Enter your date of birth.")})
