@@ -73,6 +73,19 @@ def register(app: Flask) -> None:
         report = run_expiry(app, loop=loop, interval=interval)
         click.echo(f"Offers: {report}")
 
+    @registration_cli.command("erase-visa-data")
+    @click.option("--days", type=click.IntRange(min=0), default=None,
+                  help="Events that ended at least this many days ago (default: the "
+                       "VISA_ERASE_AFTER_DAYS setting, 0 = as soon as they end).")
+    def erase_visa_data(days: int | None) -> None:
+        """Erase the passport details of visa letter requests of events that are over.
+        Safe to run again and again (cron, daily)."""
+        from .registration.visa import erase_after_days, erase_after_events
+
+        if days is None:
+            days = erase_after_days(app.config.get("VISA_ERASE_AFTER_DAYS"))
+        click.echo(f"Visa letter requests erased: {erase_after_events(days)}")
+
     app.cli.add_command(registration_cli)
 
     @app.cli.command("setup")

@@ -136,6 +136,9 @@ def from_environment(instance_path: str) -> dict:
         "DOCUMENT_REQUEST_FILES": max(1, _int("DOCUMENT_REQUEST_FILES", 3)),
         # Extra folder searched first for DejaVuSans(-Bold).ttf when drawing badges.
         "BADGE_FONT_DIR": os.environ.get("BADGE_FONT_DIR", ""),
+        # Days after an event ends before its visa letter requests' passport details are
+        # erased by `flask registration erase-visa-data` (0: as soon as it ends).
+        "VISA_ERASE_AFTER_DAYS": max(0, _int("VISA_ERASE_AFTER_DAYS", 0)),
         "API_TITLE": "eventsapp API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -53,9 +53,11 @@ def test_approval_switch_becomes_categories_and_back(empty_app):  # noqa: F811
     # Read by the model: every category, or none.
     from eventsapp.models import Category, Event
 
-    events = list(_db.session.scalars(sa.select(Event).order_by(Event.id)))
-    assert [e.approval_categories for e in events] == [frozenset(Category), frozenset()]
-    assert [e.registration_requires_approval for e in events] == [True, False]
+    # Only this column: later migrations add event columns the model already maps.
+    cats = list(_db.session.scalars(sa.select(Event.approval_categories).order_by(Event.id)))
+    assert cats == [frozenset(Category), frozenset()]
+    assert [Event(approval_categories=c).registration_requires_approval for c in cats] == [
+        True, False]
     _db.session.rollback()
     # An offer made under 0012 waits again after the downgrade.
     with _db.engine.begin() as conn:

@@ -157,6 +157,7 @@ def t(app, make_user, make_event, make_room, make_session, make_person) -> Tenan
     _db.session.commit()
     _organizations(w, make_user)
     _invitations(w)
+    _visa_request(w)
     return w
 
 
@@ -167,6 +168,18 @@ def _invitations(w: Tenants) -> None:
     created = invitations.create_invitation(w.a, {"label": "VIPs of A", "category": "vip"},
                                             w.users["org_a"])
     w.o["invitation"], w.o["invitation_code"] = created.invitation, created.code
+
+
+def _visa_request(w: Tenants) -> None:
+    """A's registrant asks for a letter of invitation (not decided yet)."""
+    from eventsapp.models import VisaLetterRequest
+
+    req = VisaLetterRequest(registration_id=w.o["registration"].id, event_id=w.a.id,
+                            nationality="RW", passport_number="PC1234567",
+                            date_of_birth=date(1980, 1, 2))
+    _db.session.add(req)
+    _db.session.commit()
+    w.o["visa_request"] = req
 
 
 def _organizations(w: Tenants, make_user) -> None:
@@ -412,6 +425,20 @@ def cases(t: Tenants) -> list[Case]:
         out.append(Case("api_organizations.RegistrationDocument", "GET",
                         f"/api/v1/events/{slug}/registrations/{o['registration'].id}/documents/"
                         f"{o['question'].id}", HIDDEN, api=True))
+    # ---- letters of invitation for visas (A's request, by id)
+    visa_req = o["visa_request"].id
+    both("registration.visa_letter_detail", "GET", "registrations/visa-letters/{}", [(visa_req,)])
+    both("registration.visa_letter_pdf", "GET", "registrations/visa-letters/{}/letter.pdf",
+         [(visa_req,)])
+    both("registration.visa_letter_approve", "POST", "registrations/visa-letters/{}/approve",
+         [(visa_req,)], {})
+    both("registration.visa_letter_decline", "POST", "registrations/visa-letters/{}/decline",
+         [(visa_req,)], {"confirm": "1"})
+    for slug, want in ((b, HIDDEN), (a, DENY)):
+        base = f"/api/v1/events/{slug}/visa-letters/{visa_req}"
+        out += [Case("api_visa.VisaLetter", "GET", base, want, api=True),
+                Case("api_visa.ApproveVisaLetter", "POST", f"{base}/approve", want, api=True),
+                Case("api_visa.DeclineVisaLetter", "POST", f"{base}/decline", want, api=True)]
     # A's registration settings (event-level: 403 on A's slug), page and API.
     out.append(Case("registration.settings", "POST", f"/events/{a}/registrations/settings",
                     DENY, body={"public_categories": "vip", "capacity_in_person": "0"}))

@@ -54,10 +54,11 @@ def _authenticate():
 def api_blueprints():
     """Every API blueprint, in documentation order."""
     from . import checkins, events, invitations, organizations, pledges, programme, questions, registration
+    from . import visa as visa_api
     from .registrant_actions import blp as registrant_actions_blp
 
     return [events.blp, programme.blp, registration.blp, questions.blp, organizations.blp,
-            checkins.blp, pledges.blp, invitations.blp, registrant_actions_blp]
+            checkins.blp, pledges.blp, invitations.blp, registrant_actions_blp, visa_api.blp]
 
 
 def register_api(app: Flask) -> None:

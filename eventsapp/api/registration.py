@@ -180,6 +180,10 @@ class RegistrationSettingsOut(Out):
     offer_hours = fields.Integer()
     online_roles = fields.Boolean()
     privacy_notice = fields.String()
+    visa_letters = fields.Boolean()
+    visa_organizer = fields.String()
+    visa_signatory_name = fields.String()
+    visa_signatory_title = fields.String()
 
 
 @blp.route("/<slug>/registration-settings")

@@ -40,6 +40,7 @@ from .registration import (
 )
 from .types import utcnow
 from .users import ApiToken, EventRole, EventRoleKind, LoginSession, User
+from .visa import VisaLetterRequest, VisaLetterStatus
 
 __all__ = [
     "ApiToken", "Category", "CheckIn", "DocumentKind", "Event", "EventFormat", "EventKind",
@@ -51,4 +52,5 @@ __all__ = [
     "PromotionMode", "Registration", "RegistrationAnswer", "RegistrationLink",
     "RegistrationQuestion", "RegistrationStatus", "RoleKind", "Room", "Sector", "SessionJoin",
     "SessionRole", "SessionStar", "SessionType", "StakeholderType", "User", "utcnow",
+    "VisaLetterRequest", "VisaLetterStatus",
 ]

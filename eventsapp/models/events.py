@@ -91,6 +91,14 @@ class Event(Base):
     waitlist_promotion: Mapped[PromotionMode] = mapped_column(
         str_enum(PromotionMode, 20), default=PromotionMode.IMMEDIATE, server_default="immediate")
     offer_hours: Mapped[int] = mapped_column(default=48, server_default="48")
+    # Letters of invitation for visas (eventsapp.registration.visa): offered or not, and
+    # the letterhead's organization and signatory.
+    visa_letters: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    visa_organizer: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    visa_signatory_name: Mapped[str] = mapped_column(sa.String(200), default="",
+                                                     server_default="")
+    visa_signatory_title: Mapped[str] = mapped_column(sa.String(200), default="",
+                                                      server_default="")
 
     # Online participation.
     stream_url: Mapped[str | None] = mapped_column(sa.String(1000))  # default for sessions

@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import countries
 from ..models import Category, Modality, PromotionMode, RegistrationStatus, StakeholderType
 from .schemas import MessageSchema, RegistrationSchema
-from .settings import OFFER_HOURS_MAX, PRIVACY_MAX
+from .settings import OFFER_HOURS_MAX, PRIVACY_MAX, VISA_LINE_MAX
 
 _REG = RegistrationSchema().fields
 _MSG = MessageSchema().fields
@@ -178,6 +178,14 @@ class RegistrationSettingsForm(FlaskForm):
                                    "the speaker category are online speakers, the others viewers"))
     privacy_notice = TextAreaField(_l("Privacy notice"),
                                    render_kw={"rows": 6, "maxlength": PRIVACY_MAX})
+    visa_letters = BooleanField(_l("Confirmed in-person registrants may ask for a letter of "
+                                   "invitation for a visa"))
+    visa_organizer = StringField(_l("Organization on the letterhead"),
+                                 render_kw={"maxlength": VISA_LINE_MAX})
+    visa_signatory_name = StringField(_l("Name of the signatory"),
+                                      render_kw={"maxlength": VISA_LINE_MAX})
+    visa_signatory_title = StringField(_l("Title of the signatory"),
+                                       render_kw={"maxlength": VISA_LINE_MAX})
 
 
 class OfferForm(FlaskForm):
@@ -196,3 +204,16 @@ class InvitationForm(FlaskForm):
                            render_kw={"type": "number", "min": 1, "inputmode": "numeric"})
     expires_at = StringField(_l("Expires (event time; empty: when registration closes)"),
                              render_kw={"type": "datetime-local"})
+
+
+class VisaRequestForm(FlaskForm):
+    """A letter of invitation for a visa (rules: ``visa.VisaRequestSchema``)."""
+
+    nationality = SelectField(_l("Nationality (as in your passport)"), choices=country_choices,
+                              validate_choice=False)
+    passport_number = StringField(_l("Passport number"), render_kw={
+        "autocomplete": "off", "spellcheck": "false", "maxlength": 40, "dir": "ltr"})
+    date_of_birth = StringField(_l("Date of birth"), render_kw={"type": "date",
+                                                                "autocomplete": "bday"})
+    passport_expires_on = StringField(_l("Passport valid until (optional)"),
+                                      render_kw={"type": "date"})

@@ -29,6 +29,8 @@ SUBJECTS = {
     "modality_changed": N_("Your registration for %(title)s has changed"),
     "manage_link": N_("Your link to manage your registration for %(title)s"),
     "links_replaced": N_("Your new links for %(title)s: the old ones no longer work"),
+    "visa_approved": N_("Your letter of invitation for %(title)s is ready"),
+    "visa_declined": N_("Your request for a letter of invitation for %(title)s"),
 }
 
 

@@ -19,6 +19,7 @@ from .manage import locked
 from .placing import apply_status, end_active, kill_secrets, mail_promoted, new_secrets, place, status_mail
 from .register import account_language, fill, registration_by_email
 from .schemas import CategorySchema, IfFull, load
+from .visa import erase_for_registration as erase_visa_data
 from .window import require_offered
 
 
@@ -142,6 +143,7 @@ def erase(event: Event, registration_id: int, actor: User, *,
     links.kill_manage_links(reg)
     kill_secrets(reg)
     erase_answers(reg.id)  # answers and documents are personal data too
+    erase_visa_data(reg.id, now)  # and a visa letter request's passport fields
     # Mail to the address (sent or not) is personal data too.
     db.session.execute(sa.delete(OutboxMessage).where(
         OutboxMessage.event_id == event.id, OutboxMessage.to_address == old_email))

@@ -174,7 +174,10 @@ def _settings_form(event: Event) -> RegistrationSettingsForm:
         capacity_in_person=count(event.capacity_in_person),
         capacity_online=count(event.capacity_online),
         waitlist_promotion=event.waitlist_promotion.value, offer_hours=str(event.offer_hours),
-        online_roles=event.online_roles, privacy_notice=event.privacy_notice)
+        online_roles=event.online_roles, privacy_notice=event.privacy_notice,
+        visa_letters=event.visa_letters, visa_organizer=event.visa_organizer,
+        visa_signatory_name=event.visa_signatory_name,
+        visa_signatory_title=event.visa_signatory_title)
 
 
 @bp.route("/events/<slug>/registrations/settings", methods=["GET", "POST"])

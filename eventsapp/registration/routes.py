@@ -44,6 +44,7 @@ from . import (  # noqa: F401 - these modules add their pages to bp
     organizer_routes,
     question_routes,
     services,
+    visa_routes,
 )
 from .answers import shown_answers
 from .blueprint import (

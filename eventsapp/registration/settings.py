@@ -1,7 +1,8 @@
 """An event's registration settings: the window, approval and public categories,
 capacities, the waiting list's promotion (at once, or as an offer to accept in time),
-online roles and the privacy notice. One schema for the organizers' page and the API
-(GET/PATCH /api/v1/events/<slug>/registration-settings), one use case to change them.
+online roles, the privacy notice and letters of invitation for visas. One schema for the
+organizers' page and the API (GET/PATCH /api/v1/events/<slug>/registration-settings),
+one use case to change them.
 
 Raising a capacity (here, on the event form or through the event API) gives the freed
 places to the waiting list in the same transaction (``placing.give_freed_places``).
@@ -25,6 +26,8 @@ from .placing import give_freed_places
 from .schemas import load
 
 PRIVACY_MAX = 5000
+VISA_LINE_MAX = 200
+VISA_LINES = ("visa_organizer", "visa_signatory_name", "visa_signatory_title")
 OFFER_HOURS_MAX = 720  # 30 days
 CAPACITY_MAX = 10_000_000  # as the event form's
 WINDOW = ("registration_opens_at", "registration_closes_at")
@@ -72,6 +75,15 @@ class RegistrationSettingsSchema(Schema):
         "description": "Online registrants are online speakers (category speaker) or viewers."})
     privacy_notice = inputs.Text(max_length=PRIVACY_MAX, metadata={
         "description": "Shown next to the consent on the registration form, as written."})
+    visa_letters = fields.Boolean(metadata={
+        "description": "Confirmed in-person registrants may ask for a letter of invitation "
+                       "for a visa."})
+    visa_organizer = inputs.Line(max_length=VISA_LINE_MAX, metadata={
+        "description": "The organization whose letterhead the letters are on."})
+    visa_signatory_name = inputs.Line(max_length=VISA_LINE_MAX, metadata={
+        "description": "Who signs the letters."})
+    visa_signatory_title = inputs.Line(max_length=VISA_LINE_MAX, metadata={
+        "description": "The signatory's title."})
 
     @pre_load
     def _blank_is_none(self, data: Any, **kwargs: Any) -> Any:
@@ -153,6 +165,10 @@ def settings_view(event: Event) -> dict[str, Any]:
         "offer_hours": event.offer_hours,
         "online_roles": event.online_roles,
         "privacy_notice": event.privacy_notice,
+        "visa_letters": event.visa_letters,
+        "visa_organizer": event.visa_organizer,
+        "visa_signatory_name": event.visa_signatory_name,
+        "visa_signatory_title": event.visa_signatory_title,
     }
 
 
@@ -161,10 +177,11 @@ def settings_from_form(form: Any) -> dict[str, Any]:
     checkboxes as lists (none ticked: an empty list), the switch as a boolean."""
     out: dict[str, Any] = {k: form.get(k) for k in (
         *WINDOW, "capacity_in_person", "capacity_online", "waitlist_promotion", "offer_hours",
-        "privacy_notice") if k in form}
+        "privacy_notice", *VISA_LINES) if k in form}
     for key in CATEGORY_SETS:
         out[key] = form.getlist(key)
     out["online_roles"] = form.get("online_roles") in ("y", "on", "1", "true")
+    out["visa_letters"] = form.get("visa_letters") in ("y", "on", "1", "true")
     return out
 
 
