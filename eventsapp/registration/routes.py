@@ -37,6 +37,7 @@ from ..security import new_token
 from . import (  # noqa: F401 - these modules add their pages to bp
     delegation_routes,
     documents,
+    labels,
     organization_routes,
     organizer_routes,
     question_routes,
