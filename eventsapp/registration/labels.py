@@ -1,11 +1,13 @@
 """Words for stored codes the organizer's pages show: a mail's kind (the outbox), a
 registration's source (its detail page). Template filters ``mail_kind`` and
-``registration_source``; a code without a label (a kind added later) shows as stored."""
+``registration_source``; a code without a label (a kind added later) shows as stored.
+Also ``file_size``: a document's size in the reader's language (CLDR units)."""
 from __future__ import annotations
 
+from babel.units import format_unit
 from flask_babel import gettext
 
-from ..i18n import N_
+from ..i18n import N_, current_language
 from .blueprint import bp
 
 MAIL_KINDS = {
@@ -47,3 +49,15 @@ def registration_source(source: str) -> str:
     """Where a registration came from, in the reader's language."""
     label = SOURCES.get(source)
     return gettext(label) if label else source
+
+
+@bp.app_template_filter("file_size")
+def file_size(size: int | None) -> str:
+    """'142 bytes', '1.5 MB', '1,5 Mo', '1.5 م.ب': bytes below a kilobyte, then kB, then MB."""
+    value = float(size or 0)
+    lang = current_language()
+    for unit in ("digital-byte", "digital-kilobyte"):
+        if value < 1000:
+            return format_unit(value, unit, length="short", locale=lang, format="#,##0.#")
+        value /= 1000
+    return format_unit(value, "digital-megabyte", length="short", locale=lang, format="#,##0.#")
