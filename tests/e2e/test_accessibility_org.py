@@ -182,7 +182,10 @@ def org_site(app, live_url, make_user):
     ]
     return {"organizer": organizer, "focal": focal_pages, "registrant": registrant,
             "organizer_login": DEMO_ORGANIZER, "focal_login": (FOCAL_EMAIL, DEFAULT_PASSWORD),
-            "regs": regs, "base": base, "org_id": org.id}
+            "regs": regs, "base": base, "org_id": org.id,
+            "edit_question": f"{regs}/questions/{meal_q.id}/edit",
+            "delete_question": f"{regs}/questions/{doc_q.id}/delete",
+            "decline": f"/my/delegations/{org.id}/registrations/{delegate.id}/decline"}
 
 
 def _sign_in(page, live_url, email, password):
@@ -238,6 +241,10 @@ def _bad_settings(page):
     page.locator("input[name=offer_hours]").fill("0")
 
 
+def _clear_default_label(page):
+    page.locator("input[name='labels.en']").fill("")
+
+
 def _empty_required(page):
     # The browser's own checks would stop the post before the server sees it.
     page.evaluate("() => document.querySelectorAll('[required]')"
@@ -269,6 +276,10 @@ def test_organizer_pages_have_no_serious_axe_findings(browser, live_url, org_sit
                     "button[type=submit], main form button[type=submit]", _bad_settings)
         run.refused("new question", f"{regs}/questions/new?kind=single_choice",
                     "main form button[type=submit]", _empty_required)
+        run.refused("edit question", site["edit_question"], "main form button[type=submit]",
+                    _clear_default_label)
+        run.refused("delete question, not ticked", site["delete_question"],
+                    "main form button[type=submit]", _empty_required)
         run.refused("new organization", f"{base}/organizations/new",
                     "main form button[type=submit]", _empty_required)
         run.refused("add registration", f"{regs}/new", "main form button[type=submit]",
@@ -288,6 +299,8 @@ def test_organizer_pages_have_no_serious_axe_findings(browser, live_url, org_sit
         for name, path in site["focal"]:
             run.visit(name, path)
         run.refused("add a delegate", f"/my/delegations/{site['org_id']}/add",
+                    "main form button[type=submit]", _empty_required)
+        run.refused("decline a delegate, not ticked", site["decline"],
                     "main form button[type=submit]", _empty_required)
     finally:
         context.close()
