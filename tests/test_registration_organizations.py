@@ -157,7 +157,7 @@ def test_delegations_page_groups_registrations_with_counts(db, make_event, make_
     assert "Minister" in state_part and "Adviser" in state_part and "Ngo One" not in state_part
     assert "1 of 2 seats" in state_part  # the online adviser takes no seat
     assert "Loner" not in text
-    assert "1 registration(s) are on behalf of no listed organization" in text
+    assert "1 registration is on behalf of no listed organization" in text
 
 
 def test_organizations_api_crud_and_errors(app, db, make_event, make_user, api_token):

@@ -66,7 +66,7 @@ def test_organizer_adds_edits_moves_and_deletes_questions_in_html(client, db, lo
     resp = client.post(f"{base}/new", data={"kind": "yes_no", "labels.en": "Need a visa?"})
     assert resp.status_code == 302
     page = client.get(base).text
-    assert page.index("<td>Dietary preference</td>") < page.index("<td>Need a visa?</td>")
+    assert page.index("<bdi>Dietary preference</bdi>") < page.index("<bdi>Need a visa?</bdi>")
     # A renamed choice keeps its key (answers keep their meaning); kind stays.
     resp = client.post(f"{base}/{q.id}/edit", data={
         "kind": "yes_no", "labels.en": "Diet", "choices.en": "Vegetarian\nVegan (no honey)"})
@@ -77,7 +77,7 @@ def test_organizer_adds_edits_moves_and_deletes_questions_in_html(client, db, lo
     assert key_of(q, "Vegan (no honey)") == vegan and not q.required and q.categories == []
     client.post(f"{base}/{q.id}/move", data={"direction": "down"})
     page = client.get(base).text
-    assert page.index("<td>Need a visa?</td>") < page.index("<td>Diet</td>")
+    assert page.index("<bdi>Need a visa?</bdi>") < page.index("<bdi>Diet</bdi>")
     # Deleting asks first; unconfirmed: nothing deleted.
     confirm = client.get(f"{base}/{q.id}/delete")
     assert confirm.status_code == 200 and "Diet" in confirm.text

@@ -187,5 +187,50 @@ def editor_errors(fields: Mapping[str, Any], default: str) -> dict[str, list[str
     return out
 
 
-__all__ = ["FormQuestion", "default_language", "editor_errors", "editor_input", "editor_values",
+def question_error_items(questions: Iterable[FormQuestion]) -> list[tuple[str, str]]:
+    """The questions' errors for the page's error summary: (field id, "Question: message"),
+    a choice question's pointing at its first option."""
+    from flask_babel import gettext as _
+
+    items: list[tuple[str, str]] = []
+    for q in questions:
+        anchor = q.dom_id
+        if q.kind == QuestionKind.YES_NO.value:
+            anchor = f"{q.dom_id}-yes"
+        elif q.kind in (QuestionKind.SINGLE_CHOICE.value, QuestionKind.MULTIPLE_CHOICE.value) \
+                and q.choices:
+            anchor = f"{q.dom_id}-{q.choices[0][0]}"
+        items.extend((anchor, _("%(field)s: %(message)s", field=q.label, message=e))
+                     for e in q.errors)
+    return items
+
+
+def editor_error_items(errors: Mapping[str, list[str]], languages: Iterable[tuple[str, str]],
+                       first_category: str) -> list[tuple[str | None, str]]:
+    """The question editor's errors for the page's error summary: (field id or None,
+    "Field: message"), in the order of the form's fields (question_form.html's ids)."""
+    from flask_babel import gettext as _
+
+    languages = list(languages)
+    fields: list[tuple[str, str, str]] = [("kind", "q-kind", _("Kind of question"))]
+    fields += [(f"labels.{code}", f"q-label-{code}", _("Question in %(language)s", language=name))
+               for code, name in languages]
+    fields += [(f"help_texts.{code}", f"q-help-{code}",
+                _("Help text in %(language)s", language=name)) for code, name in languages]
+    fields += [(f"choices.{code}", f"q-choices-{code}",
+                _("Choices in %(language)s", language=name)) for code, name in languages]
+    fields += [("document_kind", "q-document-kind", _("Document asked for")),
+               ("categories", f"q-cat-{first_category}", _("Asked of"))]
+    items: list[tuple[str | None, str]] = []
+    known = set()
+    for name, anchor, label in fields:
+        known.add(name)
+        items.extend((anchor, _("%(field)s: %(message)s", field=label, message=m))
+                     for m in errors.get(name, ()))
+    items.extend((None, m) for name, msgs in errors.items() if name not in known for m in msgs)
+    return items
+
+
+__all__ = ["FormQuestion", "default_language", "editor_error_items", "editor_errors",
+           "editor_input", "editor_values", "question_error_items",
            "form_categories", "form_questions", "has_files", "offered_languages", "posted_answers"]

@@ -19,7 +19,7 @@ from ..permissions import Need, acting_user, event_required, login_required
 from . import documents, questions
 from .blueprint import bp, no_store
 from .forms import TickConfirmForm
-from .question_forms import editor_errors, editor_input, editor_values
+from .question_forms import editor_error_items, editor_errors, editor_input, editor_values
 from .questions import default_language, localized, offered_languages
 
 
@@ -29,13 +29,16 @@ class QuestionForm(FlaskForm):
 
 def _editor(event: Event, q: RegistrationQuestion | None, values: dict[str, Any],
             errors: dict[str, list[str]] | None = None, status: int = 200) -> ResponseReturnValue:
-    languages = offered_languages(event)
+    languages = [(code, LANGUAGES[code]) for code in offered_languages(event)]
+    categories = Category.choices()
+    errors = errors or {}
     return render_template("registration/question_form.html", event=event, question=q,
-                           form=QuestionForm(), values=values, errors=errors or {},
-                           languages=[(code, LANGUAGES[code]) for code in languages],
-                           default=languages[0], kinds=QuestionKind.choices(),
+                           form=QuestionForm(), values=values, errors=errors,
+                           error_items=editor_error_items(errors, languages, categories[0][0]),
+                           languages=languages,
+                           default=languages[0][0], kinds=QuestionKind.choices(),
                            document_kinds=DocumentKind.choices(),
-                           category_choices=Category.choices()), status
+                           category_choices=categories), status
 
 
 def _save(event: Event, q: RegistrationQuestion | None) -> ResponseReturnValue:

@@ -40,6 +40,7 @@ from . import (  # noqa: F401 - these modules add their pages to bp
     delegation_routes,
     documents,
     invitation_routes,
+    labels,
     organization_routes,
     organizer_routes,
     question_routes,
@@ -70,7 +71,13 @@ from .forms import (
 )
 from .offers import accept_offer, decline_offer, offer_expired
 from .organizations import organization_choices
-from .question_forms import form_categories, form_questions, has_files, posted_answers
+from .question_forms import (
+    form_categories,
+    form_questions,
+    has_files,
+    posted_answers,
+    question_error_items,
+)
 from .schemas import form_input
 from .services import Outcome
 from .settings import ordered
@@ -106,6 +113,7 @@ def question_context(event: Event, form: Any, errors: dict | None = None) -> dic
     questions = form_questions(event, current_language(), form_categories(form), posted,
                                errors)
     return {"questions": questions, "has_files": has_files(questions),
+            "error_items": question_error_items(questions),
             "upload_megabytes": documents.max_megabytes(), "retried": request.method == "POST"}
 
 
