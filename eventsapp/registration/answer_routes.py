@@ -18,6 +18,20 @@ CHOICE_KINDS = ("single_choice", "multiple_choice", "yes_no")
 from .window import window
 
 
+@bp.app_template_filter("file_size")
+def file_size(size: int | None) -> str:
+    """A file's size in the page's language ("0.1 kB", "1,5 Mo", "12 كيلوبايت"), not Jinja's English
+    ``filesizeformat``."""
+    from babel.units import format_unit
+    from flask_babel import get_locale
+
+    value, unit = max(float(size or 0) / 1000, 0.1), "digital-kilobyte"
+    if value >= 1000:
+        value, unit = value / 1000, "digital-megabyte"
+    shown = round(value, 1) if value < 10 else round(value)
+    return format_unit(shown, unit, length="short", locale=get_locale() or "en")
+
+
 class AnswersForm(FlaskForm):
     """The CSRF token; the answers are the questions' fields (``answers.<id>``)."""
 

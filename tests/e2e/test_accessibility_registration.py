@@ -216,6 +216,7 @@ def _invitation_pages(c: Checker, s):
     c.submit("invitation created", submit, 201)
     code = page.locator("[data-invitation-code]").inner_text()
     assert len(code.replace("-", "").replace(" ", "")) >= 26, code
+    assert page.locator("h1 bdi").inner_text() == "Délégation officielle du pays hôte"
     c.visit("invitation detail", s["invitation"])
     c.submit("revoke confirmation", page.locator("main form button.danger"))
 
@@ -241,6 +242,11 @@ def _bulk_pages(c: Checker, s):
                                + "x" * 120 + "\n")
     c.submit("message preview", preview)
     assert page.locator("[data-preview]").count() == 1
+    # Typed in English on an Arabic page, it still reads left to right.
+    assert page.locator("#subject").get_attribute("dir") == "auto"
+    assert page.locator("#body").get_attribute("dir") == "auto"
+    option = page.locator("#preview_id option").first.inner_text()
+    assert option.startswith("\u2068") and "\u2066" in option, option
     c.submit("send confirmation", page.locator("main form.reg-form button[value=send]"))
 
 
@@ -259,6 +265,8 @@ def _visa_pages(c: Checker, s):
 def _answer_and_delegation_pages(c: Checker, s):
     page = c.page
     c.visit("answers", f"/r/{s['ada']}/answers")
+    size = page.locator("[data-document] .meta").inner_text()
+    assert size == ("(0.1 kB)" if c.lang == "en" else "(0.1 كيلوبايت)"), size
     page.locator("main form input[type=text]").first.fill("")
     c.submit("answers with errors", page.locator("main form button[type=submit]").last, 422,
              errors=True)
