@@ -13,15 +13,15 @@ from ..models import Registration
 from . import answer_changes, documents
 from .blueprint import bp, no_store
 from .question_forms import FormQuestion, form_questions, has_files, posted_answers
+from .window import window
 
 CHOICE_KINDS = ("single_choice", "multiple_choice", "yes_no")
-from .window import window
 
 
 @bp.app_template_filter("file_size")
 def file_size(size: int | None) -> str:
-    """A file's size in the page's language ("0.1 kB", "1,5 Mo", "12 كيلوبايت"), not Jinja's English
-    ``filesizeformat``."""
+    """A file's size in the page's language ("0.1 kB", "1,5 Mo", "12 كيلوبايت"), not
+    Jinja's English ``filesizeformat``."""
     from babel.units import format_unit
     from flask_babel import get_locale
 
@@ -63,7 +63,7 @@ def _page(reg: Registration, token: str, form: AnswersForm, status: int = 200,
 def error_items(questions: list[FormQuestion]) -> list[tuple[str, str]]:
     """The questions' errors for the page's error summary (base.html): "Label: message",
     each linked to its field (a group's first option)."""
-    items = []
+    items: list[tuple[str, str]] = []
     for q in questions:
         anchor = q.dom_id
         if q.kind in CHOICE_KINDS:
