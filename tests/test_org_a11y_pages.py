@@ -106,3 +106,14 @@ def test_file_sizes_in_the_readers_language(app, lang, size, text):
 
     with app.test_request_context(), force_locale(lang):
         assert file_size(size) == text
+
+
+def test_every_registration_mail_kind_has_a_label_for_the_outbox():
+    """The outbox names each kind of mail in the reader's language: a registration mail
+    added to SUBJECTS without a label would show as its code."""
+    from eventsapp.registration.labels import MAIL_KINDS
+    from eventsapp.registration.mails import SUBJECTS
+
+    missing = [k for k in SUBJECTS if f"registration_{k}" not in MAIL_KINDS]
+    assert missing == []
+    assert {"focal_point_designated", "organizer_message_test"} <= set(MAIL_KINDS)

@@ -111,6 +111,12 @@ def test_invalid_answers_change_nothing(app, db, registered):
         resp = client.post(f"/r/{token}/answers", content_type="multipart/form-data", data=data)
         assert resp.status_code == 422, resp.text
         assert f'id="answer-{field}-error"' in resp.text
+        # The error summary at the top links to the field (a choice: its first option).
+        anchor = (f"answer-{field}-{qs['diet'].choices[0]['key']}" if field == qs["diet"].id
+                  else f"answer-{field}")
+        summary = resp.text.split('id="error-summary"')[1].split("</section>")[0]
+        assert f'<a href="#{anchor}">' in summary, summary
+        assert f'id="{anchor}"' in resp.text
         assert state() == before and stored(app) == files
 
 

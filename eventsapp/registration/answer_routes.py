@@ -12,8 +12,10 @@ from ..i18n import current_language
 from ..models import Registration
 from . import answer_changes, documents
 from .blueprint import bp, no_store
-from .question_forms import form_questions, has_files, posted_answers
+from .question_forms import FormQuestion, form_questions, has_files, posted_answers
 from .window import window
+
+CHOICE_KINDS = ("single_choice", "multiple_choice", "yes_no")
 
 
 class AnswersForm(FlaskForm):
@@ -40,8 +42,22 @@ def _page(reg: Registration, token: str, form: AnswersForm, status: int = 200,
         "registration/answers.html", event=event, registration=reg, manage_token=token,
         form=form, questions=questions, has_files=has_files(questions),
         upload_megabytes=documents.max_megabytes(), retried=request.method == "POST",
-        sent=sent, window=window(event)), status)
+        sent=sent, window=window(event), error_items=error_items(questions)), status)
     return no_store(resp)
+
+
+def error_items(questions: list[FormQuestion]) -> list[tuple[str, str]]:
+    """The questions' errors for the page's error summary (base.html): "Label: message",
+    each linked to its field (a group's first option)."""
+    items: list[tuple[str, str]] = []
+    for q in questions:
+        anchor = q.dom_id
+        if q.kind in CHOICE_KINDS:
+            first = "yes" if q.kind == "yes_no" else (q.choices[0][0] if q.choices else "")
+            anchor = f"{q.dom_id}-{first}"
+        items.extend((anchor, _("%(field)s: %(message)s", field=q.label, message=m))
+                     for m in q.errors)
+    return items
 
 
 @bp.route("/r/<token>/answers", methods=["GET", "POST"])

@@ -138,8 +138,11 @@ class MessageForm(FlaskForm):
                          + RegistrationStatus.choices(), validate_choice=False)
     category = SelectField(_l("Category"), choices=[("", _l("Any"))] + Category.choices(),
                            validate_choice=False)
-    subject = StringField(_l("Subject"), render_kw={"maxlength": _max(_MSG, "subject")})
-    body = TextAreaField(_l("Message"), render_kw={"rows": 10, "maxlength": _max(_MSG, "body")})
+    # dir=auto: an English message typed on an Arabic page reads left to right, and back.
+    subject = StringField(_l("Subject"), render_kw={"maxlength": _max(_MSG, "subject"),
+                                                    "dir": "auto"})
+    body = TextAreaField(_l("Message"), render_kw={"rows": 10, "maxlength": _max(_MSG, "body"),
+                                                   "dir": "auto"})
 
 
 class SpeakersForm(FlaskForm):

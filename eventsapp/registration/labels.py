@@ -23,7 +23,11 @@ MAIL_KINDS = {
     "registration_modality_changed": N_("Modality changed"),
     "registration_manage_link": N_("Manage link sent again"),
     "registration_links_replaced": N_("Links replaced after a leak"),
+    "registration_visa_approved": N_("Visa letter ready"),
+    "registration_visa_declined": N_("Visa letter declined"),
+    "focal_point_designated": N_("Made a focal point"),
     "organizer_message": N_("Message from the organizers"),
+    "organizer_message_test": N_("Test of a message to registrants"),
     "badge_reissued": N_("Badge re-issued"),
     "online_links": N_("Online session links"),
 }
