@@ -389,3 +389,17 @@ def test_public_operations_declare_the_token_optional(client):
     listing = spec["paths"]["/api/v1/events"]["get"]
     assert listing["security"] == [{}, {"bearerAuth": []}]
     assert spec["paths"]["/api/v1/events"]["post"]["security"] == [{"bearerAuth": []}]
+
+
+def test_openapi_component_names_are_unique(app_config):
+    """Two schemas with one class name become "Entity" and "Entity1" in the document
+    (apispec warns): a client generator would then get a type named Entity1."""
+    import warnings
+
+    from eventsapp import create_app
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        doc = create_app(app_config).test_client().get("/api/v1/openapi.json").get_json()
+    assert not [w for w in caught if "Multiple schemas resolved" in str(w.message)]
+    assert not [name for name in doc["components"]["schemas"] if re.search(r"\d$", name)]

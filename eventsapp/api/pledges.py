@@ -33,7 +33,10 @@ MAX_OFFSET = 10**7  # paging is bounded, so the database never sees an absurd OF
 
 # ---------------------------------------------------------------- schemas
 
-class EntitySchema(Out):
+class PledgingEntityOutSchema(Out):
+    """A pledging entity as the API gives it (the input side is pledges.schemas.EntitySchema;
+    a name of its own keeps the OpenAPI components apart: "PledgingEntityOut", "Entity")."""
+
     name = fields.String()
     sector = Choice(Sector, dump_only=True)
     country = fields.String()
@@ -68,7 +71,7 @@ class PledgeOutSchema(Out):
     amount_usd = fields.String(allow_none=True, metadata={"description": "decimal string, USD"})
     focus_area = Choice(FocusArea, dump_only=True)
     pillar = fields.String()
-    entities = fields.List(fields.Nested(EntitySchema))
+    entities = fields.List(fields.Nested(PledgingEntityOutSchema))
     countries = fields.List(fields.String())
     regions = fields.List(fields.String())
     targets_ldc = fields.Boolean()
